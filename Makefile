@@ -1,0 +1,31 @@
+# The two commands the README promises: `make demo` and `make test`.
+# Everything the project needs is installed from here; uv itself is installed with pip when missing.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.uvtool/bin/uv)
+DEMO_UI ?= 1
+PYTEST_ARGS ?=
+
+export DAGSTER_DISABLE_TELEMETRY := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+
+.PHONY: install demo test sim clean
+
+$(CURDIR)/.uvtool/bin/uv:
+	$(PYTHON) -m venv $(CURDIR)/.uvtool
+	$(CURDIR)/.uvtool/bin/pip install --quiet uv
+
+install: $(UV)
+	$(UV) sync --locked
+
+demo: install
+	$(UV) run isone-platform demo $(if $(filter 0,$(DEMO_UI)),--no-ui,)
+
+test: install
+	$(UV) run pytest $(PYTEST_ARGS)
+
+sim: install
+	$(UV) run isone-sim --host 127.0.0.1 --port 8765
+
+clean:
+	rm -rf data .dagster_home dbt_project/target test-artifacts
