@@ -1,0 +1,222 @@
+"""The one definition of every table's schema.
+
+Parsers build frames with `conform`, the warehouse IO manager creates and checks tables from `duckdb_columns`,
+the UI shows `dagster_table_schema`, and the structural asset checks compare the stored table with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+UTC_DATETIME = pl.Datetime("us", "UTC")
+
+# polars dtype -> DuckDB type. One mapping, so the warehouse DDL and the schema checks agree.
+_DUCKDB_TYPES: dict[pl.DataType, str] = {
+    UTC_DATETIME: "TIMESTAMP WITH TIME ZONE",
+    pl.Date(): "DATE",
+    pl.Float64(): "DOUBLE",
+    pl.Int32(): "INTEGER",
+    pl.Int64(): "BIGINT",
+    pl.Utf8(): "VARCHAR",
+    pl.Boolean(): "BOOLEAN",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    dtype: pl.DataType
+    description: str
+    nullable: bool = True
+
+    @property
+    def duckdb_type(self) -> str:
+        return _DUCKDB_TYPES[self.dtype]
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """A warehouse table: `schema.name` (e.g. `std.isone__lmp_rt_5min`), its columns in order and its key."""
+
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...]
+    layer: str = "std"
+    partition_column: str | None = "operating_day"
+
+    def __post_init__(self) -> None:
+        names = self.column_names
+        if len(set(names)) != len(names):
+            raise ValueError(f"{self.name}: duplicate column names")
+        for key in self.primary_key:
+            if key not in names:
+                raise ValueError(f"{self.name}: key column {key!r} is not a column")
+        if self.partition_column is not None and self.partition_column not in names:
+            raise ValueError(f"{self.name}: partition column {self.partition_column!r} is not a column")
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.layer}.{self.name}"
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def not_null_columns(self) -> list[str]:
+        """Columns that may never be null: the declared non-nullable ones plus every key column."""
+        return [c.name for c in self.columns if not c.nullable or c.name in self.primary_key]
+
+    @property
+    def polars_schema(self) -> pl.Schema:
+        return pl.Schema({c.name: c.dtype for c in self.columns})
+
+    def duckdb_columns(self) -> list[tuple[str, str]]:
+        return [(c.name, c.duckdb_type) for c in self.columns]
+
+    def empty_frame(self) -> pl.DataFrame:
+        return pl.DataFrame(schema=self.polars_schema)
+
+    def conform(self, df: pl.DataFrame) -> pl.DataFrame:
+        """Select and cast `df` to exactly this schema, by name (never by position).
+
+        Missing columns are an error naming them; extra columns are dropped.
+        """
+        missing = [c for c in self.column_names if c not in df.columns]
+        if missing:
+            raise ValueError(f"{self.qualified_name}: frame lacks column(s) {missing}; has {df.columns}")
+        return df.select([pl.col(c.name).cast(c.dtype, strict=True) for c in self.columns])
+
+
+def _interval_columns(grain: str) -> tuple[Column, ...]:
+    return (
+        Column("interval_begin_utc", UTC_DATETIME, f"Start of the {grain} interval, UTC.", nullable=False),
+        Column("interval_end_utc", UTC_DATETIME, f"End of the {grain} interval (exclusive), UTC.", nullable=False),
+        Column(
+            "operating_day",
+            pl.Date(),
+            "ISO-NE operating day (America/New_York calendar date of the interval start); the partition key.",
+            nullable=False,
+        ),
+    )
+
+
+PROVENANCE_COLUMNS: tuple[Column, ...] = (
+    Column("source_path", pl.Utf8(), "ISO-NE API path (after /api/v1.1) of the response this row came from.", nullable=False),
+    Column("fetched_at_utc", UTC_DATETIME, "When that response was fetched, UTC.", nullable=False),
+    Column("body_sha256", pl.Utf8(), "SHA-256 of the response body as landed in the raw lake.", nullable=False),
+)
+
+_LMP_COLUMNS: tuple[Column, ...] = (
+    Column("location_id", pl.Int32(), "ISO-NE location id (`@LocId`), e.g. 4000 for the hub.", nullable=False),
+    Column("location_name", pl.Utf8(), "ISO-NE location name, e.g. `.H.INTERNAL_HUB`.", nullable=False),
+    Column("location_type", pl.Utf8(), "HUB, LOAD ZONE, EXT. NODE or NETWORK NODE (null when the feed omits it)."),
+    Column("lmp", pl.Float64(), "Locational marginal price, $/MWh (`LmpTotal`)."),
+    Column("energy_component", pl.Float64(), "Energy component, $/MWh."),
+    Column("congestion_component", pl.Float64(), "Congestion component, $/MWh."),
+    Column("loss_component", pl.Float64(), "Marginal loss component, $/MWh."),
+    Column("price_status", pl.Utf8(), "`prelim` or `final` (day-ahead prices are always `final`).", nullable=False),
+)
+
+
+def _lmp_table(name: str, grain: str, description: str) -> TableSchema:
+    return TableSchema(
+        name=name,
+        description=description,
+        columns=(*_interval_columns(grain), *_LMP_COLUMNS, *PROVENANCE_COLUMNS),
+        primary_key=("interval_begin_utc", "location_id"),
+    )
+
+
+SYSTEM_LOAD_5MIN = TableSchema(
+    name="isone__system_load_5min",
+    description="ISO-NE system load every 5 minutes (`/fiveminutesystemload`), one row per interval.",
+    columns=(
+        *_interval_columns("5-minute"),
+        Column("load_mw", pl.Float64(), "Total system load, MW (`LoadMw`)."),
+        Column("native_load_mw", pl.Float64(), "Native load, MW (`NativeLoad`)."),
+        Column("ard_demand_mw", pl.Float64(), "Asset-related demand (storage, pumping), MW (`ArdDemand`)."),
+        Column("system_load_btm_pv_mw", pl.Float64(), "Total load with estimated behind-the-meter solar, MW."),
+        Column("native_load_btm_pv_mw", pl.Float64(), "Native load with estimated behind-the-meter solar, MW."),
+        *PROVENANCE_COLUMNS,
+    ),
+    primary_key=("interval_begin_utc",),
+)
+
+ZONAL_LOAD_5MIN = TableSchema(
+    name="isone__zonal_load_5min",
+    description="Estimated load of the 8 ISO-NE load zones every 5 minutes (`/fiveminuteestimatedzonalload`).",
+    columns=(
+        *_interval_columns("5-minute"),
+        Column("zone_id", pl.Int32(), "Load zone location id, 4001–4008.", nullable=False),
+        Column("zone_name", pl.Utf8(), "Load zone name, e.g. `.Z.MAINE`.", nullable=False),
+        Column("load_mw", pl.Float64(), "Estimated zonal load, MW."),
+        Column("btm_pv_mw", pl.Float64(), "Estimated behind-the-meter solar in the zone, MW."),
+        *PROVENANCE_COLUMNS,
+    ),
+    primary_key=("interval_begin_utc", "zone_id"),
+)
+
+LMP_RT_5MIN = _lmp_table(
+    "isone__lmp_rt_5min",
+    "5-minute",
+    "Real-time 5-minute LMPs for every priced location (`/fiveminutelmp/{prelim|final}/day/{d}/starthour/{HH}`).",
+)
+LMP_DA_HOURLY = _lmp_table(
+    "isone__lmp_da_hourly",
+    "hourly",
+    "Day-ahead hourly LMPs for every priced location (`/hourlylmp/da/final/day/{d}`).",
+)
+LMP_RT_HOURLY = _lmp_table(
+    "isone__lmp_rt_hourly",
+    "hourly",
+    "Real-time hourly LMPs for every priced location (`/hourlylmp/rt/{prelim|final}/day/{d}`).",
+)
+
+FUEL_MIX = TableSchema(
+    name="isone__fuel_mix",
+    description=(
+        "Generation by fuel (`/genfuelmix`): irregular snapshots, one row per snapshot and fuel category. "
+        "A snapshot holds until the next one (the last of a day until 5 minutes later, at most the day's end)."
+    ),
+    columns=(
+        *_interval_columns("snapshot"),
+        Column("fuel_category", pl.Utf8(), "Fuel category, e.g. `Natural Gas`, `Solar`.", nullable=False),
+        Column("fuel_category_rollup", pl.Utf8(), "ISO-NE rollup, e.g. `Renewables` for Solar/Wind/Wood."),
+        Column("gen_mw", pl.Float64(), "Generation, MW."),
+        Column("is_marginal", pl.Boolean(), "Whether the fuel was marginal (`MarginalFlag` = Y)."),
+        *PROVENANCE_COLUMNS,
+    ),
+    primary_key=("interval_begin_utc", "fuel_category"),
+)
+
+LOCATIONS = TableSchema(
+    name="isone__locations",
+    description="Every ISO-NE location (`/locations/all`): hub, zones, external and network nodes, areas.",
+    columns=(
+        Column("location_id", pl.Int32(), "ISO-NE location id.", nullable=False),
+        Column("location_name", pl.Utf8(), "Location name as the API writes it.", nullable=False),
+        Column("location_type", pl.Utf8(), "e.g. HUB, LOAD ZONE, EXT. NODE, NETWORK NODE, RELIABILITY REGION."),
+        Column("area_type", pl.Utf8(), "INTERNAL or EXTERNAL."),
+        Column("network_node_type", pl.Utf8(), "For network nodes: UNIT, LOAD, … (null otherwise)."),
+        *PROVENANCE_COLUMNS,
+    ),
+    primary_key=("location_id",),
+    partition_column=None,
+)
+
+STD_TABLES: dict[str, TableSchema] = {
+    t.name: t
+    for t in (SYSTEM_LOAD_5MIN, ZONAL_LOAD_5MIN, LMP_RT_5MIN, LMP_DA_HOURLY, LMP_RT_HOURLY, FUEL_MIX, LOCATIONS)
+}
+
+
+def table(name: str) -> TableSchema:
+    """Look a std table up by its name (`isone__…`), with an error that lists the known ones."""
+    try:
+        return STD_TABLES[name]
+    except KeyError:
+        raise KeyError(f"unknown table {name!r}; known: {sorted(STD_TABLES)}") from None
