@@ -1,0 +1,108 @@
+"""The raw → std asset pair every ISO-NE dataset gets. The defs/<domain>/ modules call `build_ingest_assets`."""
+
+
+from datetime import date
+from typing import Literal
+
+import dagster as dg
+import polars as pl
+from pydantic import Field
+
+from isone_platform.lib.datasets import Dataset, standardize
+from isone_platform.lib.fetch import default_price_status, fetch_day
+from isone_platform.lib.io_managers import dagster_table_schema
+from isone_platform.lib.partitions import expected_intervals, operating_day_partitions, partition_day
+from isone_platform.lib.raw import RawDay
+from isone_platform.lib.resources import IsoneApiResource
+
+ISONE_API_POOL = "isone_api"
+WAREHOUSE_POOL = "warehouse"
+# ISO-NE calls batch a week per run; warehouse writes of a backfill go in one run and one transaction per day.
+RAW_BACKFILL_POLICY = dg.BackfillPolicy.multi_run(max_partitions_per_run=7)
+STD_BACKFILL_POLICY = dg.BackfillPolicy.single_run()
+ISONE_RETRY_POLICY = dg.RetryPolicy(
+    max_retries=3, delay=10, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+)
+
+
+class RawFetchConfig(dg.Config):
+    price_status: Literal["auto", "prelim", "final"] = Field(
+        default="auto",
+        description="auto: final prices for days that are over (prelim where final is not yet published), "
+        "prelim for today. Only LMP datasets use it.",
+    )
+
+
+def _days(context: dg.AssetExecutionContext) -> list[date | None]:
+    if context.assets_def.partitions_def is None:
+        return [None]
+    return [partition_day(k) for k in context.partition_keys]
+
+
+def build_ingest_assets(ds: Dataset) -> tuple[dg.AssetsDefinition, dg.AssetsDefinition]:
+    partitions = operating_day_partitions if ds.partitioned else None
+    raw_key = dg.AssetKey(["raw", ds.asset_name])
+
+    @dg.asset(
+        key=raw_key,
+        description=f"Response bodies exactly as ISO-NE returned them, gzip in the lake. {ds.table.description}",
+        group_name=ds.group,
+        partitions_def=partitions,
+        io_manager_key="raw_lake_io_manager",
+        kinds={"json", "isone"},
+        pool=ISONE_API_POOL,
+        retry_policy=ISONE_RETRY_POLICY,
+        backfill_policy=RAW_BACKFILL_POLICY if partitions else None,
+        metadata={"feed_paths": [r.path for r in ds.plan(date(2024, 11, 3) if partitions else None, "final")][:3]},
+    )
+    def raw_asset(context: dg.AssetExecutionContext, config: RawFetchConfig, isone_api: IsoneApiResource) -> list[RawDay]:
+        landed: list[RawDay] = []
+        with isone_api.client() as client:
+            for day in _days(context):
+                status = default_price_status(day) if config.price_status == "auto" else config.price_status
+                raw = fetch_day(client, ds, day, status, max_workers=isone_api.max_concurrent_requests)
+                context.log.info(f"{ds.asset_name} {day or ''}: {len(raw.bodies)} bodies, {raw.total_bytes:,} bytes")
+                landed.append(raw)
+            context.add_output_metadata({"requests": client.requests_sent, "bytes_received": client.bytes_received})
+        return landed
+
+    @dg.asset(
+        key=dg.AssetKey(["std", ds.asset_name]),
+        description=ds.table.description,
+        group_name=ds.group,
+        partitions_def=partitions,
+        ins={"raw": dg.AssetIn(key=raw_key)},
+        io_manager_key="warehouse_io_manager",
+        kinds={"polars", "duckdb", "parquet"},
+        pool=WAREHOUSE_POOL,
+        backfill_policy=STD_BACKFILL_POLICY if partitions else None,
+        metadata={
+            "dagster/column_schema": dagster_table_schema(ds.table),
+            "dagster/table_name": f"isone.{ds.table.qualified_name}",
+            "primary_key": list(ds.table.primary_key),
+        },
+    )
+    def std_asset(context: dg.AssetExecutionContext, raw: list[RawDay]) -> pl.DataFrame:
+        frames = []
+        warnings: list[str] = []
+        for day in raw:
+            result = standardize(ds, day)
+            warnings.extend(result.warnings)
+            frames.append(result.frame)
+        for message in dict.fromkeys(warnings):
+            context.log.warning(message)
+        frame = pl.concat(frames) if frames else ds.table.empty_frame()
+        metadata: dict = {"parse_warnings": len(warnings)}
+        if ds.grain is not None and len(frame):
+            latest = frame["interval_begin_utc"].max()
+            metadata["latest_interval_utc"] = latest.isoformat() if latest else None
+            metadata["intervals_per_day"] = {
+                str(d.day): f"{frame.filter(pl.col('operating_day') == d.day)['interval_begin_utc'].n_unique()}"
+                f"/{expected_intervals(d.day, ds.grain)}"
+                for d in raw
+                if d.day
+            }
+        context.add_output_metadata(metadata)
+        return frame
+
+    return raw_asset, std_asset

@@ -1,0 +1,184 @@
+"""HTTP client for the ISO-NE Web Services API (or the bundled simulator, which speaks the same API).
+
+Retries 429, 5xx, non-JSON 200 pages and transport errors with exponential jittered backoff, honouring
+`Retry-After`; 401/403/404 fail at once with an explanation. Errors name the path and status, never the
+credentials (they travel only in the Authorization header, which is never logged or echoed).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+
+DEFAULT_BASE_URL = "https://webservices.iso-ne.com/api/v1.1"
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+MAX_RETRY_AFTER_SECONDS = 120.0
+
+log = logging.getLogger(__name__)
+
+
+class IsoneApiError(RuntimeError):
+    """A request to ISO-NE failed for good. `path` is relative to the base URL; `status` is None for transport errors."""
+
+    def __init__(self, path: str, status: int | None, message: str):
+        self.path = path
+        self.status = status
+        self.reason = message
+        where = f"GET {path}" + (f" -> HTTP {status}" if status is not None else "")
+        super().__init__(f"ISO-NE API {where}: {message}")
+
+
+class IsoneAuthError(IsoneApiError):
+    pass
+
+
+class IsoneNotFoundError(IsoneApiError):
+    pass
+
+
+@dataclass(frozen=True)
+class ApiResponse:
+    path: str
+    status: int
+    body: bytes
+    fetched_at: datetime
+    attempts: int
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 5
+    backoff_base: float = 0.5
+    backoff_max: float = 30.0
+
+    def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
+        """Seconds to wait after failed attempt number `attempt` (1-based): full jitter, at least Retry-After."""
+        backoff = rng.uniform(0, min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1)))
+        if retry_after is not None:
+            return max(min(retry_after, MAX_RETRY_AFTER_SECONDS), backoff)
+        return backoff
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """`Retry-After` as seconds: either delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _explain(status: int) -> str:
+    if status == 401:
+        return (
+            "authentication failed: check ISONE_USERNAME / ISONE_PASSWORD (an ISO Express account with "
+            "'ISO Data Feeds' enabled; new accounts are refused until ISO-NE approves them)"
+        )
+    if status == 403:
+        return "forbidden: the account is not allowed to read this feed"
+    if status == 404:
+        return "not found: unknown path, or no data published for it"
+    return "request failed"
+
+
+class IsoneClient:
+    """One connection pool for a run. Use as a context manager, or call `close()`."""
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_BASE_URL,
+        username: str | None = None,
+        password: str | None = None,
+        *,
+        retry: RetryPolicy | None = None,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 60.0,
+        max_connections: int = 8,
+        sleep=time.sleep,
+        seed: int | None = None,
+    ):
+        if "@" in base_url.split("//", 1)[-1].split("/", 1)[0]:
+            raise ValueError("ISONE_BASE_URL must not embed credentials; set ISONE_USERNAME / ISONE_PASSWORD")
+        self.base_url = base_url.rstrip("/")
+        self.retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._rng = random.Random(seed)
+        self._rng_lock = threading.Lock()
+        auth = httpx.BasicAuth(username, password or "") if username else None
+        self._http = httpx.Client(
+            auth=auth,
+            headers={"Accept": "application/json", "Accept-Encoding": "gzip", "User-Agent": "isone-platform"},
+            timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            follow_redirects=False,
+        )
+        self.requests_sent = 0
+        self.bytes_received = 0
+        self._stats_lock = threading.Lock()
+
+    def __enter__(self) -> IsoneClient:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def get(self, path: str) -> ApiResponse:
+        """GET `path` (relative to the base URL, e.g. `/fiveminutesystemload/day/20241103`) with retries."""
+        if not path.startswith("/"):
+            path = "/" + path
+        attempt = 0
+        while True:
+            attempt += 1
+            retry_after: float | None = None
+            try:
+                response = self._http.get(self.base_url + path)
+            except httpx.TransportError as exc:
+                failure = IsoneApiError(path, None, f"{type(exc).__name__}: {exc}")
+            else:
+                body = response.content
+                with self._stats_lock:
+                    self.requests_sent += 1
+                    self.bytes_received += len(body)
+                status = response.status_code
+                if status == 200:
+                    content_type = response.headers.get("content-type", "")
+                    if "json" in content_type:
+                        return ApiResponse(path, status, body, datetime.now(UTC), attempt)
+                    # ISO-NE occasionally answers a maintenance page with 200: transient, retry.
+                    failure = IsoneApiError(path, status, f"expected JSON, got {content_type or 'no content type'}")
+                elif status in (401, 403):
+                    raise IsoneAuthError(path, status, _explain(status))
+                elif status == 404:
+                    raise IsoneNotFoundError(path, status, _explain(status))
+                elif status in RETRYABLE_STATUS:
+                    retry_after = parse_retry_after(response.headers.get("retry-after"))
+                    failure = IsoneApiError(path, status, _explain(status))
+                else:
+                    raise IsoneApiError(path, status, _explain(status))
+            if attempt >= self.retry.max_attempts:
+                raise IsoneApiError(
+                    path, failure.status, f"{failure.reason} (gave up after {attempt} attempts)"
+                ) from failure
+            with self._rng_lock:
+                delay = self.retry.delay(attempt, retry_after, self._rng)
+            log.warning("%s; retrying in %.2fs (attempt %d of %d)", failure, delay, attempt, self.retry.max_attempts)
+            self._sleep(delay)

@@ -1,0 +1,40 @@
+"""The ISO-NE operating day: one shared daily partitioning for every partitioned asset."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+
+ISONE_TZ = ZoneInfo("America/New_York")
+HISTORY_START = "2023-01-01"
+
+# end_offset=1: today's (partial) operating day is a partition too, so polling can fill it.
+operating_day_partitions = dg.DailyPartitionsDefinition(
+    start_date=HISTORY_START, timezone="America/New_York", end_offset=1
+)
+
+
+def partition_day(key: str) -> date:
+    try:
+        return date.fromisoformat(key)
+    except ValueError:
+        raise ValueError(f"partition key {key!r} is not an operating day (YYYY-MM-DD)") from None
+
+
+def day_bounds_utc(day: date) -> tuple[datetime, datetime]:
+    """[start, end) of an operating day in UTC: 23, 24 or 25 hours long."""
+    start = datetime.combine(day, time(0), ISONE_TZ)
+    end = datetime.combine(day + timedelta(days=1), time(0), ISONE_TZ)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def expected_intervals(day: date, grain: timedelta) -> int:
+    """288 / 276 / 300 five-minute intervals (24 / 23 / 25 hours) on normal / spring-forward / fall-back days."""
+    start, end = day_bounds_utc(day)
+    return int((end - start) / grain)
+
+
+def today_operating_day(now: datetime | None = None) -> date:
+    return (now or datetime.now(UTC)).astimezone(ISONE_TZ).date()

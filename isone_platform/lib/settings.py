@@ -1,0 +1,22 @@
+"""Environment: where the project root is, and the `.env` file users of the old scripts keep credentials in."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+
+
+def project_root() -> Path:
+    """`ISONE_PROJECT_ROOT`, else the current directory: relative data paths resolve against it."""
+    return Path(os.environ.get("ISONE_PROJECT_ROOT") or Path.cwd()).resolve()
+
+
+def load_project_env() -> None:
+    """Honour a `.env` in the project root (never overriding variables already set)."""
+    for candidate in {project_root() / ".env", PACKAGE_ROOT / ".env"}:
+        if candidate.is_file():
+            load_dotenv(candidate, override=False)
