@@ -1,0 +1,520 @@
+"""Endpoint routing and publication rules: path → Payload (or raw bytes) for a given clock time."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import numpy as np
+
+from . import data
+from .calendar import BadDate, TZ, day_bounds_epoch, fmt_epoch, grid, local_day_of, parse_day
+from .locations import CORE_LOCATIONS, EXT_NODES, HUB_ID, SYSTEM_AREA, ZONE_IDS, ZONE_NAMES, universe
+from .render import EMPTY_OBJECT, EMPTY_STRING, Payload, fmt_cents, fmt_milli, q, service_info
+
+DA_PUBLISH = (13, 30)  # DA LMPs for day D are published on D-1 at 13:30 local
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass
+class Ctx:
+    seed: int
+    now: float  # epoch seconds (simulated)
+    lag: float  # publication lag seconds
+    final_delay: float  # seconds after the end of the operating day until FINAL LMPs are published
+
+
+# key orders: the real API does not keep a stable key order; one of these is chosen per (seed, feed, day)
+ORDERS = {
+    "sysload": (("BeginDate", "LoadMw", "NativeLoad", "ArdDemand", "SystemLoadBtmPv", "NativeLoadBtmPv"),
+                ("SystemLoadBtmPv", "NativeLoadBtmPv", "NativeLoad", "LoadMw", "BeginDate", "ArdDemand")),
+    "lmp": (("BeginDate", "Location", "LmpTotal", "EnergyComponent", "CongestionComponent", "LossComponent"),
+            ("LmpTotal", "CongestionComponent", "EnergyComponent", "LossComponent", "BeginDate", "Location")),
+    "hourly_sysload": (("BeginDate", "Location", "Load", "NativeLoad", "ArdDemand"),
+                       ("Load", "NativeLoad", "BeginDate", "ArdDemand", "Location")),
+    "fuel": (("BeginDate", "GenMw", "FuelCategoryRollup", "FuelCategory", "MarginalFlag"),
+             ("MarginalFlag", "GenMw", "FuelCategoryRollup", "FuelCategory", "BeginDate")),
+    "zonal": (("interval_begin_date", "load_zone_id", "load_zone_name", "estimated_load_mw", "estimated_btm_pv_mw"),
+              ("load_zone_id", "load_zone_name", "interval_begin_date", "estimated_btm_pv_mw", "estimated_load_mw")),
+    "locations": (("LocationID", "LocationType", "LocationName", "AreaType", "NetworkNodeType"),
+                  ("LocationID", "NetworkNodeType", "AreaType", "LocationType", "LocationName")),
+}
+MEASURES = {
+    "sysload": ("LoadMw", "NativeLoad", "ArdDemand", "SystemLoadBtmPv", "NativeLoadBtmPv"),
+    "lmp": ("LmpTotal", "EnergyComponent", "CongestionComponent", "LossComponent"),
+    "hourly_lmp": ("LmpTotal", "EnergyComponent", "CongestionComponent", "LossComponent"),
+    "hourly_sysload": ("Load", "NativeLoad", "ArdDemand"),
+    "fuel": ("GenMw",),
+    "zonal": ("estimated_load_mw", "estimated_btm_pv_mw"),
+    "locations": (),
+}
+
+
+def _order(ctx: Ctx, feed: str, day: date | None) -> list[str]:
+    variants = ORDERS["lmp" if feed == "hourly_lmp" else feed]
+    return list(variants[data.h64(ctx.seed, feed, str(day)) % len(variants)])
+
+
+def _payload(ctx: Ctx, feed: str, day: date | None, style: str, plural: str, singular: str, empty: str,
+             single_as_object: bool = True) -> Payload:
+    return Payload(feed=feed, style=style, plural=plural, singular=singular, order=_order(ctx, feed, day),
+                   empty=empty, single_as_object=single_as_object, measures=MEASURES[feed])
+
+
+def _int_seg(text: str, what: str) -> int:
+    if not re.fullmatch(r"\d{1,9}", text):
+        raise ApiError(400, f"invalid {what} '{text}': expected an integer")
+    return int(text)
+
+
+def _hour_seg(text: str) -> int:
+    if not re.fullmatch(r"\d{1,2}", text) or int(text) > 23:
+        raise ApiError(400, f"invalid hour '{text}': expected 00-23 (local hour beginning)")
+    return int(text)
+
+
+def _day(text: str) -> date:
+    try:
+        return parse_day(text)
+    except BadDate as exc:
+        raise ApiError(400, str(exc)) from None
+
+
+# ---------------------------------------------------------------------------------------------
+# publication
+
+
+def n_published(epochs: np.ndarray, step: float, ctx: Ctx) -> int:
+    """How many leading intervals of a grid are published at ctx.now (interval t at t + step + lag)."""
+    return int(np.searchsorted(epochs + step + ctx.lag, ctx.now, side="right"))
+
+
+def final_published(day: date, ctx: Ctx) -> bool:
+    return ctx.now >= day_bounds_epoch(day)[1] + ctx.final_delay
+
+
+def final_publish_time(day: date, ctx: Ctx) -> float:
+    return day_bounds_epoch(day)[1] + ctx.final_delay
+
+
+def da_publish_time(day: date) -> float:
+    prev = day - timedelta(days=1)
+    return datetime(prev.year, prev.month, prev.day, *DA_PUBLISH, tzinfo=TZ).timestamp()
+
+
+def latest_begin(ctx: Ctx, step: int) -> int:
+    """Begin epoch of the latest published interval of a regular feed (step 300 or 3600)."""
+    return int((ctx.now - ctx.lag - step) // step * step)
+
+
+def _locate(epoch: int, step: int) -> tuple[date, int]:
+    d = local_day_of(epoch)
+    return d, int((epoch - day_bounds_epoch(d)[0]) // step)
+
+
+def latest_final_day(ctx: Ctx) -> date:
+    d = local_day_of(ctx.now)
+    while not final_published(d, ctx):
+        d -= timedelta(days=1)
+    return d
+
+
+# ---------------------------------------------------------------------------------------------
+# record builders
+
+_LOC_FRAG: dict[int, str] = {}
+
+
+def loc_frag(loc_id: int) -> str:
+    s = _LOC_FRAG.get(loc_id)
+    if s is None:
+        loc = universe().by_id[loc_id]
+        s = f'{{"@LocId":"{loc.id}","@LocType":{q(loc.type)},"$":{q(loc.name)}}}'
+        _LOC_FRAG[loc_id] = s
+    return s
+
+
+_SYS_LOC = f'{{"@LocId":"{SYSTEM_AREA[0]}","$":{q(SYSTEM_AREA[1])}}}'
+
+
+def add_lmp(p: Payload, lmp: data.LmpDay, rows, cols) -> None:
+    tp = data.topo()
+    ids = tp.ids
+    stamps = lmp.grid.stamps
+    E = lmp.energy.tolist()
+    cols = list(cols)
+    col_ids = [ids[j] for j in cols]
+    frags = [loc_frag(i) for i in col_ids]
+    recs, meta = p.records, p.meta
+    fc = fmt_cents
+    for r in rows:
+        st = stamps[r]
+        qs = f'"{st}"'
+        e = E[r]
+        fe = fc(e)
+        crow = lmp.cong[r, cols].tolist()
+        lrow = lmp.loss[r, cols].tolist()
+        for lid, fr, c, l in zip(col_ids, frags, crow, lrow):
+            recs.append({"BeginDate": qs, "Location": fr, "LmpTotal": fc(e + c + l), "EnergyComponent": fe,
+                         "CongestionComponent": fc(c), "LossComponent": fc(l)})
+            meta.append((lid, st))
+
+
+def add_sysload(p: Payload, d: data.SysLoadDay, rows) -> None:
+    L, N, A, S, NB = (x.tolist() for x in (d.load, d.native, d.ard, d.sys_btm, d.native_btm))
+    for r in rows:
+        st = d.grid.stamps[r]
+        p.records.append({"BeginDate": f'"{st}"', "LoadMw": fmt_milli(L[r]), "NativeLoad": fmt_milli(N[r]),
+                          "ArdDemand": fmt_milli(A[r]), "SystemLoadBtmPv": fmt_milli(S[r]),
+                          "NativeLoadBtmPv": fmt_milli(NB[r])})
+        p.meta.append((None, st))
+
+
+def add_hourly_sysload(p: Payload, d: data.HourlyLoadDay, rows) -> None:
+    L, N, A = (x.tolist() for x in (d.load, d.native, d.ard))
+    for r in rows:
+        st = d.grid.stamps[r]
+        p.records.append({"BeginDate": f'"{st}"', "Location": _SYS_LOC, "Load": fmt_milli(L[r]),
+                          "NativeLoad": fmt_milli(N[r]), "ArdDemand": fmt_milli(A[r])})
+        p.meta.append((None, st))
+
+
+def add_zonal(p: Payload, d: data.ZonalDay, rows, zones) -> None:
+    L, B = d.load.tolist(), d.btm.tolist()
+    for r in rows:
+        st = d.grid.stamps[r]
+        for zi in zones:
+            zid = ZONE_IDS[zi]
+            p.records.append({"interval_begin_date": f'"{st}"', "load_zone_id": str(zid),
+                              "load_zone_name": q(ZONE_NAMES[zid]), "estimated_load_mw": fmt_milli(L[r][zi]),
+                              "estimated_btm_pv_mw": fmt_milli(B[r][zi])})
+            p.meta.append((zid, st))
+
+
+def add_fuel(p: Payload, snaps) -> None:
+    for s in snaps:
+        qs = f'"{s.stamp}"'
+        for name, mw, flag in s.fuels:
+            p.records.append({"BeginDate": qs, "GenMw": str(mw), "FuelCategoryRollup": q(data.ROLLUP[name]),
+                              "FuelCategory": q(name), "MarginalFlag": q(flag)})
+            p.meta.append((None, s.stamp))
+
+
+# ---------------------------------------------------------------------------------------------
+# routing
+
+CORE_LMP_IDS = (HUB_ID,) + ZONE_IDS + tuple(e for e, _ in EXT_NODES)
+
+
+def _priced_cols(ids) -> list[int]:
+    idx = universe().priced_index()
+    return [idx[i] for i in ids]
+
+
+def resolve(path: str, ctx: Ctx) -> Payload | bytes:
+    segs = [s for s in path.split("/") if s]
+    if not segs:
+        raise ApiError(404, "no resource given")
+    feed, rest = segs[0], segs[1:]
+    handler = _FEEDS.get(feed)
+    if handler is None:
+        raise ApiError(404, f"unknown resource '/{feed}'")
+    out = handler(rest, ctx)
+    if out is None:
+        raise ApiError(404, f"unknown path '{path}' for resource '/{feed}'")
+    return out
+
+
+def _info(ctx: Ctx, latest: int | None, step: float) -> bytes:
+    if latest is None:
+        return service_info(None, None)
+    return service_info(fmt_epoch(latest + step + ctx.lag), fmt_epoch(latest))
+
+
+# --- fiveminutesystemload
+
+
+def _sysload(rest, ctx):
+    if rest == ["current"]:
+        p = _payload(ctx, "sysload", None, "top_list", "FiveMinSystemLoads", "FiveMinSystemLoad", EMPTY_OBJECT)
+        d, i = _locate(latest_begin(ctx, 300), 300)
+        add_sysload(p, data.sysload_day(ctx.seed, d), [i])
+        return p
+    if len(rest) == 2 and rest[0] == "day":
+        day = _day(rest[1])
+        p = _payload(ctx, "sysload", day, "plural", "FiveMinSystemLoads", "FiveMinSystemLoad", EMPTY_STRING)
+        g = grid(day, 300)
+        n = n_published(g.epochs, 300, ctx)
+        if n:
+            add_sysload(p, data.sysload_day(ctx.seed, day), range(n))
+        return p
+    if rest == ["info"]:
+        return _info(ctx, latest_begin(ctx, 300), 300)
+    return None
+
+
+# --- hourlysysload
+
+
+def _hourly_sysload(rest, ctx):
+    if rest == ["current"]:
+        p = _payload(ctx, "hourly_sysload", None, "plural", "HourlySystemLoads", "HourlySystemLoad", EMPTY_OBJECT)
+        d, i = _locate(latest_begin(ctx, 3600), 3600)
+        add_hourly_sysload(p, data.hourly_sysload_day(ctx.seed, d), [i])
+        return p
+    if len(rest) == 2 and rest[0] == "day":
+        day = _day(rest[1])
+        p = _payload(ctx, "hourly_sysload", day, "plural", "HourlySystemLoads", "HourlySystemLoad", EMPTY_STRING)
+        n = n_published(grid(day, 3600).epochs, 3600, ctx)
+        if n:
+            add_hourly_sysload(p, data.hourly_sysload_day(ctx.seed, day), range(n))
+        return p
+    if rest == ["info"]:
+        return _info(ctx, latest_begin(ctx, 3600), 3600)
+    return None
+
+
+# --- fiveminuteestimatedzonalload
+
+
+def _zone_index(text: str) -> int | None:
+    zid = _int_seg(text, "load zone id")
+    return ZONE_IDS.index(zid) if zid in ZONE_IDS else None
+
+
+def _zonal(rest, ctx):
+    def pl(day):
+        return _payload(ctx, "zonal", day, "snake", "five_min_estimated_zonal_loads", "five_min_estimated_zonal_load",
+                        EMPTY_OBJECT, single_as_object=False)
+
+    if rest and rest[0] == "current" and (len(rest) == 1 or (len(rest) == 3 and rest[1] == "loadzone")):
+        zones = list(range(8))
+        if len(rest) == 3:
+            zi = _zone_index(rest[2])
+            zones = [] if zi is None else [zi]
+        p = pl(None)
+        d, i = _locate(latest_begin(ctx, 300), 300)
+        add_zonal(p, data.zonal_day(ctx.seed, d), [i], zones)
+        return p
+    if len(rest) in (2, 4) and rest[0] == "day":
+        day = _day(rest[1])
+        zones = list(range(8))
+        if len(rest) == 4:
+            if rest[2] != "loadzone":
+                return None
+            zi = _zone_index(rest[3])
+            zones = [] if zi is None else [zi]
+        p = pl(day)
+        n = n_published(grid(day, 300).epochs, 300, ctx)
+        if n and zones:
+            add_zonal(p, data.zonal_day(ctx.seed, day), range(n), zones)
+        return p
+    if rest == ["info"]:
+        return _info(ctx, latest_begin(ctx, 300), 300)
+    return None
+
+
+# --- fiveminutelmp
+
+
+def _lmp_payload(ctx, day, style="plural", empty=EMPTY_STRING):
+    return _payload(ctx, "lmp", day, style, "FiveMinLmps", "FiveMinLmp", empty)
+
+
+def _lmp_loc_cols(text: str) -> list[int]:
+    lid = _int_seg(text, "location id")
+    idx = universe().priced_index()
+    return [idx[lid]] if lid in idx else []
+
+
+def _lmp_current(ctx, kind: str, cols, style="plural") -> Payload:
+    p = _lmp_payload(ctx, None, style, EMPTY_OBJECT)
+    if kind == "final":
+        d = latest_final_day(ctx)
+        lmp = data.rt_lmp_day(ctx.seed, d, "final")
+        i = len(lmp.grid) - 1
+    else:
+        d, i = _locate(latest_begin(ctx, 300), 300)
+        lmp = data.rt_lmp_day(ctx.seed, d, "prelim")
+    if cols:
+        add_lmp(p, lmp, [i], cols)
+    return p
+
+
+def _lmp_day_rows(ctx, day: date, kind: str) -> tuple[data.LmpDay | None, int]:
+    if kind == "final":
+        if not final_published(day, ctx):
+            return None, 0
+        return data.rt_lmp_day(ctx.seed, day, "final"), len(grid(day, 300))
+    n = n_published(grid(day, 300).epochs, 300, ctx)
+    return (data.rt_lmp_day(ctx.seed, day, "prelim") if n else None), n
+
+
+def _fiveminutelmp(rest, ctx):
+    all_cols = range(len(universe().priced))
+    if rest == ["current"]:
+        return _lmp_current(ctx, "prelim", _priced_cols(CORE_LMP_IDS))
+    if rest == ["current", "all"]:
+        return _lmp_current(ctx, "prelim", all_cols)
+    if len(rest) == 3 and rest[:2] == ["current", "location"]:
+        return _lmp_current(ctx, "prelim", _lmp_loc_cols(rest[2]), style="top_list")
+    if rest == ["info"]:
+        return _info(ctx, latest_begin(ctx, 300), 300)
+    kind = "prelim"
+    if rest and rest[0] in ("prelim", "final"):
+        kind, rest = rest[0], rest[1:]
+        if rest == ["current", "all"]:
+            return _lmp_current(ctx, kind, all_cols)
+        if rest == ["info"]:
+            if kind == "final":
+                d = latest_final_day(ctx)
+                g = grid(d, 300)
+                return service_info(fmt_epoch(final_publish_time(d, ctx)), g.stamps[-1])
+            return _info(ctx, latest_begin(ctx, 300), 300)
+        if len(rest) == 4 and rest[0] == "day" and rest[2] == "starthour":
+            day = _day(rest[1])
+            hh = _hour_seg(rest[3])
+            p = _lmp_payload(ctx, day)
+            lmp, n = _lmp_day_rows(ctx, day, kind)
+            if lmp is not None:
+                rows = [int(r) for r in np.nonzero(lmp.grid.local_hour[:n] == hh)[0]]
+                add_lmp(p, lmp, rows, all_cols)
+            return p
+    if len(rest) == 4 and rest[0] == "day" and rest[2] == "location":
+        day = _day(rest[1])
+        cols = _lmp_loc_cols(rest[3])
+        p = _lmp_payload(ctx, day)
+        lmp, n = _lmp_day_rows(ctx, day, kind)
+        if lmp is not None and cols:
+            add_lmp(p, lmp, range(n), cols)
+        return p
+    return None
+
+
+# --- hourlylmp
+
+
+def _hourlylmp(rest, ctx):
+    if len(rest) < 4 or rest[2] != "day" or (rest[0], rest[1]) not in (("da", "final"), ("rt", "prelim"), ("rt", "final")):
+        return None
+    market, kind = rest[0], rest[1]
+    day = _day(rest[3])
+    sub = rest[4:]
+    cols: list[int] | range = range(len(universe().priced))
+    hour = None
+    if sub:
+        if len(sub) != 2 or sub[0] not in ("hour", "location"):
+            return None
+        if sub[0] == "hour":
+            hour = _hour_seg(sub[1])
+        else:
+            cols = _lmp_loc_cols(sub[1])
+    p = _payload(ctx, "hourly_lmp", day, "plural", "HourlyLmps", "HourlyLmp", EMPTY_STRING)
+    g = grid(day, 3600)
+    if market == "da":
+        n = len(g) if ctx.now >= da_publish_time(day) else 0
+        lmp = data.da_lmp_day(ctx.seed, day) if n else None
+    elif kind == "final":
+        n = len(g) if final_published(day, ctx) else 0
+        lmp = data.rt_hourly_lmp_day(ctx.seed, day, "final") if n else None
+    else:
+        n = n_published(g.epochs, 3600, ctx)
+        lmp = data.rt_hourly_lmp_day(ctx.seed, day, "prelim") if n else None
+    if lmp is not None and cols:
+        rows = range(n) if hour is None else [int(r) for r in np.nonzero(g.local_hour[:n] == hour)[0]]
+        add_lmp(p, lmp, rows, cols)
+    return p
+
+
+# --- genfuelmix
+
+
+def _published_snaps(ctx, day: date):
+    return [s for s in data.fuelmix_day(ctx.seed, day) if s.epoch + ctx.lag <= ctx.now]
+
+
+def _latest_snap(ctx):
+    d = local_day_of(ctx.now - ctx.lag)
+    for _ in range(3):
+        snaps = _published_snaps(ctx, d)
+        if snaps:
+            return snaps[-1]
+        d -= timedelta(days=1)
+    return None
+
+
+def _genfuelmix(rest, ctx):
+    if rest == ["current"]:
+        p = _payload(ctx, "fuel", None, "plural", "GenFuelMixes", "GenFuelMix", EMPTY_OBJECT)
+        s = _latest_snap(ctx)
+        if s is not None:
+            add_fuel(p, [s])
+        return p
+    if len(rest) == 2 and rest[0] == "day":
+        day = _day(rest[1])
+        p = _payload(ctx, "fuel", day, "plural", "GenFuelMixes", "GenFuelMix", EMPTY_STRING)
+        add_fuel(p, _published_snaps(ctx, day))
+        return p
+    if rest == ["info"]:
+        s = _latest_snap(ctx)
+        if s is None:
+            return service_info(None, None)
+        return service_info(fmt_epoch(s.epoch + ctx.lag), s.stamp)
+    return None
+
+
+# --- locations
+
+
+def _loc_record(loc, full: bool) -> dict:
+    r = {"LocationID": str(loc.id), "LocationType": q(loc.type), "LocationName": q(loc.name), "AreaType": q(loc.area)}
+    if full and loc.node_type:
+        r["NetworkNodeType"] = q(loc.node_type)
+    return r
+
+
+def _locations(rest, ctx):
+    def pl(tag):
+        return _payload(ctx, "locations", tag, "plural", "Locations", "Location", EMPTY_STRING)
+
+    u = universe()
+    if not rest:
+        p = pl("core")
+        p.order = list(ORDERS["locations"][0])
+        for lid, _t, _n, _a in CORE_LOCATIONS:
+            p.records.append(_loc_record(u.by_id[lid], False))
+            p.meta.append((lid, None))
+        return p
+    if rest == ["all"]:
+        p = pl("all")
+        for loc in u.all:
+            p.records.append(_loc_record(loc, True))
+            p.meta.append((loc.id, None))
+        return p
+    if len(rest) == 1:
+        lid = _int_seg(rest[0], "location id")
+        p = pl("one")
+        p.style = "top_single"
+        if lid in u.by_id:
+            p.records.append(_loc_record(u.by_id[lid], True))
+            p.meta.append((lid, None))
+        return p
+    return None
+
+
+_FEEDS = {
+    "fiveminutesystemload": _sysload,
+    "hourlysysload": _hourly_sysload,
+    "fiveminuteestimatedzonalload": _zonal,
+    "fiveminutelmp": _fiveminutelmp,
+    "hourlylmp": _hourlylmp,
+    "genfuelmix": _genfuelmix,
+    "locations": _locations,
+}
