@@ -112,6 +112,7 @@ class IsoneClient:
         max_connections: int = 8,
         sleep=time.sleep,
         seed: int | None = None,
+        transport: httpx.BaseTransport | None = None,
     ):
         if "@" in base_url.split("//", 1)[-1].split("/", 1)[0]:
             raise ValueError("ISONE_BASE_URL must not embed credentials; set ISONE_USERNAME / ISONE_PASSWORD")
@@ -127,6 +128,7 @@ class IsoneClient:
             timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
             limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
             follow_redirects=False,
+            transport=transport,
         )
         self.requests_sent = 0
         self.bytes_received = 0

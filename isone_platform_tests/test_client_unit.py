@@ -1,0 +1,114 @@
+"""IsoneClient retry rules on a scripted transport: which statuses are retried, how long it waits, what errors say."""
+
+import random
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import httpx
+import pytest
+
+from isone_platform.lib.isone_client import (
+    IsoneApiError,
+    IsoneAuthError,
+    IsoneClient,
+    IsoneNotFoundError,
+    RetryPolicy,
+    parse_retry_after,
+)
+
+JSON = {"content-type": "application/json"}
+SECRET = "s3cr3t-pa55"
+
+
+class Script:
+    """Answers requests from a list of (status, headers, body) or exceptions, recording what was asked."""
+
+    def __init__(self, *steps):
+        self.steps = list(steps)
+        self.seen: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.seen.append(request)
+        step = self.steps.pop(0)
+        if isinstance(step, Exception):
+            raise step
+        status, headers, body = step
+        return httpx.Response(status, headers=headers, content=body)
+
+
+def client_for(script: Script, sleeps: list[float], attempts=5) -> IsoneClient:
+    return IsoneClient("http://sim.test/api/v1.1", "demo", SECRET, retry=RetryPolicy(attempts, 0.5, 30.0),
+                       sleep=sleeps.append, seed=1, transport=httpx.MockTransport(script))
+
+
+def test_429_waits_at_least_retry_after_then_succeeds():
+    script = Script((429, {"retry-after": "7"}, b"slow down"), (200, JSON, b'{"ok":1}'))
+    sleeps: list[float] = []
+    response = client_for(script, sleeps).get("/genfuelmix/current")
+    assert response.body == b'{"ok":1}' and response.attempts == 2
+    assert sleeps == [pytest.approx(7.0)]
+
+
+def test_503_is_retried_with_growing_jittered_backoff():
+    script = Script(*[(503, {}, b"busy")] * 3, (200, JSON, b"{}"))
+    sleeps: list[float] = []
+    client_for(script, sleeps).get("/x")
+    assert len(sleeps) == 3
+    caps = [0.5, 1.0, 2.0]
+    assert all(0 <= s <= cap for s, cap in zip(sleeps, caps))
+
+
+def test_transport_errors_are_retried():
+    script = Script(httpx.ConnectError("refused"), httpx.ReadTimeout("slow"), (200, JSON, b"{}"))
+    sleeps: list[float] = []
+    assert client_for(script, sleeps).get("/x").attempts == 3
+
+
+def test_html_page_with_200_is_retried_as_transient():
+    script = Script((200, {"content-type": "text/html"}, b"<html>maintenance</html>"), (200, JSON, b"{}"))
+    assert client_for(script, []).get("/x").attempts == 2
+
+
+@pytest.mark.parametrize(("status", "error"), [(401, IsoneAuthError), (403, IsoneAuthError), (404, IsoneNotFoundError)])
+def test_auth_and_not_found_are_not_retried_and_explained(status, error):
+    script = Script((status, {"www-authenticate": "Basic"}, b"<html>no</html>"))
+    sleeps: list[float] = []
+    with pytest.raises(error) as err:
+        client_for(script, sleeps).get("/fiveminutelmp/current")
+    assert len(script.seen) == 1 and sleeps == []
+    message = str(err.value)
+    assert "/fiveminutelmp/current" in message and f"HTTP {status}" in message
+    if status == 401:
+        assert "ISONE_USERNAME" in message
+    assert SECRET not in message and "demo" not in message
+
+
+def test_giving_up_names_path_status_and_attempts_but_not_credentials():
+    script = Script(*[(502, {}, b"bad gateway")] * 3)
+    with pytest.raises(IsoneApiError) as err:
+        client_for(script, [], attempts=3).get("/hourlylmp/da/final/day/20241103")
+    message = str(err.value)
+    assert "/hourlylmp/da/final/day/20241103" in message and "HTTP 502" in message and "3 attempts" in message
+    assert SECRET not in message
+
+
+def test_requests_carry_basic_auth_json_and_gzip():
+    script = Script((200, JSON, b"{}"))
+    client_for(script, []).get("locations/all")
+    request = script.seen[0]
+    assert request.url.path == "/api/v1.1/locations/all"
+    assert request.headers["accept"] == "application/json" and "gzip" in request.headers["accept-encoding"]
+    assert request.headers["authorization"].startswith("Basic ")
+
+
+def test_base_url_with_embedded_credentials_is_refused():
+    with pytest.raises(ValueError, match="must not embed credentials") as err:
+        IsoneClient(f"https://demo:{SECRET}@webservices.iso-ne.com/api/v1.1")
+    assert SECRET not in str(err.value)
+
+
+def test_retry_after_as_http_date_and_capped():
+    now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    assert parse_retry_after(format_datetime(now + timedelta(seconds=30), usegmt=True), now) == pytest.approx(30)
+    assert parse_retry_after("garbage") is None and parse_retry_after(None) is None
+    assert RetryPolicy().delay(1, 10_000, random.Random(0)) == 120.0
