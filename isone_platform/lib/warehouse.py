@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import random
 import re
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -195,6 +196,32 @@ def _sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+_wal_checked: set[Path] = set()
+
+
+def _ensure_sqlite_wal(path: Path) -> None:
+    """Put a SQLite catalog in WAL mode (persistent, once per process and file).
+
+    In SQLite's default rollback-journal mode a reader's shared lock stalls a committing writer and the reader in
+    turn waits for the commit (measured here: replaces took 1.2 s instead of 0.2 s while one reader polled). In
+    WAL mode readers and the writer do not block each other. WAL needs all processes on one host (no network
+    file system), which holds for the local SQLite catalog; production uses PostgreSQL.
+    DuckLake accepts a new, empty SQLite file and creates its catalog tables in it.
+    """
+    if path in _wal_checked:
+        return
+    try:
+        con = sqlite3.connect(path, timeout=10)
+        try:
+            if con.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                con.execute("PRAGMA journal_mode=WAL")
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return  # busy: still works in rollback-journal mode, only slower; try again next time
+    _wal_checked.add(path)
+
+
 def _prepare_local_paths(config: WarehouseConfig, *, read_only: bool) -> None:
     sqlite_path = config.sqlite_path
     if sqlite_path is not None:
@@ -205,6 +232,7 @@ def _prepare_local_paths(config: WarehouseConfig, *, read_only: bool) -> None:
             )
         if not read_only:
             sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+            _ensure_sqlite_wal(sqlite_path)
     if not read_only and "://" not in config.data_path:
         Path(config.data_path).mkdir(parents=True, exist_ok=True)
 
