@@ -524,7 +524,7 @@ def replace_partitions(
     for attempt in range(WRITE_ATTEMPTS):
         try:
             with _session(config, read_only=False) as con:
-                return _replace_once(con, schema, frame, arrow, delete, insert)
+                return _replace_once(con, config, schema, frame, arrow, delete, insert)
         except duckdb.Error as exc:
             if attempt + 1 < WRITE_ATTEMPTS and is_retryable(exc):
                 _backoff(attempt)
@@ -533,10 +533,23 @@ def replace_partitions(
     raise AssertionError("unreachable")
 
 
+# (config, table) pairs this process has already created or checked: ensure_tables costs ~0.15 s of catalog
+# queries, too much to repeat on every replace. The schema registry does not change within a process.
+_ensured: set[tuple[WarehouseConfig, str]] = set()
+
+
 def _replace_once(
-    con: duckdb.DuckDBPyConnection, schema: TableSchema, frame: pl.DataFrame, arrow: object, delete: str, insert: str
+    con: duckdb.DuckDBPyConnection,
+    config: WarehouseConfig,
+    schema: TableSchema,
+    frame: pl.DataFrame,
+    arrow: object,
+    delete: str,
+    insert: str,
 ) -> int:
-    ensure_tables(con, [schema])
+    if (config, schema.qualified_name) not in _ensured:
+        ensure_tables(con, [schema])
+        _ensured.add((config, schema.qualified_name))
     con.register("_isone_new_rows", arrow)
     try:
         con.execute("BEGIN")

@@ -1,0 +1,171 @@
+"""isone_platform.warehouse.connect(): read-only analyst sessions, std tables and the four views; config from env."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pytest
+
+from isone_platform import warehouse as analyst
+from isone_platform.lib import warehouse
+from isone_platform.lib.schemas import (
+    FUEL_MIX,
+    LMP_DA_HOURLY,
+    LMP_RT_5MIN,
+    LMP_RT_HOURLY,
+    SYSTEM_LOAD_5MIN,
+    ZONAL_LOAD_5MIN,
+)
+from isone_platform.lib.warehouse import WarehouseConfig, WarehouseNotFoundError, parse_catalog_url
+
+from . import helpers as h
+
+DAY = date(2024, 7, 1)
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path):
+    monkeypatch.setenv("ISONE_CATALOG_URL", str(tmp_path / "data" / "catalog.sqlite"))
+    monkeypatch.setenv("ISONE_LAKE_URL", str(tmp_path / "data" / "lake"))
+    monkeypatch.delenv("ISONE_WAREHOUSE_DATA_PATH", raising=False)
+    return WarehouseConfig.from_env()
+
+
+def _fill(config: WarehouseConfig) -> None:
+    warehouse.replace_partitions(config, SYSTEM_LOAD_5MIN, h.system_load(DAY), [DAY])
+    warehouse.replace_partitions(config, ZONAL_LOAD_5MIN, h.zonal_load(DAY), [DAY])
+    warehouse.replace_partitions(config, LMP_RT_5MIN, h.lmp(DAY, LMP_RT_5MIN), [DAY])
+    warehouse.replace_partitions(config, LMP_DA_HOURLY, h.lmp(DAY, LMP_DA_HOURLY, minutes=60), [DAY])
+    warehouse.replace_partitions(config, LMP_RT_HOURLY, h.lmp(DAY, LMP_RT_HOURLY, minutes=60, version=2), [DAY])
+    warehouse.replace_partitions(config, FUEL_MIX, h.fuel_mix(DAY), [DAY])
+
+
+def test_connect_reads_tables_and_views(env):
+    _fill(env)
+    con = analyst.connect()
+    try:
+        assert con.sql("select count(*) from std.isone__system_load_5min").fetchone() == (288,)
+        assert con.sql("select count(*) from isone.std.isone__zonal_load_5min").fetchone() == (576,)
+
+        assert [c[0] for c in con.sql("select * from system_load").description] == [
+            "ts_utc", "operating_day", "load_mw", "native_load_mw", "ard_demand_mw",
+            "system_load_btm_pv_mw", "native_load_btm_pv_mw",
+        ]  # fmt: skip
+        ts, load = con.sql("select ts_utc, load_mw from system_load order by ts_utc limit 1").fetchone()
+        assert ts.isoformat() == "2024-07-01T04:00:00+00:00" and load == 1000.0  # UTC session
+
+        assert [c[0] for c in con.sql("select * from zonal_load").description] == [
+            "ts_utc", "operating_day", "zone_id", "zone_name", "load_mw", "btm_pv_mw",
+        ]  # fmt: skip
+        assert con.sql("select count(distinct zone_name) from zonal_load").fetchone() == (2,)
+
+        lmp_cols = [c[0] for c in con.sql("select * from lmp").description]
+        assert lmp_cols == [
+            "ts_utc", "operating_day", "market", "resolution", "location_id", "location_name", "location_type",
+            "lmp", "energy", "congestion", "loss", "price_status",
+        ]  # fmt: skip
+        per_market = con.sql(
+            "select market, resolution, count(*), max(energy) from lmp group by all order by all"
+        ).fetchall()
+        assert per_market == [("DA", "hourly", 72, 10.0), ("RT", "5min", 864, 10.0), ("RT", "hourly", 72, 20.0)]
+
+        assert [c[0] for c in con.sql("select * from fuel_mix").description] == [
+            "ts_utc", "operating_day", "fuel_category", "fuel_category_rollup", "gen_mw", "is_marginal",
+        ]  # fmt: skip
+        assert con.sql("select count(*) from fuel_mix where is_marginal").fetchone() == (24,)
+    finally:
+        con.close()
+
+
+def test_views_follow_new_tables_and_stay_put(env):
+    warehouse.replace_partitions(env, LMP_RT_5MIN, h.lmp(DAY, LMP_RT_5MIN), [DAY])
+    con = analyst.connect()
+    assert con.sql("select distinct market || '/' || resolution from lmp").fetchall() == [("RT/5min",)]
+    views = {r[0] for r in con.sql("select view_name from duckdb_views() where database_name = 'isone'").fetchall()}
+    assert views == {"lmp"}
+    con.close()
+    warehouse.replace_partitions(env, LMP_DA_HOURLY, h.lmp(DAY, LMP_DA_HOURLY, minutes=60), [DAY])
+    con = analyst.connect()
+    assert sorted(con.sql("select distinct market from lmp").fetchall()) == [("DA",), ("RT",)]
+    con.close()
+
+
+def test_read_only_connection_cannot_write(env):
+    _fill(env)
+    con = analyst.connect()
+    try:
+        with pytest.raises(duckdb.Error, match="read-only"):
+            con.execute("delete from std.isone__system_load_5min")
+        with pytest.raises(duckdb.Error, match="read-only"):
+            con.execute("create table std.scratch (x int)")
+    finally:
+        con.close()
+    assert warehouse.read_partitions(env, SYSTEM_LOAD_5MIN, None).height == 288
+
+
+def test_open_reader_sees_new_commits(env):
+    _fill(env)
+    con = analyst.connect()
+    try:
+        assert con.sql("select max(native_load_mw) from system_load").fetchone() == (1.0,)
+        warehouse.replace_partitions(env, SYSTEM_LOAD_5MIN, h.system_load(DAY, 7), [DAY])
+        assert con.sql("select max(native_load_mw), count(*) from system_load").fetchone() == (7.0, 288)
+    finally:
+        con.close()
+
+
+def test_connect_without_catalog_is_a_clear_error(env, tmp_path):
+    with pytest.raises(WarehouseNotFoundError, match=r"no warehouse catalog at .*catalog\.sqlite.*materialize"):
+        analyst.connect()
+    assert not (tmp_path / "data" / "catalog.sqlite").exists()  # a reader never creates one
+
+
+def test_from_env_defaults(monkeypatch, tmp_path):
+    for var in ("ISONE_CATALOG_URL", "ISONE_LAKE_URL", "ISONE_WAREHOUSE_DATA_PATH"):
+        monkeypatch.delenv(var, raising=False)
+    cfg = WarehouseConfig.from_env(tmp_path)
+    root = tmp_path.resolve()
+    assert cfg == WarehouseConfig(catalog=f"sqlite:{root}/data/catalog.sqlite", data_path=f"{root}/data/lake/tables/")
+    monkeypatch.chdir(tmp_path)
+    assert WarehouseConfig.from_env() == cfg
+
+
+def test_from_env_overrides(monkeypatch, tmp_path):
+    root = tmp_path.resolve()
+    monkeypatch.setenv("ISONE_CATALOG_URL", "cat/c.sqlite")
+    monkeypatch.setenv("ISONE_LAKE_URL", "s3://bucket/isone/")
+    monkeypatch.delenv("ISONE_WAREHOUSE_DATA_PATH", raising=False)
+    cfg = WarehouseConfig.from_env(tmp_path)
+    assert cfg.catalog == f"sqlite:{root}/cat/c.sqlite"
+    assert cfg.data_path == "s3://bucket/isone/tables/"
+    monkeypatch.setenv("ISONE_WAREHOUSE_DATA_PATH", "wh/files")
+    assert WarehouseConfig.from_env(tmp_path).data_path == f"{root}/wh/files/"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("/abs/c.sqlite", "sqlite:/abs/c.sqlite"),
+        ("rel/c.sqlite", "sqlite:/root/rel/c.sqlite"),
+        ("sqlite:/abs/c.sqlite", "sqlite:/abs/c.sqlite"),
+        ("sqlite:rel/c.sqlite", "sqlite:/root/rel/c.sqlite"),
+        ("sqlite:///rel/c.sqlite", "sqlite:/root/rel/c.sqlite"),
+        ("sqlite:////abs/c.sqlite", "sqlite:/abs/c.sqlite"),
+        ("ducklake:sqlite:/abs/c.sqlite", "sqlite:/abs/c.sqlite"),
+        ("postgres:dbname=isone host=db", "postgres:dbname=isone host=db"),
+        ("ducklake:postgres:dbname=isone", "postgres:dbname=isone"),
+        ("postgresql://u:p@db:5432/isone", "postgres:postgresql://u:p@db:5432/isone"),
+    ],
+)
+def test_parse_catalog_url(url, expected):
+    from pathlib import Path
+
+    assert parse_catalog_url(url, Path("/root")) == expected
+
+
+def test_parse_catalog_url_rejects_unknown():
+    from pathlib import Path
+
+    with pytest.raises(ValueError, match="unsupported catalog"):
+        parse_catalog_url("mysql://x", Path("/root"))
