@@ -423,8 +423,10 @@ def analyst_view_sql(existing_tables: set[str]) -> dict[str, str]:
         for name, market, resolution in _LMP_VIEW_SOURCES
         if name in existing_tables
     ]
-    if lmp_parts:
-        views["lmp"] = " UNION ALL ".join(lmp_parts)
+    if len(lmp_parts) == 1:
+        views["lmp"] = lmp_parts[0]
+    elif lmp_parts:  # parenthesized, as DuckDB stores it (ensure_views compares with the stored text)
+        views["lmp"] = " UNION ALL ".join(f"({part})" for part in lmp_parts)
     if "isone__fuel_mix" in existing_tables:
         views["fuel_mix"] = (
             "SELECT interval_begin_utc AS ts_utc, operating_day, fuel_category, fuel_category_rollup, gen_mw, "
@@ -434,7 +436,8 @@ def analyst_view_sql(existing_tables: set[str]) -> dict[str, str]:
 
 
 def _normalize_sql(sql: str) -> str:
-    return " ".join(sql.replace(";", " ").split()).lower()
+    # DuckDB re-renders a view's SQL (parentheses, spacing): compare without whitespace, `;` or case
+    return re.sub(r"[\s;]+", "", sql).lower()
 
 
 def ensure_views(con: duckdb.DuckDBPyConnection) -> None:

@@ -43,6 +43,14 @@ def _fill(config: WarehouseConfig) -> None:
 
 def test_connect_reads_tables_and_views(env):
     _fill(env)
+    # with every table present, ensure_tables finds the four views up to date: no new catalog snapshot
+    writer = warehouse.open_connection(env, read_only=False)
+    try:
+        snapshots = writer.sql("select count(*) from ducklake_snapshots('isone')").fetchone()
+        warehouse.ensure_tables(writer, [SYSTEM_LOAD_5MIN, ZONAL_LOAD_5MIN, LMP_RT_5MIN, LMP_DA_HOURLY, FUEL_MIX])
+        assert writer.sql("select count(*) from ducklake_snapshots('isone')").fetchone() == snapshots
+    finally:
+        writer.close()
     con = analyst.connect()
     try:
         assert con.sql("select count(*) from std.isone__system_load_5min").fetchone() == (288,)
@@ -89,6 +97,14 @@ def test_views_follow_new_tables_and_stay_put(env):
     con = analyst.connect()
     assert sorted(con.sql("select distinct market from lmp").fetchall()) == [("DA",), ("RT",)]
     con.close()
+    # ensure_tables on up-to-date tables and views changes nothing (no new catalog snapshot)
+    con = warehouse.open_connection(env, read_only=False)
+    try:
+        snapshots = con.sql("select count(*) from ducklake_snapshots('isone')").fetchone()
+        warehouse.ensure_tables(con, [LMP_RT_5MIN, LMP_DA_HOURLY])
+        assert con.sql("select count(*) from ducklake_snapshots('isone')").fetchone() == snapshots
+    finally:
+        con.close()
 
 
 def test_read_only_connection_cannot_write(env):
