@@ -192,6 +192,12 @@ def _backoff(attempt: int) -> None:
     time.sleep(min(2.0, 0.05 * 2**attempt) * (0.5 + random.random()))
 
 
+def _redact(text: str) -> str:
+    """Hide passwords of PostgreSQL catalog strings (`password=…`, `user:pw@host`) in messages."""
+    text = re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", text, flags=re.IGNORECASE)
+    return re.sub(r"(postgres(?:ql)?://[^:/@\s]+:)[^@\s]+@", r"\1***@", text)
+
+
 def _sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
@@ -261,7 +267,9 @@ def _attach(con: duckdb.DuckDBPyConnection, config: WarehouseConfig, *, read_onl
             if attempt + 1 < WRITE_ATTEMPTS and is_retryable(exc):
                 _backoff(attempt)
                 continue
-            raise WarehouseError(f"cannot attach the warehouse catalog {config.attach_target!r}: {exc}") from exc
+            raise WarehouseError(
+                _redact(f"cannot attach the warehouse catalog {config.attach_target!r}: {exc}")
+            ) from None
     con.execute(f"USE {CATALOG_ALIAS}")
 
 

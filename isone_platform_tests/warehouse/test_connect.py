@@ -185,3 +185,13 @@ def test_parse_catalog_url_rejects_unknown():
 
     with pytest.raises(ValueError, match="unsupported catalog"):
         parse_catalog_url("mysql://x", Path("/root"))
+
+
+def test_attach_errors_hide_catalog_passwords():
+    cfg = WarehouseConfig(
+        catalog="postgres:dbname=nope password=hunter2 host=127.0.0.1 port=1 connect_timeout=1", data_path="/tmp/x/"
+    )
+    with pytest.raises(warehouse.WarehouseError) as err:
+        warehouse.open_connection(cfg, read_only=True)
+    assert "hunter2" not in str(err.value) and "password=***" in str(err.value)
+    assert warehouse._redact("postgresql://u:pw@h:5/db") == "postgresql://u:***@h:5/db"
