@@ -1,9 +1,14 @@
 """Fixtures shared by the whole suite. Real recorded ISO-NE responses are read from ../shared/isone_real at run
 time (never copied into the repository); tests that need them skip when that folder is absent."""
 
+import os
 from pathlib import Path
 
 import pytest
+
+# Step retries of ISO-NE assets wait 10 s and more in production; the suite keeps their number, not the wait.
+os.environ.setdefault("ISONE_STEP_RETRY_DELAY_SECONDS", "0.2")
+os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REAL_DIR = (REPO_ROOT.parent / "shared" / "isone_real").resolve()
@@ -14,3 +19,34 @@ def real_dir() -> Path:
     if not (REAL_DIR / "bodies").is_dir():
         pytest.skip(f"recorded ISO-NE responses not available at {REAL_DIR}")
     return REAL_DIR
+
+
+# The simulator's clock for ingestion tests: every day used below is over, and 2024-11-21 is "today".
+SIM_NOW = "2024-11-21T12:00:00-05:00"
+
+
+@pytest.fixture(scope="session")
+def sim():
+    from isone_platform.simulator import SimulatorServer
+
+    server = SimulatorServer(port=0, clock=f"fixed:{SIM_NOW}", seed=1, user="demo", password="demo").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def platform_env(sim, tmp_path, monkeypatch):
+    """Environment of one platform instance: simulator credentials, a fresh lake and warehouse under tmp_path."""
+    sim.clear_faults()
+    env = {
+        "ISONE_BASE_URL": sim.base_url,
+        "ISONE_USERNAME": "demo",
+        "ISONE_PASSWORD": "demo",
+        "ISONE_LAKE_URL": str(tmp_path / "lake"),
+        "ISONE_CATALOG_URL": str(tmp_path / "catalog.sqlite"),
+        "ISONE_MAX_ATTEMPTS": "4",
+        "ISONE_PROJECT_ROOT": str(tmp_path),
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env

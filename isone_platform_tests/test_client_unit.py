@@ -112,3 +112,11 @@ def test_retry_after_as_http_date_and_capped():
     assert parse_retry_after(format_datetime(now + timedelta(seconds=30), usegmt=True), now) == pytest.approx(30)
     assert parse_retry_after("garbage") is None and parse_retry_after(None) is None
     assert RetryPolicy().delay(1, 10_000, random.Random(0)) == 120.0
+
+
+def test_truncated_json_is_retried_then_reported():
+    script = Script(*[(200, JSON, b'{"FiveMinLmps": {"FiveMinLmp": [{"Begin')] * 2, (200, JSON, b"{}"))
+    assert client_for(script, []).get("/x").attempts == 3
+    script = Script(*[(200, JSON, b'{"cut')] * 2)
+    with pytest.raises(IsoneApiError, match=r"GET /x -> HTTP 200: response is not valid JSON.*2 attempts"):
+        client_for(script, [], attempts=2).get("/x")

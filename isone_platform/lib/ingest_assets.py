@@ -1,6 +1,7 @@
 """The raw → std asset pair every ISO-NE dataset gets. The defs/<domain>/ modules call `build_ingest_assets`."""
 
 
+import os
 from datetime import date
 from typing import Literal
 
@@ -11,17 +12,22 @@ from pydantic import Field
 from isone_platform.lib.datasets import Dataset, standardize
 from isone_platform.lib.fetch import default_price_status, fetch_day
 from isone_platform.lib.io_managers import dagster_table_schema
+from isone_platform.lib.isone_client import IsoneAuthError, IsoneNotFoundError
 from isone_platform.lib.partitions import expected_intervals, operating_day_partitions, partition_day
 from isone_platform.lib.raw import RawDay
 from isone_platform.lib.resources import IsoneApiResource
 
 ISONE_API_POOL = "isone_api"
 WAREHOUSE_POOL = "warehouse"
-# ISO-NE calls batch a week per run; warehouse writes of a backfill go in one run and one transaction per day.
+# ISO-NE calls batch a week per run; warehouse writes of a backfill go in one run and one transaction.
 RAW_BACKFILL_POLICY = dg.BackfillPolicy.multi_run(max_partitions_per_run=7)
 STD_BACKFILL_POLICY = dg.BackfillPolicy.single_run()
+# A step retry outlasts outages longer than the client's own retries (seconds apart) can ride out.
 ISONE_RETRY_POLICY = dg.RetryPolicy(
-    max_retries=3, delay=10, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+    max_retries=int(os.environ.get("ISONE_STEP_MAX_RETRIES", "3")),
+    delay=float(os.environ.get("ISONE_STEP_RETRY_DELAY_SECONDS", "10")),
+    backoff=dg.Backoff.EXPONENTIAL,
+    jitter=dg.Jitter.PLUS_MINUS,
 )
 
 
@@ -58,11 +64,15 @@ def build_ingest_assets(ds: Dataset) -> tuple[dg.AssetsDefinition, dg.AssetsDefi
     def raw_asset(context: dg.AssetExecutionContext, config: RawFetchConfig, isone_api: IsoneApiResource) -> list[RawDay]:
         landed: list[RawDay] = []
         with isone_api.client() as client:
-            for day in _days(context):
-                status = default_price_status(day) if config.price_status == "auto" else config.price_status
-                raw = fetch_day(client, ds, day, status, max_workers=isone_api.max_concurrent_requests)
-                context.log.info(f"{ds.asset_name} {day or ''}: {len(raw.bodies)} bodies, {raw.total_bytes:,} bytes")
-                landed.append(raw)
+            try:
+                for day in _days(context):
+                    status = default_price_status(day) if config.price_status == "auto" else config.price_status
+                    raw = fetch_day(client, ds, day, status, max_workers=isone_api.max_concurrent_requests)
+                    context.log.info(f"{ds.asset_name} {day or ''}: {len(raw.bodies)} bodies, {raw.total_bytes:,} bytes")
+                    landed.append(raw)
+            except (IsoneAuthError, IsoneNotFoundError) as exc:
+                # Retrying the step cannot fix credentials or a missing path: fail once, clearly.
+                raise dg.Failure(description=str(exc), allow_retries=False) from exc
             context.add_output_metadata({"requests": client.requests_sent, "bytes_received": client.bytes_received})
         return landed
 

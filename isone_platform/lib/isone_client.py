@@ -8,6 +8,7 @@ credentials (they travel only in the Authorization header, which is never logged
 from __future__ import annotations
 
 import email.utils
+import json
 import logging
 import random
 import threading
@@ -82,6 +83,18 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _json_problem(body: bytes) -> str | None:
+    """Why a 200 body is not usable JSON (a cut connection leaves it truncated), or None when it is.
+
+    Checked before landing, so a bad body is retried and never replaces a good day in the lake.
+    """
+    try:
+        json.loads(body)
+    except ValueError as exc:
+        return f"response is not valid JSON ({len(body)} bytes, possibly truncated): {exc}"
+    return None
 
 
 def _explain(status: int) -> str:
@@ -163,10 +176,13 @@ class IsoneClient:
                 status = response.status_code
                 if status == 200:
                     content_type = response.headers.get("content-type", "")
-                    if "json" in content_type:
+                    problem = _json_problem(body) if "json" in content_type else (
+                        # ISO-NE occasionally answers a maintenance page with 200: transient, retry.
+                        f"expected JSON, got {content_type or 'no content type'}"
+                    )
+                    if problem is None:
                         return ApiResponse(path, status, body, datetime.now(UTC), attempt)
-                    # ISO-NE occasionally answers a maintenance page with 200: transient, retry.
-                    failure = IsoneApiError(path, status, f"expected JSON, got {content_type or 'no content type'}")
+                    failure = IsoneApiError(path, status, problem)
                 elif status in (401, 403):
                     raise IsoneAuthError(path, status, _explain(status))
                 elif status == 404:

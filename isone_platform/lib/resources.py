@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import dagster as dg
 from pydantic import Field
 
 from isone_platform.lib.isone_client import DEFAULT_BASE_URL, IsoneClient, RetryPolicy
+from isone_platform.lib.settings import project_root
 
 
 class IsoneApiResource(dg.ConfigurableResource):
@@ -37,3 +40,32 @@ class IsoneApiResource(dg.ConfigurableResource):
             max_connections=max(self.max_concurrent_requests, 1),
         ) as client:
             yield client
+
+
+def _secret(name: str) -> dg.EnvVar | None:
+    """Secrets reach resources only as EnvVar: the UI and run config show the variable's name, never its value."""
+    return dg.EnvVar(name) if os.environ.get(name) else None
+
+
+def lake_url_from_env() -> str:
+    url = os.environ.get("ISONE_LAKE_URL", "data/lake")
+    if "://" not in url and not os.path.isabs(url):
+        url = str(project_root() / url)
+    return url
+
+
+def build_resources() -> dict[str, Any]:
+    """Every resource, configured from the environment in this one place."""
+    from isone_platform.lib.io_managers import DuckLakeIOManager
+    from isone_platform.lib.lake import RawLakeIOManager
+
+    return {
+        "isone_api": IsoneApiResource(
+            base_url=os.environ.get("ISONE_BASE_URL", DEFAULT_BASE_URL),
+            username=_secret("ISONE_USERNAME"),
+            password=_secret("ISONE_PASSWORD"),
+            max_attempts=int(os.environ.get("ISONE_MAX_ATTEMPTS", "5")),
+        ),
+        "raw_lake_io_manager": RawLakeIOManager(lake_url=lake_url_from_env()),
+        "warehouse_io_manager": DuckLakeIOManager.from_env(),
+    }
