@@ -16,7 +16,7 @@ $(CURDIR)/.uvtool/bin/uv:
 	$(CURDIR)/.uvtool/bin/pip install --quiet uv
 
 install: $(UV)
-	$(UV) sync --locked
+	$(UV) sync --locked --compile-bytecode
 
 demo: install
 	$(UV) run isone-platform demo $(if $(filter 0,$(DEMO_UI)),--no-ui,)

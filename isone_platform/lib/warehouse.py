@@ -34,6 +34,7 @@ import duckdb
 import duckdb_extensions
 import polars as pl
 
+from isone_platform.lib.settings import project_root
 from isone_platform.lib.schemas import STD_TABLES, TableSchema
 
 CATALOG_ALIAS = "isone"
@@ -89,10 +90,10 @@ class WarehouseConfig:
         - `ISONE_WAREHOUSE_DATA_PATH`: the data path, if set; otherwise `<ISONE_LAKE_URL>/tables/`, where
           `ISONE_LAKE_URL` defaults to `<root>/data/lake`.
 
-        `root` defaults to the current directory; relative paths are made absolute against it (DuckLake stores
-        the data path in the catalog, so it must never be relative).
+        `root` defaults to the project root (`ISONE_PROJECT_ROOT`, else the current directory); relative paths are
+        made absolute against it (DuckLake stores the data path in the catalog, so it must never be relative).
         """
-        root = Path(root) if root is not None else Path.cwd()
+        root = Path(root) if root is not None else project_root()
         root = root.resolve()
         catalog = parse_catalog_url(os.environ.get("ISONE_CATALOG_URL") or str(root / DEFAULT_CATALOG_FILE), root)
         explicit = os.environ.get("ISONE_WAREHOUSE_DATA_PATH")

@@ -1,0 +1,58 @@
+"""`isone-platform`: the demo, and SQL on the warehouse for analysts."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _sql(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from isone_platform import warehouse
+
+    con = warehouse.connect()
+    try:
+        frame = con.sql(args.query).pl()
+    finally:
+        con.close()
+    with pl.Config(tbl_rows=args.max_rows, tbl_cols=-1, tbl_width_chars=200, fmt_str_lengths=60):
+        print(frame)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from isone_platform.demo import run_demo
+
+    return run_demo(ui=not args.no_ui, days=args.days, ui_port=args.port, sim_port=args.sim_port)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from isone_platform.lib.settings import load_project_env
+
+    load_project_env()
+    parser = argparse.ArgumentParser(prog="isone-platform", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sql = sub.add_parser("sql", help="run a query on the warehouse (read-only) and print the result")
+    sql.add_argument("query", help='e.g. "select * from system_load order by ts_utc desc limit 5"')
+    sql.add_argument("--max-rows", type=int, default=50)
+    sql.set_defaults(func=_sql)
+
+    demo = sub.add_parser("demo", help="run the platform on the bundled simulator and serve the UI")
+    demo.add_argument("--no-ui", action="store_true", help="stop after the summary")
+    demo.add_argument("--days", type=int, default=3, help="complete days before today to materialize")
+    demo.add_argument("--port", type=int, default=3000, help="Dagster UI port (127.0.0.1)")
+    demo.add_argument("--sim-port", type=int, default=8765, help="simulator port (127.0.0.1)")
+    demo.set_defaults(func=_demo)
+
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except Exception as exc:  # the CLI reports, it does not dump tracebacks on users
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
