@@ -1,0 +1,111 @@
+"""Every rule passes on clean simulator data and fails on the simulator fault that should trip it, through Dagster:
+the std assets are materialized with their checks, as the isone_ingest job does."""
+
+import pytest
+
+from isone_platform_tests.checks.conftest import Fault, evaluations, failed, materialize
+
+DAY = "2024-11-03"  # the fall-back day: 25 hours, 300 five-minute intervals
+DATASETS = ("system_load_5min", "zonal_load_5min", "lmp_da_hourly", "lmp_rt_hourly", "fuel_mix")
+
+
+def test_every_rule_passes_on_clean_data(platform_env, defs):
+    materialize(defs, "locations", partition=None, raise_on_error=True)
+    result = materialize(defs, *DATASETS, raise_on_error=True)
+    evals = evaluations(result)
+    assert failed(result) == {}
+    rules = {rule for _, rule in evals}
+    assert rules == {
+        "schema_matches_registry", "primary_key_unique", "key_columns_not_null", "intervals_inside_operating_day",
+        "intervals_complete", "all_zones_present", "all_locations_present", "load_in_range", "lmp_in_hard_range",
+        "lmp_in_typical_range", "lmp_components_sum", "zones_sum_to_system", "lmp_locations_known",
+        "fuel_mw_non_negative", "latest_interval_fresh",
+    }
+    assert len(evals) == 7 + 9 + 11 + 11 + 7
+    e = evals[("isone__zonal_load_5min", "zones_sum_to_system")]
+    assert e.metadata["count"].value == 0 and e.metadata["checked_days"].value == DAY
+    assert "300 intervals" in e.description
+    assert "1206/1206" in evals[("isone__lmp_da_hourly", "lmp_locations_known")].description
+
+
+def test_faults_on_each_feed_trip_their_rules(platform_env, defs, sim):
+    materialize(defs, "locations", partition=None, raise_on_error=True)
+    sim.add_fault(Fault("/fiveminutesystemload/day/*", "duplicate_records"))
+    sim.add_fault(Fault("/fiveminuteestimatedzonalload/day/*", "missing_zone", params={"zone_id": "4004"}))
+    sim.add_fault(Fault("/hourlylmp/da/*", "broken_sum"))
+    sim.add_fault(Fault("/hourlylmp/rt/*", "out_of_range"))
+    sim.add_fault(Fault("/genfuelmix/day/*", "out_of_range"))
+    result = materialize(defs, *DATASETS)
+    assert failed(result) == {
+        ("isone__system_load_5min", "primary_key_unique"): "ERROR",
+        ("isone__zonal_load_5min", "all_zones_present"): "ERROR",
+        ("isone__lmp_da_hourly", "lmp_components_sum"): "ERROR",
+        ("isone__lmp_rt_hourly", "lmp_in_hard_range"): "ERROR",
+        ("isone__lmp_rt_hourly", "lmp_in_typical_range"): "WARN",
+        ("isone__fuel_mix", "fuel_mw_non_negative"): "ERROR",
+    }
+    evals = evaluations(result)
+    # the blocking failure on system load skips the one check that reads it; zonal's own checks still ran
+    assert ("isone__zonal_load_5min", "zones_sum_to_system") not in evals
+    assert ("isone__zonal_load_5min", "load_in_range") in evals
+    dup = evals[("isone__system_load_5min", "primary_key_unique")]
+    assert dup.blocking and dup.metadata["count"].value > 0
+    assert dup.metadata["offending_rows"].value.startswith("| interval_begin_utc | operating_day | rows |")
+    assert dup.metadata["checked_days"].value == DAY
+    zones = evals[("isone__zonal_load_5min", "all_zones_present")]
+    assert zones.metadata["count"].value == 300 and "| 4004 | missing | 300 |" in zones.metadata["offending_rows"].value
+    hard = evals[("isone__lmp_rt_hourly", "lmp_in_hard_range")].metadata["offending_rows"].value
+    assert "| lmp | 6000.0 | above |" in hard
+    assert "| gen_mw | -5.0 | below |" in evals[("isone__fuel_mix", "fuel_mw_non_negative")].metadata["offending_rows"].value
+    sums = evals[("isone__lmp_da_hourly", "lmp_components_sum")]
+    assert sums.metadata["count"].value > 0 and not sums.blocking
+
+
+def test_missing_intervals_location_zone_and_nulls(platform_env, defs, sim):
+    materialize(defs, "locations", partition=None, raise_on_error=True)
+    sim.add_fault(Fault("/fiveminutesystemload/day/*", "missing_intervals"))
+    sim.add_fault(Fault("/fiveminuteestimatedzonalload/day/*", "missing_zone", params={"zone_id": "4004"}))
+    sim.add_fault(Fault("/hourlylmp/da/*", "missing_location"))
+    sim.add_fault(Fault("/hourlylmp/rt/*", "null_values"))
+    result = materialize(defs, "system_load_5min", "zonal_load_5min", "lmp_da_hourly", "lmp_rt_hourly")
+    assert failed(result) == {
+        ("isone__system_load_5min", "intervals_complete"): "ERROR",
+        ("isone__zonal_load_5min", "all_zones_present"): "ERROR",
+        ("isone__zonal_load_5min", "zones_sum_to_system"): "WARN",
+        ("isone__lmp_da_hourly", "all_locations_present"): "ERROR",
+        ("isone__lmp_rt_hourly", "lmp_in_hard_range"): "ERROR",
+        ("isone__lmp_rt_hourly", "lmp_components_sum"): "ERROR",
+    }
+    assert result.success  # none of these is blocking
+    evals = evaluations(result)
+    gaps = evals[("isone__system_load_5min", "intervals_complete")]
+    assert 0 < gaps.metadata["count"].value < 300 and "| 2024-11-03 |" in gaps.metadata["offending_rows"].value
+    assert "| 321 |" in evals[("isone__lmp_da_hourly", "all_locations_present")].metadata["offending_rows"].value
+    assert "| lmp |  | null |" in evals[("isone__lmp_rt_hourly", "lmp_in_hard_range")].metadata["offending_rows"].value
+    ratio = evals[("isone__zonal_load_5min", "zones_sum_to_system")]
+    assert ratio.metadata["count"].value > 200
+
+
+def test_unknown_location_and_null_loads(platform_env, defs, sim):
+    sim.add_fault(Fault("/locations/all", "missing_location"))
+    materialize(defs, "locations", partition=None, raise_on_error=True)
+    sim.clear_faults()
+    sim.add_fault(Fault("/fiveminutesystemload/day/*", "null_values"))
+    sim.add_fault(Fault("/genfuelmix/day/*", "null_values"))
+    result = materialize(defs, "system_load_5min", "lmp_da_hourly", "fuel_mix")
+    assert failed(result) == {
+        ("isone__system_load_5min", "load_in_range"): "ERROR",
+        ("isone__lmp_da_hourly", "lmp_locations_known"): "ERROR",
+        ("isone__fuel_mix", "fuel_mw_non_negative"): "ERROR",
+    }
+    known = evaluations(result)[("isone__lmp_da_hourly", "lmp_locations_known")]
+    assert known.metadata["count"].value == 1 and "| 321 |" in known.metadata["offending_rows"].value
+    assert "1205/1206" in known.description
+
+
+def test_lmp_checks_warn_when_locations_were_never_loaded(platform_env, defs):
+    result = materialize(defs, "lmp_da_hourly")
+    assert failed(result) == {
+        ("isone__lmp_da_hourly", "all_locations_present"): "WARN",
+        ("isone__lmp_da_hourly", "lmp_locations_known"): "WARN",
+    }
