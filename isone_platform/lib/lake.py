@@ -5,6 +5,9 @@ Layout under the lake root:
     raw/isone__<dataset>/operating_day=YYYY-MM-DD/_manifest.json                 what the day consists of
 (unpartitioned datasets have no `operating_day=` level).
 
+The lake root is a local directory (`ISONE_LAKE_URL=./data/lake`) or an S3 prefix (`ISONE_LAKE_URL=s3://bucket/prefix`,
+through dagster-aws's `S3Resource`; `AWS_ENDPOINT_URL` points it at any S3-compatible store).
+
 A day is replaced by writing the new bodies first and the manifest last, in one atomic put: a reader (or a
 failed run) sees the old day or the new one. Bodies no longer named by the manifest are removed afterwards.
 """
@@ -21,6 +24,7 @@ from pathlib import Path
 from typing import Protocol
 
 import dagster as dg
+from dagster_aws.s3 import S3Resource
 
 from isone_platform.lib.partitions import partition_day
 from isone_platform.lib.raw import LandedBody, RawDay
@@ -82,9 +86,173 @@ class LocalLake:
             self._path(key).unlink(missing_ok=True)
 
 
-def lake_from_url(url: str, root: Path | None = None) -> Lake:
+class LakeError(RuntimeError):
+    """A lake problem with a message meant for the person reading it (never containing credentials)."""
+
+
+def _s3_endpoint_from_env() -> str | None:
+    return os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or None
+
+
+def _s3_region_from_env() -> str:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+
+
+def default_s3_resource() -> S3Resource:
+    """dagster-aws's S3 resource from the environment: endpoint `AWS_ENDPOINT_URL` (S3-compatible stores), region
+    `AWS_REGION`/`AWS_DEFAULT_REGION`; credentials from boto's usual chain (env, profile, instance/IRSA role)."""
+    return S3Resource(endpoint_url=_s3_endpoint_from_env(), region_name=_s3_region_from_env())
+
+
+def parse_s3_url(url: str) -> tuple[str, str]:
+    """`s3://bucket/some/prefix/` -> ("bucket", "some/prefix")."""
+    if not url.startswith("s3://"):
+        raise ValueError(f"{url!r} is not an s3:// URL")
+    bucket, _, prefix = url[len("s3://") :].partition("/")
+    if not bucket:
+        raise ValueError(f"{url!r}: no bucket (expected s3://bucket/prefix)")
+    return bucket, prefix.strip("/")
+
+
+# Test-only hook: when set, called as `_before_put(lake, key)` before every S3 PutObject. Tests use it to stop
+# the S3 server in the middle of a run.
+_before_put = None
+
+
+class S3Lake:
+    """A lake under `s3://bucket/prefix/`. `put` is one PutObject (atomic per object: readers see the old object
+    or the new one). Errors name the bucket, key and endpoint, never the credentials."""
+
+    def __init__(self, bucket: str, prefix: str = "", *, client=None, endpoint_url: str | None = None,
+                 region_name: str | None = None):
+        self.bucket = bucket
+        self.prefix = prefix.strip("/")
+        self.url = f"s3://{bucket}/{self.prefix}" if self.prefix else f"s3://{bucket}"
+        if client is None:
+            resource = S3Resource(endpoint_url=endpoint_url or _s3_endpoint_from_env(),
+                                  region_name=region_name or _s3_region_from_env())
+            client = resource.get_client()
+        self.client = client
+        self.endpoint = endpoint_url or getattr(getattr(client, "meta", None), "endpoint_url", None) or "AWS S3"
+
+    @classmethod
+    def from_url(cls, url: str, s3: S3Resource | None = None) -> S3Lake:
+        bucket, prefix = parse_s3_url(url)
+        resource = s3 if s3 is not None else default_s3_resource()
+        return cls(bucket, prefix, client=resource.get_client(), endpoint_url=resource.endpoint_url)
+
+    def _key(self, key: str) -> str:
+        key = key.strip("/")
+        if not key or any(part in ("", ".", "..") for part in key.split("/")):
+            raise ValueError(f"lake key {key!r} is not a plain relative key")
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def _relative(self, full_key: str) -> str:
+        return full_key[len(self.prefix) + 1 :] if self.prefix else full_key
+
+    def _error(self, exc: Exception, doing: str, key: str | None = None) -> Exception:
+        """Translate a boto error into FileNotFoundError (missing object) or a LakeError that says what to fix."""
+        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+        where = f"s3://{self.bucket}/{key}" if key else f"s3://{self.bucket}"
+        if isinstance(exc, ClientError):
+            error = exc.response.get("Error", {})
+            code = str(error.get("Code", ""))
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if code == "NoSuchBucket":
+                return LakeError(
+                    f"S3 bucket {self.bucket!r} does not exist at endpoint {self.endpoint} (while {doing} {where}): "
+                    "create the bucket, or fix ISONE_LAKE_URL / AWS_ENDPOINT_URL"
+                )
+            if code in ("NoSuchKey", "404") or status == 404:
+                return FileNotFoundError(f"{where} does not exist (endpoint {self.endpoint})")
+            if code in ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "403") or status == 403:
+                return LakeError(
+                    f"S3 refused {doing} {where} at endpoint {self.endpoint} ({code or status}): check the AWS "
+                    "credentials (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the instance role) and the bucket policy"
+                )
+            return LakeError(f"S3 error while {doing} {where} at endpoint {self.endpoint}: {code} {error.get('Message', '')}".strip())
+        if isinstance(exc, NoCredentialsError):
+            return LakeError(f"no AWS credentials found for {where} (endpoint {self.endpoint}): set AWS_ACCESS_KEY_ID "
+                             "and AWS_SECRET_ACCESS_KEY, or run with an instance/IRSA role")
+        if isinstance(exc, BotoCoreError):
+            return LakeError(f"S3 endpoint {self.endpoint} failed while {doing} {where}: {exc}")
+        return exc
+
+    def _call(self, doing: str, key: str | None, fn, **kwargs):
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return fn(**kwargs)
+        except (BotoCoreError, ClientError) as exc:
+            raise self._error(exc, doing, key) from None
+
+    def put(self, key: str, data: bytes) -> None:
+        full = self._key(key)
+        if _before_put is not None:
+            _before_put(self, key)
+        content_type = "application/json" if key.endswith(".json") else "application/octet-stream"
+        self._call("writing", full, self.client.put_object, Bucket=self.bucket, Key=full, Body=data,
+                   ContentType=content_type)
+
+    def get(self, key: str) -> bytes:
+        full = self._key(key)
+        response = self._call("reading", full, self.client.get_object, Bucket=self.bucket, Key=full)
+        return response["Body"].read()
+
+    def exists(self, key: str) -> bool:
+        full = self._key(key)
+        try:
+            self._call("checking", full, self.client.head_object, Bucket=self.bucket, Key=full)
+        except FileNotFoundError:
+            return False
+        return True
+
+    def list(self, prefix: str) -> list[str]:
+        base = self._key(prefix) + "/"
+        keys: list[str] = []
+        token = None
+        while True:
+            kwargs = {"Bucket": self.bucket, "Prefix": base}
+            if token:
+                kwargs["ContinuationToken"] = token
+            page = self._call("listing", base, self.client.list_objects_v2, **kwargs)
+            keys.extend(self._relative(o["Key"]) for o in page.get("Contents", []))
+            if not page.get("IsTruncated"):
+                break
+            token = page.get("NextContinuationToken")
+        return sorted(keys)
+
+    def delete(self, keys: Iterable[str]) -> None:
+        full = [self._key(k) for k in keys]
+        for i in range(0, len(full), 1000):
+            batch = full[i : i + 1000]
+            response = self._call("deleting from", batch[0], self.client.delete_objects, Bucket=self.bucket,
+                                  Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True})
+            errors = response.get("Errors") or []
+            if errors:
+                first = errors[0]
+                raise LakeError(f"S3 could not delete {len(errors)} object(s) in s3://{self.bucket}, e.g. "
+                                f"{first.get('Key')}: {first.get('Code')} (endpoint {self.endpoint})")
+
+    def check_bucket(self) -> None:
+        """Raise a LakeError naming bucket and endpoint when the bucket is missing or unreachable."""
+        try:
+            self._call("opening", None, self.client.head_bucket, Bucket=self.bucket)
+        except FileNotFoundError:
+            raise LakeError(
+                f"S3 bucket {self.bucket!r} does not exist at endpoint {self.endpoint}: create the bucket, or fix "
+                "ISONE_LAKE_URL / AWS_ENDPOINT_URL"
+            ) from None
+
+
+def lake_from_url(url: str, root: Path | None = None, *, s3: S3Resource | None = None) -> Lake:
+    """The lake at `url`: `s3://bucket/prefix` (through `s3`, default: an S3Resource from the environment) or a
+    local directory (relative paths resolve against `root`, default the current directory)."""
     if url.startswith("s3://"):
-        raise ValueError(f"ISONE_LAKE_URL={url!r}: S3 lakes are not supported yet; use a local directory")
+        return S3Lake.from_url(url, s3)
+    if "://" in url and not url.startswith("file://"):
+        raise ValueError(f"ISONE_LAKE_URL={url!r}: unsupported lake; use a local directory or s3://bucket/prefix")
     path = Path(url.removeprefix("file://")).expanduser()
     if not path.is_absolute():
         path = (root or Path.cwd()) / path
@@ -140,12 +308,17 @@ def read_day(lake: Lake, dataset: str, day: date | None) -> RawDay:
 
 
 class RawLakeIOManager(dg.ConfigurableIOManager):
-    """Stores `list[RawDay]` outputs of raw/isone__* assets in the lake; loads them back for std assets."""
+    """Stores `list[RawDay]` outputs of raw/isone__* assets in the lake; loads them back for std assets.
+
+    `lake_url` is a local directory or `s3://bucket/prefix`; for S3 the client comes from `s3` (dagster-aws's
+    S3Resource; when unset, one is built from the environment, see `default_s3_resource`).
+    """
 
     lake_url: str
+    s3: S3Resource | None = None
 
     def _lake(self) -> Lake:
-        return lake_from_url(self.lake_url)
+        return lake_from_url(self.lake_url, s3=self.s3)
 
     @staticmethod
     def _dataset(context: dg.OutputContext | dg.InputContext) -> str:

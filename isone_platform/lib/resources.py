@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import dagster as dg
+from dagster_aws.s3 import S3Resource
 from pydantic import Field
 
 from isone_platform.lib.isone_client import DEFAULT_BASE_URL, IsoneClient, RetryPolicy
@@ -54,18 +56,84 @@ def lake_url_from_env() -> str:
     return url
 
 
+ENVIRONMENTS = ("local", "prod")
+
+
+class ConfigError(ValueError):
+    """The environment's configuration is inconsistent; the message says which variable to fix."""
+
+
+def isone_env() -> str:
+    """`ISONE_ENV`: `local` (default; a local lake and SQLite catalog unless told otherwise) or `prod`."""
+    env = (os.environ.get("ISONE_ENV") or "local").strip().lower()
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"ISONE_ENV={env!r}: use one of {', '.join(ENVIRONMENTS)}")
+    return env
+
+
+def check_prod_config() -> list[str]:
+    """What is wrong with the environment for `ISONE_ENV=prod` (empty when nothing is)."""
+    from urllib.parse import urlsplit
+
+    problems = []
+    lake = os.environ.get("ISONE_LAKE_URL", "")
+    if not lake.startswith("s3://") or not lake[len("s3://") :].split("/", 1)[0]:
+        problems.append(f"ISONE_LAKE_URL must be s3://bucket/prefix in prod (got {lake or 'nothing'!r})")
+    catalog = os.environ.get("ISONE_CATALOG_URL", "")
+    bare = catalog.removeprefix("ducklake:")
+    if not bare.startswith(("postgresql://", "postgres://", "postgres:")):
+        problems.append("ISONE_CATALOG_URL must be a PostgreSQL catalog in prod "
+                        "(postgresql://user@host:port/db; got " + ("a non-PostgreSQL value" if catalog else "nothing") + ")")
+    elif bare.startswith(("postgresql://", "postgres://")) and urlsplit(bare).password is not None:
+        problems.append("ISONE_CATALOG_URL contains a password: put it in PGPASSWORD instead (URLs end up in logs and the UI)")
+    elif re.search(r"(^|\s)password\s*=", bare, re.IGNORECASE):
+        problems.append("ISONE_CATALOG_URL contains a password: put it in PGPASSWORD instead (URLs end up in logs and the UI)")
+    if os.environ.get("ISONE_WAREHOUSE_DATA_PATH", "").strip() and not os.environ["ISONE_WAREHOUSE_DATA_PATH"].startswith("s3://"):
+        problems.append("ISONE_WAREHOUSE_DATA_PATH must be an s3:// location in prod (or unset: <ISONE_LAKE_URL>/tables/)")
+    return problems
+
+
+def s3_resource_from_env() -> S3Resource:
+    """dagster-aws's S3 resource: endpoint `AWS_ENDPOINT_URL` (any S3-compatible store), region `AWS_REGION` /
+    `AWS_DEFAULT_REGION`, keys through EnvVar when set (else boto's chain: profile, instance or IRSA role)."""
+    return S3Resource(
+        endpoint_url=os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or None,
+        region_name=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+        aws_access_key_id=_secret("AWS_ACCESS_KEY_ID"),
+        aws_secret_access_key=_secret("AWS_SECRET_ACCESS_KEY"),
+        aws_session_token=_secret("AWS_SESSION_TOKEN"),
+    )
+
+
 def build_resources() -> dict[str, Any]:
-    """Every resource, configured from the environment in this one place."""
+    """Every resource, configured from the environment in this one place.
+
+    `ISONE_ENV=local` (default): the lake and warehouse wherever `ISONE_LAKE_URL` / `ISONE_CATALOG_URL` say
+    (`./data/` by default). `ISONE_ENV=prod`: the raw lake and the warehouse's Parquet files in S3, the warehouse
+    catalog in PostgreSQL; anything else is a `ConfigError` naming the variable. Secrets only as `dg.EnvVar`.
+    """
     from isone_platform.lib.io_managers import DuckLakeIOManager
     from isone_platform.lib.lake import RawLakeIOManager
 
-    return {
+    env = isone_env()
+    if env == "prod":
+        problems = check_prod_config()
+        if problems:
+            raise ConfigError("ISONE_ENV=prod: " + "; ".join(problems))
+    lake_url = lake_url_from_env()
+    resources: dict[str, Any] = {
         "isone_api": IsoneApiResource(
             base_url=os.environ.get("ISONE_BASE_URL", DEFAULT_BASE_URL),
             username=_secret("ISONE_USERNAME"),
             password=_secret("ISONE_PASSWORD"),
             max_attempts=int(os.environ.get("ISONE_MAX_ATTEMPTS", "5")),
         ),
-        "raw_lake_io_manager": RawLakeIOManager(lake_url=lake_url_from_env()),
         "warehouse_io_manager": DuckLakeIOManager.from_env(),
     }
+    if lake_url.startswith("s3://"):
+        s3 = s3_resource_from_env()
+        resources["s3"] = s3
+        resources["raw_lake_io_manager"] = RawLakeIOManager(lake_url=lake_url, s3=s3)
+    else:
+        resources["raw_lake_io_manager"] = RawLakeIOManager(lake_url=lake_url)
+    return resources

@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import duckdb
 import duckdb_extensions
@@ -252,6 +253,57 @@ def _load_extensions_for(con: duckdb.DuckDBPyConnection, config: WarehouseConfig
         _load_extension(con, "postgres")
     if config.data_path.startswith("s3://"):
         _load_extension(con, "httpfs")
+        _create_s3_secret(con, config.data_path)
+
+
+def _s3_endpoint() -> str | None:
+    return os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or None
+
+
+def s3_secret_options(data_path: str) -> list[str]:
+    """The options of the DuckDB S3 secret for an `s3://` data path, from the standard AWS environment variables:
+    `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION`/`AWS_DEFAULT_REGION` and
+    `AWS_ENDPOINT_URL` (an S3-compatible store: path-style URLs, SSL only for `https://`). Scoped to the bucket.
+    Contains the secret values: never log it."""
+    bucket = data_path[len("s3://") :].split("/", 1)[0]
+    options = ["TYPE s3", f"SCOPE {_sql_str(f's3://{bucket}')}"]
+    key, secret = os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY")
+    if key and secret:
+        options += [f"KEY_ID {_sql_str(key)}", f"SECRET {_sql_str(secret)}"]
+        if os.environ.get("AWS_SESSION_TOKEN"):
+            options.append(f"SESSION_TOKEN {_sql_str(os.environ['AWS_SESSION_TOKEN'])}")
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    options.append(f"REGION {_sql_str(region)}")
+    endpoint = _s3_endpoint()
+    if endpoint:
+        parts = urlsplit(endpoint if "://" in endpoint else f"https://{endpoint}")
+        options += [
+            f"ENDPOINT {_sql_str(parts.netloc + parts.path.rstrip('/'))}",
+            "URL_STYLE 'path'",
+            f"USE_SSL {'true' if parts.scheme == 'https' else 'false'}",
+        ]
+    return options
+
+
+_aws_extension_missing = False
+
+
+def _create_s3_secret(con: duckdb.DuckDBPyConnection, data_path: str) -> None:
+    """A temporary (in-memory) DuckDB secret for the data path's bucket. Without keys in the environment, DuckDB's
+    `aws` extension's credential chain (instance/IRSA role, profile) is used when it is installed."""
+    options = s3_secret_options(data_path)
+    global _aws_extension_missing
+    if not any(o.startswith("KEY_ID ") for o in options) and not _aws_extension_missing:
+        try:
+            _load_extension(con, "aws")
+            options.insert(1, "PROVIDER credential_chain")
+        except Exception:  # no aws extension: a keyless secret (public buckets, or endpoints without auth)
+            _aws_extension_missing = True
+    try:
+        con.execute(f"CREATE OR REPLACE SECRET isone_s3 ({', '.join(options)})")
+    except duckdb.Error as exc:
+        # The statement holds the credentials: report the kind of error only.
+        raise WarehouseError(f"cannot configure S3 access for {data_path}: {type(exc).__name__}") from None
 
 
 def _attach(con: duckdb.DuckDBPyConnection, config: WarehouseConfig, *, read_only: bool) -> None:
