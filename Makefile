@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 export DAGSTER_DISABLE_TELEMETRY := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: install demo test sim clean
+.PHONY: install system-deps demo test sim clean
 
 $(CURDIR)/.uvtool/bin/uv:
 	$(PYTHON) -m venv $(CURDIR)/.uvtool
@@ -18,10 +18,17 @@ $(CURDIR)/.uvtool/bin/uv:
 install: $(UV)
 	$(UV) sync --locked --compile-bytecode
 
+# Debian packages the end-to-end tests use, installed only when missing (CI runs as root). Without root they
+# cannot be installed: the browser test then skips, saying why.
+system-deps:
+	@command -v chromium >/dev/null 2>&1 || { echo "installing Debian chromium for the UI test"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "warning: could not install chromium (not root?); the browser test will skip"; }
+
 demo: install
 	$(UV) run isone-platform demo $(if $(filter 0,$(DEMO_UI)),--no-ui,)
 
-test: install
+test: install system-deps
 	$(UV) run pytest $(PYTEST_ARGS)
 
 sim: install

@@ -48,6 +48,10 @@ class Dataset:
     plan: Callable[[date | None, PriceStatus], list[Request]]
     grain: timedelta | None = None
     has_price_status: bool = False
+    # Polling today: the endpoint with the latest published interval, and how far apart two landed intervals
+    # may be before a poll also fetches the gap (defaults to the grain).
+    current_path: str | None = None
+    poll_gap: timedelta | None = None
 
     @property
     def asset_name(self) -> str:
@@ -107,16 +111,21 @@ DATASETS: dict[str, Dataset] = {
     d.name: d
     for d in (
         Dataset("system_load_5min", "load", SYSTEM_LOAD_5MIN, parse_system_load,
-                _single("/fiveminutesystemload/day/{d}"), FIVE_MINUTES),
+                _single("/fiveminutesystemload/day/{d}"), FIVE_MINUTES,
+                current_path="/fiveminutesystemload/current"),
         Dataset("zonal_load_5min", "load", ZONAL_LOAD_5MIN, parse_zonal_load,
-                _single("/fiveminuteestimatedzonalload/day/{d}"), FIVE_MINUTES),
+                _single("/fiveminuteestimatedzonalload/day/{d}"), FIVE_MINUTES,
+                current_path="/fiveminuteestimatedzonalload/current"),
         Dataset("lmp_rt_5min", "lmp", LMP_RT_5MIN, _parse_lmp(LMP_RT_5MIN, FIVE_MINUTES),
-                _rt_5min_plan, FIVE_MINUTES, has_price_status=True),
+                _rt_5min_plan, FIVE_MINUTES, has_price_status=True,
+                current_path="/fiveminutelmp/prelim/current/all"),
         Dataset("lmp_da_hourly", "lmp", LMP_DA_HOURLY, _parse_lmp(LMP_DA_HOURLY, ONE_HOUR),
                 _single("/hourlylmp/da/final/day/{d}"), ONE_HOUR),
         Dataset("lmp_rt_hourly", "lmp", LMP_RT_HOURLY, _parse_lmp(LMP_RT_HOURLY, ONE_HOUR),
                 _rt_hourly_plan, ONE_HOUR, has_price_status=True),
-        Dataset("fuel_mix", "fuel_mix", FUEL_MIX, parse_fuel_mix, _single("/genfuelmix/day/{d}")),
+        # Fuel-mix snapshots come every few minutes at irregular times: a gap is more than 15 minutes.
+        Dataset("fuel_mix", "fuel_mix", FUEL_MIX, parse_fuel_mix, _single("/genfuelmix/day/{d}"),
+                current_path="/genfuelmix/current", poll_gap=timedelta(minutes=15)),
         Dataset("locations", "reference", LOCATIONS, parse_locations, _single("/locations/all")),
     )
 }
@@ -127,6 +136,9 @@ def dataset(name: str) -> Dataset:
         return DATASETS[name.removeprefix("isone__")]
     except KeyError:
         raise KeyError(f"unknown dataset {name!r}; known: {sorted(DATASETS)}") from None
+
+
+POLLED = [d for d in DATASETS.values() if d.current_path]
 
 
 def has_records(body: bytes) -> bool:

@@ -20,3 +20,17 @@ def load_project_env() -> None:
     for candidate in {project_root() / ".env", PACKAGE_ROOT / ".env"}:
         if candidate.is_file():
             load_dotenv(candidate, override=False)
+
+
+def env_seconds(name: str, default: float) -> int:
+    """A positive duration in seconds from the environment, with a clear error for anything else."""
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return int(default)
+    try:
+        value = int(float(raw))
+    except ValueError:
+        raise ValueError(f"{name}={raw!r} is not a number of seconds") from None
+    if value <= 0:
+        raise ValueError(f"{name}={raw!r} must be positive")
+    return value

@@ -1,0 +1,86 @@
+"""Operations: poll today every five minutes, finalize yesterday every morning.
+
+- `isone_poll_sensor` (on by default) asks ISO-NE every `ISONE_POLL_PROBE_SECONDS` (30 s) for the latest published
+  5-minute interval (`/fiveminutesystemload/info`, one ~150-byte request). When it advances, it launches one
+  `isone_poll` run for that interval's operating day: each 5-minute feed and the fuel mix fetch only what is new
+  (at most 2 requests per feed), and the run carries std tables and marts along.
+- `isone_finalize_yesterday` (07:00 America/New_York, on by default) re-materializes yesterday in full with
+  `isone_ingest`: final LMPs replace the preliminary ones, and every dataset gets its complete day.
+"""
+
+from datetime import datetime, timedelta
+
+import dagster as dg
+
+from isone_platform.defs.jobs import isone_ingest_job
+from isone_platform.lib.datasets import POLLED
+from isone_platform.lib.partitions import ISONE_TZ, operating_day_partitions
+from isone_platform.lib.resources import IsoneApiResource
+from isone_platform.lib.settings import env_seconds
+
+POLL_PROBE_PATH = "/fiveminutesystemload/info"
+FINALIZE_CRON = "0 7 * * *"  # after ISO-NE's final LMPs of the previous day (the simulator publishes them at 06:00)
+
+POLL_RUN_CONFIG = {"ops": {f"raw__{ds.asset_name}": {"config": {"mode": "poll"}} for ds in POLLED}}
+
+isone_poll_job = dg.define_asset_job(
+    name="isone_poll",
+    description="Fetch what is new for today's 5-minute feeds and fuel mix, then refresh their std tables and marts.",
+    selection=dg.AssetSelection.assets(*[dg.AssetKey(["raw", ds.asset_name]) for ds in POLLED]).downstream(),
+    partitions_def=operating_day_partitions,
+    config=POLL_RUN_CONFIG,
+)
+
+
+def latest_published(info_body: bytes) -> datetime | None:
+    """LatestBeginDate of a `/info` body, as an aware datetime (None when nothing is published)."""
+    import json
+
+    info = json.loads(info_body).get("ServiceInfo") or {}
+    value = info.get("LatestBeginDate") if isinstance(info, dict) else None
+    if not value:
+        return None
+    return datetime.fromisoformat(value)
+
+
+@dg.sensor(
+    job=isone_poll_job,
+    minimum_interval_seconds=env_seconds("ISONE_POLL_PROBE_SECONDS", 30),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Launches an isone_poll run whenever ISO-NE publishes a new 5-minute interval.",
+)
+def isone_poll_sensor(context: dg.SensorEvaluationContext, isone_api: IsoneApiResource):
+    with isone_api.client() as client:
+        latest = latest_published(client.get(POLL_PROBE_PATH).body)
+    if latest is None:
+        return dg.SkipReason("ISO-NE reports nothing published yet")
+    stamp = latest.isoformat()
+    if context.cursor == stamp:
+        return dg.SkipReason(f"nothing new since {stamp}")
+    in_flight = context.instance.get_run_records(
+        dg.RunsFilter(job_name=isone_poll_job.name, statuses=[
+            dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+            dg.DagsterRunStatus.STARTED]),
+        limit=1,
+    )
+    if in_flight:
+        return dg.SkipReason(f"interval {stamp} waits: the previous poll run is still in flight")
+    context.update_cursor(stamp)
+    day = latest.astimezone(ISONE_TZ).date().isoformat()
+    return dg.RunRequest(run_key=f"poll-{stamp}", partition_key=day, tags={"isone/poll_for": stamp})
+
+
+@dg.schedule(
+    job=isone_ingest_job,
+    cron_schedule=FINALIZE_CRON,
+    execution_timezone="America/New_York",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Re-materializes yesterday in full: final LMPs replace preliminary ones.",
+)
+def isone_finalize_yesterday(context: dg.ScheduleEvaluationContext):
+    yesterday = context.scheduled_execution_time.astimezone(ISONE_TZ).date() - timedelta(days=1)
+    return dg.RunRequest(
+        run_key=f"finalize-{yesterday.isoformat()}",
+        partition_key=yesterday.isoformat(),
+        tags={"isone/finalize": yesterday.isoformat()},
+    )

@@ -1,0 +1,154 @@
+"""Polling today: fetch only what is new, at most two requests per feed, and merge it into the day's raw bodies.
+
+A poll of one feed for one operating day:
+  1. GET the feed's `current` endpoint: the latest published interval (for LMPs, every node at that interval).
+  2. If that interval belongs to another operating day, or nothing is new since the latest landed interval, stop.
+  3. If intervals were missed (the previous poll is more than one interval behind), GET once more to fill the
+     gap: the whole published day for the small feeds, or, for the all-node LMPs, the `starthour` chunk of the
+     hour holding the first missing interval (the next poll continues from there).
+  4. Merge: a body re-fetched under the same day/chunk path replaces the older one (it is a superset), and
+     `current` bodies that a newer day or chunk body covers are dropped, so a day's raw stays compact.
+Standardizing merges the bodies by primary key with the newest fetch winning, so a corrected interval replaces
+the old one and re-polling the same interval changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from isone_platform.lib.datasets import Dataset, has_records
+from isone_platform.lib.isone_client import IsoneClient
+from isone_platform.lib.parse.common import ParseContext
+from isone_platform.lib.partitions import ISONE_TZ, day_bounds_utc
+from isone_platform.lib.raw import LandedBody, RawDay
+
+
+@dataclass
+class PollReport:
+    dataset: str
+    day: date
+    requests: int = 0
+    bytes: int = 0
+    latest_published_utc: datetime | None = None
+    new_bodies: list[str] = field(default_factory=list)
+    note: str = ""
+
+
+def interval_span(ds: Dataset, landed: LandedBody, day: date | None) -> tuple[datetime, datetime] | None:
+    """First and last interval begin in a body (None when it holds no records)."""
+    if not has_records(landed.body):
+        return None
+    frame = ds.parse(landed.body, ParseContext(ds.name, day, landed.path, landed.fetched_at, landed.sha256)).frame
+    if frame.is_empty():
+        return None
+    begins = frame["interval_begin_utc"]
+    return begins.min(), begins.max()  # type: ignore[return-value]
+
+
+def chunk_hour_label(ts: datetime) -> str:
+    """The `starthour` label (local wall-clock hour) of an interval: both fall-back 01:00 hours are "01"."""
+    return f"{ts.astimezone(ISONE_TZ).hour:02d}"
+
+
+def gap_request(ds: Dataset, day: date, first_missing: datetime) -> str:
+    d = day.strftime("%Y%m%d")
+    if ds.name == "lmp_rt_5min":
+        return f"/fiveminutelmp/prelim/day/{d}/starthour/{chunk_hour_label(first_missing)}"
+    return ds.plan(day, "prelim")[0].path
+
+
+def is_current(path: str) -> bool:
+    return "/current" in path
+
+
+def compact(ds: Dataset, bodies: list[LandedBody], day: date | None) -> list[LandedBody]:
+    """Drop bodies that newer ones supersede (same day/chunk path; `current` bodies covered by a later full body)."""
+    newest_by_path: dict[str, LandedBody] = {}
+    currents: list[LandedBody] = []
+    for body in sorted(bodies, key=lambda b: b.fetched_at):
+        if is_current(body.path):
+            currents.append(body)
+        else:
+            newest_by_path[body.path] = body
+    full = list(newest_by_path.values())
+    spans = {b.path: interval_span(ds, b, day) for b in full} if ds.name == "lmp_rt_5min" else {}
+    kept_currents = []
+    for body in currents:
+        if ds.name == "lmp_rt_5min":
+            span = interval_span(ds, body, day)
+            covered = span is not None and any(
+                s is not None and b.fetched_at >= body.fetched_at and s[0] <= span[0] <= s[1]
+                for b in full
+                for s in [spans[b.path]]
+            )
+        else:
+            covered = any(b.fetched_at >= body.fetched_at for b in full)
+        if not covered:
+            kept_currents.append(body)
+    return sorted(full + kept_currents, key=lambda b: b.fetched_at)
+
+
+def first_missing(ds: Dataset, day: date, landed: list[datetime], until: datetime) -> datetime | None:
+    """The first interval of `day` up to `until` that is not landed yet (None when the day is complete so far).
+
+    Fixed-grain feeds: the first expected interval begin that is absent. The fuel mix (irregular snapshots):
+    the start of the first stretch longer than `poll_gap` without a snapshot.
+    """
+    start, _ = day_bounds_utc(day)
+    have = sorted(t for t in landed if start <= t <= until)
+    if ds.grain is not None:
+        present = set(have)
+        t = start
+        while t <= until:
+            if t not in present:
+                return t
+            t += ds.grain
+        return None
+    assert ds.poll_gap is not None
+    previous = start
+    for t in have:
+        if t - previous > ds.poll_gap:
+            return previous
+        previous = t
+    return previous if until - previous > ds.poll_gap else None
+
+
+def poll_day(
+    client: IsoneClient,
+    ds: Dataset,
+    day: date,
+    existing: RawDay | None,
+    landed: list[datetime],
+) -> tuple[RawDay, PollReport]:
+    """Poll one feed for one operating day, given the interval begins already landed for that day."""
+    if ds.current_path is None or (ds.grain is None and ds.poll_gap is None):
+        raise ValueError(f"{ds.asset_name} is not a polled dataset")
+    report = PollReport(ds.name, day)
+    bodies = list(existing.bodies) if existing else []
+
+    def get(path: str) -> LandedBody:
+        response = client.get(path)
+        report.requests += 1
+        report.bytes += len(response.body)
+        return LandedBody(response.path, response.fetched_at, response.body)
+
+    current = get(ds.current_path)
+    span = interval_span(ds, current, day)
+    if span is None:
+        report.note = "nothing published"
+        return RawDay(ds.name, day, bodies), report
+    latest = report.latest_published_utc = span[1]
+    start, end = day_bounds_utc(day)
+    if not start <= latest < end:
+        report.note = f"latest published interval {latest.isoformat()} is outside operating day {day}"
+        return RawDay(ds.name, day, bodies), report
+    new = [] if latest in set(landed) else [current]
+    missing = first_missing(ds, day, landed + [latest], latest)
+    if missing is not None:
+        new.append(get(gap_request(ds, day, missing)))
+        report.note = f"gap filled from {missing.isoformat()}"
+    elif not new:
+        report.note = "nothing new"
+    report.new_bodies = [b.path for b in new]
+    return RawDay(ds.name, day, compact(ds, bodies + new, day)), report

@@ -1,0 +1,143 @@
+"""Polling today and finalizing yesterday, in process: what a tick fetches, how it merges, what finalize replaces."""
+
+from collections import Counter
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import pytest
+
+from isone_platform import warehouse
+from isone_platform.defs.polling.definitions import POLL_PROBE_PATH, isone_finalize_yesterday, isone_poll_sensor
+from isone_platform.lib.datasets import POLLED
+from isone_platform.lib.partitions import day_bounds_utc
+from isone_platform.lib.poll import first_missing
+from isone_platform.lib.resources import build_resources
+
+NY = ZoneInfo("America/New_York")
+DAY = "2024-11-20"
+FEED_PREFIXES = {"system_load_5min": "/fiveminutesystemload/", "zonal_load_5min": "/fiveminuteestimatedzonalload/",
+                 "lmp_rt_5min": "/fiveminutelmp/", "fuel_mix": "/genfuelmix/"}
+
+
+@pytest.fixture
+def defs(platform_env):
+    from isone_platform.definitions import defs as build
+
+    return build()
+
+
+def query(sql):
+    con = warehouse.connect()
+    try:
+        return con.sql(sql).fetchall()
+    finally:
+        con.close()
+
+
+def poll(defs, sim, instance, when: datetime):
+    """One tick: the sensor probes ISO-NE, and its run request is executed like the daemon would."""
+    sim.clock.set(when)
+    sim.reset_requests()
+    context = dg.build_sensor_context(instance=instance, cursor=instance.run_storage.get_cursor_values({"c"}).get("c"),
+                                      resources=build_resources(), definitions=defs)
+    result = isone_poll_sensor(context)
+    instance.run_storage.set_cursor_values({"c": context.cursor or ""})
+    if isinstance(result, dg.SkipReason):
+        return None
+    job = defs.resolve_job_def("isone_poll")
+    run = job.execute_in_process(partition_key=result.partition_key, instance=instance, tags=result.tags)
+    assert run.success
+    paths = [r.path.removeprefix("/api/v1.1") for r in sim.requests]
+    probes = [p for p in paths if p == POLL_PROBE_PATH]
+    per_feed = Counter(name for p in paths if p != POLL_PROBE_PATH
+                       for name, prefix in FEED_PREFIXES.items() if p.startswith(prefix))
+    return result, per_feed, probes
+
+
+def counts():
+    return {
+        ds.name: query(f"select count(distinct interval_begin_utc), count(*), max(interval_begin_utc) "
+                       f"from std.{ds.asset_name} where operating_day = '{DAY}'")[0]
+        for ds in POLLED
+    }
+
+
+def test_polling_fetches_only_what_is_new_and_merges_idempotently(defs, sim, platform_env):
+    instance = dg.DagsterInstance.ephemeral()
+    # 10:02 local: the 09:55 interval was published at 10:01 (5 minutes + 60 s lag)
+    first = poll(defs, sim, instance, datetime(2024, 11, 20, 10, 2, tzinfo=NY))
+    request, per_feed, probes = first
+    assert request.partition_key == DAY and len(probes) == 1
+    assert all(n <= 2 for n in per_feed.values()) and set(per_feed) == set(FEED_PREFIXES)
+    after_first = counts()
+    latest = datetime(2024, 11, 20, 9, 55, tzinfo=NY)
+    assert after_first["system_load_5min"][0] == 120 and after_first["system_load_5min"][2] == latest
+    assert after_first["zonal_load_5min"][1] == 120 * 8
+    # all-node LMPs catch up one hour chunk per tick (at most 2 requests): hour 00 plus the current interval
+    assert after_first["lmp_rt_5min"][0] == 13 and after_first["lmp_rt_5min"][2] == latest
+
+    # same time again: the sensor sees nothing new and launches nothing
+    assert poll(defs, sim, instance, datetime(2024, 11, 20, 10, 2, 30, tzinfo=NY)) is None
+
+    # five minutes later: one new interval
+    request, per_feed, _ = poll(defs, sim, instance, datetime(2024, 11, 20, 10, 7, tzinfo=NY))
+    assert per_feed["system_load_5min"] == 1 and per_feed["zonal_load_5min"] == 1
+    assert per_feed["lmp_rt_5min"] == 2  # current + the next missing hour chunk
+    after = counts()
+    assert after["system_load_5min"][:2] == (121, 121)  # no duplicate intervals
+    assert after["zonal_load_5min"][1] == 121 * 8
+    assert after["lmp_rt_5min"][0] == 13 + 12 + 1
+    assert after["lmp_rt_5min"][2] == datetime(2024, 11, 20, 10, 0, tzinfo=NY)
+    [(dupes,)] = query(f"select count(*) - count(distinct (interval_begin_utc, location_id)) from std.isone__lmp_rt_5min")
+    assert dupes == 0
+
+
+def test_missed_ticks_are_filled_by_one_extra_request(defs, sim, platform_env):
+    instance = dg.DagsterInstance.ephemeral()
+    poll(defs, sim, instance, datetime(2024, 11, 20, 10, 2, tzinfo=NY))
+    _, per_feed, _ = poll(defs, sim, instance, datetime(2024, 11, 20, 11, 2, tzinfo=NY))  # an hour of ticks missed
+    assert per_feed["system_load_5min"] == 2 and per_feed["fuel_mix"] <= 2
+    assert counts()["system_load_5min"][:2] == (132, 132)
+
+
+def test_first_missing_interval():
+    from isone_platform.lib.datasets import DATASETS
+
+    ds = DATASETS["system_load_5min"]
+    day = datetime(2024, 11, 3).date()  # fall back: 300 intervals
+    start, end = day_bounds_utc(day)
+    every = [start + timedelta(minutes=5 * i) for i in range(300)]
+    assert first_missing(ds, day, every, end - timedelta(minutes=5)) is None
+    assert first_missing(ds, day, every[:40] + every[41:], every[-1]) == every[40]
+    fuel = DATASETS["fuel_mix"]
+    snaps = [start + timedelta(minutes=7 * i, seconds=13) for i in range(20)]
+    assert first_missing(fuel, day, snaps, snaps[-1]) is None
+    assert first_missing(fuel, day, snaps[:5] + snaps[9:], snaps[-1]) == snaps[4]
+
+
+def test_finalize_replaces_prelim_with_final_prices_late_correction(defs, sim, platform_env):
+    instance = dg.DagsterInstance.ephemeral()
+    job = defs.resolve_job_def("isone_ingest")
+    sim.clock.set(datetime(2024, 11, 21, 0, 30, tzinfo=NY))  # the day is over, its final prices are not out yet
+    assert job.execute_in_process(partition_key=DAY, instance=instance).success
+    prelim = dict(((r[0], r[1]), r[2]) for r in query(
+        "select interval_begin_utc, location_id, lmp from std.isone__lmp_rt_5min"))
+    assert query("select distinct price_status from std.isone__lmp_rt_5min") == [("prelim",)]
+
+    # 07:00 next morning the finalize schedule asks for yesterday
+    sim.clock.set(datetime(2024, 11, 21, 7, 0, tzinfo=NY))
+    context = dg.build_schedule_context(instance=instance,
+                                        scheduled_execution_time=datetime(2024, 11, 21, 7, 0, tzinfo=NY))
+    request = isone_finalize_yesterday(context)
+    assert request.partition_key == DAY
+    assert job.execute_in_process(partition_key=request.partition_key, instance=instance, tags=request.tags).success
+
+    final = dict(((r[0], r[1]), r[2]) for r in query(
+        "select interval_begin_utc, location_id, lmp from std.isone__lmp_rt_5min"))
+    assert query("select distinct price_status from std.isone__lmp_rt_5min") == [("final",)]
+    assert final.keys() == prelim.keys() and len(final) == 288 * len({k[1] for k in final})  # replaced, not added
+    corrected = [k for k in final if final[k] != prelim[k]]
+    assert 0 < len(corrected) < len(final) * 0.05  # final re-prices a few intervals
+    [(status,)] = query("select distinct price_status from std.isone__lmp_rt_hourly")
+    assert status == "final"
