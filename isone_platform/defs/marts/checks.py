@@ -1,0 +1,245 @@
+"""Reconciliation checks: each mart agrees with the std tables it was built from, for the run's operating days.
+
+Each check recomputes, with its own plain SQL on std, the counts and sums a mart must reproduce and compares them
+key by key (missing or extra keys, counts exactly, sums within 1e-6 relative). They are blocking with severity
+ERROR: a failure stops anything downstream of that mart in the run. Metadata: the number of keys compared and
+failed, and the first offending rows as a markdown table.
+
+The checks are partitioned like the marts and evaluate the days of the run they run in (its partition range).
+"""
+
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import dagster as dg
+
+from isone_platform.lib.partitions import operating_day_partitions
+from isone_platform.lib.warehouse import WarehouseConfig, WarehouseNotFoundError, open_connection
+
+REL_TOL = 1e-6
+MAX_ROWS_SHOWN = 10
+
+Key = tuple
+Fields = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    key: Key
+    problem: str
+
+
+def _close(a: float | None, b: float | None, rel_tol: float) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(float(a), float(b), rel_tol=rel_tol, abs_tol=rel_tol)
+
+
+def reconcile(
+    expected: Mapping[Key, Fields],
+    actual: Mapping[Key, Fields],
+    *,
+    exact: Sequence[str] = (),
+    approx: Sequence[str] = (),
+    rel_tol: float = REL_TOL,
+) -> list[Mismatch]:
+    """Compare `actual` (the mart) with `expected` (recomputed from std), key by key.
+
+    A key only one side has is a mismatch; fields in `exact` must be equal, fields in `approx` equal within
+    `rel_tol` (relative; the same absolute tolerance near zero). Returns the mismatches sorted by key.
+    """
+    problems: list[Mismatch] = []
+    for key in sorted(set(expected) | set(actual), key=lambda k: tuple(str(v) for v in k)):
+        if key not in actual:
+            problems.append(Mismatch(key, "in std, missing from the mart"))
+            continue
+        if key not in expected:
+            problems.append(Mismatch(key, "in the mart, not in std"))
+            continue
+        e, a = expected[key], actual[key]
+        diffs = [f"{f}: mart {a[f]!r}, std {e[f]!r}" for f in exact if a[f] != e[f]]
+        diffs += [f"{f}: mart {a[f]!r}, std {e[f]!r}" for f in approx if not _close(a[f], e[f], rel_tol)]
+        if diffs:
+            problems.append(Mismatch(key, "; ".join(diffs)))
+    return problems
+
+
+def _markdown(key_names: Sequence[str], problems: Sequence[Mismatch]) -> str:
+    header = "| " + " | ".join([*key_names, "problem"]) + " |"
+    rule = "|" + "---|" * (len(key_names) + 1)
+    rows = [
+        "| " + " | ".join([*(str(v) for v in p.key), p.problem.replace("|", "\\|")]) + " |"
+        for p in problems[:MAX_ROWS_SHOWN]
+    ]
+    return "\n".join([header, rule, *rows])
+
+
+def _run_days(context: dg.AssetCheckExecutionContext) -> tuple[date, date]:
+    key_range = context.partition_key_range
+    return date.fromisoformat(key_range.start), date.fromisoformat(key_range.end)
+
+
+def _query(sql: str, params: Sequence[Any]) -> list[tuple]:
+    con = open_connection(WarehouseConfig.from_env(), read_only=True)
+    try:
+        return con.execute(sql, list(params)).fetchall()
+    finally:
+        con.close()
+
+
+def _result(
+    context: dg.AssetCheckExecutionContext,
+    rule: str,
+    key_names: Sequence[str],
+    expected: Mapping[Key, Fields],
+    actual: Mapping[Key, Fields],
+    **kw: Any,
+) -> dg.AssetCheckResult:
+    first, last = _run_days(context)
+    problems = reconcile(expected, actual, **kw)
+    metadata: dict[str, Any] = {
+        "operating_days": f"{first} .. {last}",
+        "keys_compared": len(set(expected) | set(actual)),
+        "keys_failed": len(problems),
+        "rule": rule,
+    }
+    if problems:
+        metadata["first_failures"] = dg.MetadataValue.md(_markdown(key_names, problems))
+    return dg.AssetCheckResult(passed=not problems, severity=dg.AssetCheckSeverity.ERROR, metadata=metadata)
+
+
+def _mart_check(table: str, rule: str) -> Callable:
+    return dg.asset_check(
+        asset=dg.AssetKey(["mart", table]),
+        description=rule,
+        blocking=True,
+        partitions_def=operating_day_partitions,
+    )
+
+
+def _fetch(sql: str, context: dg.AssetCheckExecutionContext, key_len: int, fields: Sequence[str]) -> dict[Key, dict]:
+    first, last = _run_days(context)
+    try:
+        rows = _query(sql, [first, last])
+    except WarehouseNotFoundError:
+        rows = []
+    return {tuple(r[:key_len]): dict(zip(fields, r[key_len:], strict=True)) for r in rows}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+LOAD_RULE = (
+    "Per operating day and area, isone__load_daily's interval_count equals the intervals with a non-null load in "
+    "std (system: isone__system_load_5min; zones: isone__zonal_load_5min) and energy_mwh equals their "
+    "sum(load_mw x hours) within 1e-6 relative; no area is missing or extra."
+)
+
+
+@_mart_check("isone__load_daily", LOAD_RULE)
+def load_daily_reconciles_with_std(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    fields = ["interval_count", "energy_mwh"]
+    std = _fetch(
+        """
+        select operating_day, area, count(*), sum(load_mw * (epoch(interval_end_utc) - epoch(interval_begin_utc)) / 3600)
+        from (
+            select operating_day, 'SYSTEM' as area, interval_begin_utc, interval_end_utc, load_mw
+            from std.isone__system_load_5min where load_mw is not null
+            union all
+            select operating_day, zone_name, interval_begin_utc, interval_end_utc, load_mw
+            from std.isone__zonal_load_5min where load_mw is not null
+        ) where operating_day between ? and ? group by all
+        """,
+        context, 2, fields,
+    )
+    mart = _fetch(
+        "select operating_day, area, interval_count, energy_mwh from mart.isone__load_daily "
+        "where operating_day between ? and ?",
+        context, 2, fields,
+    )
+    return _result(context, LOAD_RULE, ["operating_day", "area"], std, mart, exact=["interval_count"], approx=["energy_mwh"])
+
+
+LMP_RULE = (
+    "Per operating day, isone__lmp_daily has one row for every location priced (non-null LMP) day-ahead "
+    "(isone__lmp_da_hourly) or real-time (isone__lmp_rt_5min) in std, and its da_hours / rt_intervals add up to "
+    "the priced rows of std."
+)
+
+
+@_mart_check("isone__lmp_daily", LMP_RULE)
+def lmp_daily_reconciles_with_std(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    fields = ["locations", "da_rows", "rt_rows"]
+    std = _fetch(
+        """
+        select operating_day, count(distinct location_id), count(*) filter (where market = 'DA'),
+               count(*) filter (where market = 'RT')
+        from (
+            select operating_day, location_id, 'DA' as market from std.isone__lmp_da_hourly where lmp is not null
+            union all
+            select operating_day, location_id, 'RT' from std.isone__lmp_rt_5min where lmp is not null
+        ) where operating_day between ? and ? group by all
+        """,
+        context, 1, fields,
+    )
+    mart = _fetch(
+        "select operating_day, count(*), sum(da_hours), sum(rt_intervals) from mart.isone__lmp_daily "
+        "where operating_day between ? and ? group by all",
+        context, 1, fields,
+    )
+    return _result(context, LMP_RULE, ["operating_day"], std, mart, exact=fields)
+
+
+FUEL_RULE = (
+    "Per operating day and fuel, isone__fuel_mix_daily's snapshot_count equals the snapshots in std "
+    "(isone__fuel_mix) and energy_mwh equals sum(gen_mw x snapshot hours) within 1e-6 relative."
+)
+
+
+@_mart_check("isone__fuel_mix_daily", FUEL_RULE)
+def fuel_mix_daily_reconciles_with_std(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    fields = ["snapshot_count", "energy_mwh"]
+    std = _fetch(
+        """
+        select operating_day, fuel_category, count(*),
+               coalesce(sum(gen_mw * (epoch(interval_end_utc) - epoch(interval_begin_utc)) / 3600), 0)
+        from std.isone__fuel_mix where operating_day between ? and ? group by all
+        """,
+        context, 2, fields,
+    )
+    mart = _fetch(
+        "select operating_day, fuel_category, snapshot_count, energy_mwh from mart.isone__fuel_mix_daily "
+        "where operating_day between ? and ?",
+        context, 2, fields,
+    )
+    return _result(context, FUEL_RULE, ["operating_day", "fuel_category"], std, mart, exact=["snapshot_count"], approx=["energy_mwh"])
+
+
+SYSTEM_VS_ZONAL_RULE = (
+    "Per operating day, isone__system_vs_zonal_daily's intervals_compared equals the std intervals with both a "
+    "non-null system load and at least one non-null zonal load."
+)
+
+
+@_mart_check("isone__system_vs_zonal_daily", SYSTEM_VS_ZONAL_RULE)
+def system_vs_zonal_daily_reconciles_with_std(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    fields = ["intervals_compared"]
+    std = _fetch(
+        """
+        select s.operating_day, count(*)
+        from std.isone__system_load_5min s
+        semi join (select interval_begin_utc from std.isone__zonal_load_5min where load_mw is not null) z
+            using (interval_begin_utc)
+        where s.load_mw is not null and s.operating_day between ? and ? group by all
+        """,
+        context, 1, fields,
+    )
+    mart = _fetch(
+        "select operating_day, intervals_compared from mart.isone__system_vs_zonal_daily "
+        "where operating_day between ? and ?",
+        context, 1, fields,
+    )
+    return _result(context, SYSTEM_VS_ZONAL_RULE, ["operating_day"], std, mart, exact=fields)

@@ -1,0 +1,200 @@
+"""dbt (dbt-duckdb) on the DuckLake warehouse: the project, its manifest, the connection environment.
+
+- The manifest (`dbt_project/target/manifest.json`) is produced by `ensure_manifest()`, called when the
+  definitions load: it runs `dbt parse` (offline, a few seconds) when the manifest is missing or older than any
+  file of the dbt project, under a file lock, and swaps the new manifest in atomically. So `dagster dev`,
+  `dagster definitions validate`, the demo's in-process runs, run workers and tests all find a current one
+  (`DbtProject.prepare_if_dev()` only acts under `dagster dev`).
+- dbt reaches the warehouse through `dbt_project/profiles.yml`: an in-memory DuckDB that attaches the DuckLake
+  catalog as `isone` (the same alias the std writers use), from two variables set by `dbt_env()` out of
+  `WarehouseConfig.from_env()`: `ISONE_DBT_CATALOG` (the catalog after `ducklake:`) and `ISONE_DBT_DATA_PATH`.
+- The DuckDB extensions dbt loads are installed offline from their PyPI packages first
+  (`install_duckdb_extensions`), as the warehouse module does for itself.
+
+No Dagster definitions here (defs/marts/ builds them).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from isone_platform.lib import warehouse
+from isone_platform.lib.settings import PACKAGE_ROOT
+from isone_platform.lib.warehouse import WarehouseConfig
+
+DBT_PROJECT_DIR = PACKAGE_ROOT / "dbt_project"
+DBT_TARGET_DIR = DBT_PROJECT_DIR / "target"
+MANIFEST_PATH = DBT_TARGET_DIR / "manifest.json"
+MART_SCHEMA = "mart"
+MART_GROUP = "marts"
+MART_TABLES = ("isone__load_daily", "isone__lmp_daily", "isone__fuel_mix_daily", "isone__system_vs_zonal_daily")
+
+# Files whose change makes the manifest stale.
+_SOURCE_DIRS = ("models", "macros", "tests", "seeds", "snapshots")
+_SOURCE_FILES = ("dbt_project.yml", "profiles.yml")
+
+
+class DbtManifestError(RuntimeError):
+    """`dbt parse` failed: the message carries dbt's output."""
+
+
+def dbt_executable() -> str:
+    """The dbt of this environment (the venv's `bin/dbt` next to the running Python), else `dbt` on PATH."""
+    candidate = Path(sys.executable).parent / "dbt"
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which("dbt")
+    if not found:
+        raise DbtManifestError("dbt is not installed in this environment (expected next to the Python executable)")
+    return found
+
+
+def dbt_env(config: WarehouseConfig | None = None) -> dict[str, str]:
+    """Environment variables the dbt profile reads, for `config` (default: `WarehouseConfig.from_env()`)."""
+    config = config or WarehouseConfig.from_env()
+    bin_dir = str(Path(sys.executable).parent)
+    path = os.environ.get("PATH", "")
+    return {
+        "ISONE_DBT_CATALOG": config.catalog,
+        "ISONE_DBT_DATA_PATH": config.data_path,
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "PATH": path if bin_dir in path.split(os.pathsep) else f"{bin_dir}{os.pathsep}{path}",
+    }
+
+
+@contextmanager
+def dbt_environment(config: WarehouseConfig | None = None) -> Iterator[dict[str, str]]:
+    """Set `dbt_env(config)` in os.environ for the duration (dagster-dbt passes os.environ to dbt), then restore."""
+    values = dbt_env(config)
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield values
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def install_duckdb_extensions(config: WarehouseConfig) -> None:
+    """Install (offline, from the PyPI extension packages) every DuckDB extension the dbt profile loads for `config`.
+
+    dbt-duckdb runs `INSTALL x; LOAD x` for each profile extension; INSTALL of an installed extension needs no
+    network. Uses the warehouse module's own loader so both agree on which extensions a config needs.
+    """
+    con = duckdb.connect(":memory:")
+    try:
+        warehouse._load_extensions_for(con, config)  # noqa: SLF001 - the one place that knows the extension set
+    finally:
+        con.close()
+
+
+def prepare_warehouse(config: WarehouseConfig) -> None:
+    """Everything dbt needs before it attaches: extension files installed, local catalog dir and data path present
+    (and a SQLite catalog in WAL mode, like the std writers use)."""
+    install_duckdb_extensions(config)
+    warehouse._prepare_local_paths(config, read_only=False)  # noqa: SLF001
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# manifest
+
+
+def _newest_source_mtime(project_dir: Path) -> float:
+    newest = 0.0
+    for name in _SOURCE_FILES:
+        path = project_dir / name
+        if path.exists():
+            newest = max(newest, path.stat().st_mtime)
+    for name in _SOURCE_DIRS:
+        root = project_dir / name
+        if root.is_dir():
+            for path in root.rglob("*"):
+                if path.is_file():
+                    newest = max(newest, path.stat().st_mtime)
+    return newest
+
+
+def manifest_is_current(project_dir: Path = DBT_PROJECT_DIR) -> bool:
+    manifest = project_dir / "target" / "manifest.json"
+    return manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime(project_dir)
+
+
+def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR, *, force: bool = False) -> Path:
+    """Return `target/manifest.json`, running `dbt parse` first when it is missing or stale (or `force`).
+
+    Safe across processes (a file lock; a process that waited finds the fresh manifest and does not parse
+    again) and for readers (the new manifest is parsed into a temporary target directory and moved in).
+    """
+    from filelock import FileLock
+
+    manifest = project_dir / "target" / "manifest.json"
+    if not force and manifest_is_current(project_dir):
+        return manifest
+    target = project_dir / "target"
+    target.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(target / ".manifest.lock"), timeout=300):
+        if not force and manifest_is_current(project_dir):
+            return manifest
+        scratch = Path(tempfile.mkdtemp(prefix=".parse-", dir=target))
+        try:
+            env = {**os.environ, **dbt_env(), "DBT_TARGET_PATH": str(scratch), "DBT_LOG_PATH": str(scratch)}
+            # partial parsing from the previous manifest keeps a re-parse after a small edit fast
+            if (target / "partial_parse.msgpack").exists():
+                shutil.copy2(target / "partial_parse.msgpack", scratch / "partial_parse.msgpack")
+            proc = subprocess.run(
+                [dbt_executable(), "parse", "--quiet", "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)],
+                cwd=project_dir, env=env, capture_output=True, text=True, timeout=600,
+            )
+            if proc.returncode != 0 or not (scratch / "manifest.json").exists():
+                raise DbtManifestError(
+                    f"`dbt parse` of {project_dir} failed (exit {proc.returncode}):\n{proc.stdout[-4000:]}{proc.stderr[-4000:]}"
+                )
+            for name in ("partial_parse.msgpack", "semantic_manifest.json"):
+                if (scratch / name).exists():
+                    os.replace(scratch / name, target / name)
+            os.replace(scratch / "manifest.json", manifest)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return manifest
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# run arguments
+
+
+def day_range_vars(first: date | None, last: date | None) -> dict[str, Any]:
+    """dbt `--vars` for the operating days [first, last] (inclusive); no days -> {} (every day)."""
+    if first is None or last is None:
+        return {}
+    if last < first:
+        raise ValueError(f"empty operating-day range {first} .. {last}")
+    return {"min_date": first.isoformat(), "max_date": last.isoformat()}
+
+
+def vars_json(first: date | None, last: date | None) -> str:
+    """`day_range_vars` as the JSON string `dbt --vars` takes."""
+    return json.dumps(day_range_vars(first, last))
+
+
+def dbt_resource():
+    """The `dbt` resource: dagster-dbt's CLI resource on dbt_project/, with the venv's dbt executable."""
+    from dagster_dbt import DbtCliResource
+
+    return DbtCliResource(
+        project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable()
+    )
