@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -171,6 +172,26 @@ def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR, *, force: bool = False)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
     return manifest
+
+
+def prune_run_targets(keep: int = 10, min_age_seconds: float = 3600, target_dir: Path = DBT_TARGET_DIR) -> int:
+    """Remove old per-invocation target directories (dagster-dbt gives every `dbt` call its own under target/,
+    with its logs and run_results.json): all but the newest `keep`, and only those idle for `min_age_seconds`.
+    Returns how many were removed."""
+    if not target_dir.is_dir():
+        return 0
+    runs = sorted(
+        (p for p in target_dir.iterdir() if p.is_dir() and not p.name.startswith(".")),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    now = time.time()
+    removed = 0
+    for path in runs[keep:]:
+        if now - path.stat().st_mtime >= min_age_seconds:
+            shutil.rmtree(path, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -66,3 +66,4 @@ def isone_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: 
         context.log.info(f"rebuilding operating days {first} .. {last}")
     with dbt_lib.dbt_environment(warehouse_config):
         yield from dbt.cli(args, context=context).stream()
+    dbt_lib.prune_run_targets()
