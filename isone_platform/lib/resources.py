@@ -95,13 +95,12 @@ def check_prod_config() -> list[str]:
 
 def s3_resource_from_env() -> S3Resource:
     """dagster-aws's S3 resource: endpoint `AWS_ENDPOINT_URL` (any S3-compatible store), region `AWS_REGION` /
-    `AWS_DEFAULT_REGION`, keys through EnvVar when set (else boto's chain: profile, instance or IRSA role)."""
+    `AWS_DEFAULT_REGION`. No keys in its config: boto's credential chain reads AWS_ACCESS_KEY_ID /
+    AWS_SECRET_ACCESS_KEY from the environment, or uses a profile or the instance/IRSA role, so no secret ever
+    appears in resource config, the UI or run records."""
     return S3Resource(
         endpoint_url=os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or None,
         region_name=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
-        aws_access_key_id=_secret("AWS_ACCESS_KEY_ID"),
-        aws_secret_access_key=_secret("AWS_SECRET_ACCESS_KEY"),
-        aws_session_token=_secret("AWS_SESSION_TOKEN"),
     )
 
 

@@ -320,6 +320,11 @@ def _attach(con: duckdb.DuckDBPyConnection, config: WarehouseConfig, *, read_onl
             if attempt + 1 < WRITE_ATTEMPTS and is_retryable(exc):
                 _backoff(attempt)
                 continue
+            if read_only and "creating a new DuckLake is explicitly disabled" in str(exc):
+                raise WarehouseNotFoundError(
+                    _redact(f"no warehouse catalog in {config.attach_target!r}: nothing has been materialized into "
+                            "this warehouse yet (materialize the std assets first, or fix ISONE_CATALOG_URL)")
+                ) from None
             raise WarehouseError(
                 _redact(f"cannot attach the warehouse catalog {config.attach_target!r}: {exc}")
             ) from None
