@@ -24,6 +24,10 @@ system-deps:
 	@command -v chromium >/dev/null 2>&1 || { echo "installing Debian chromium for the UI test"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "warning: could not install chromium (not root?); the browser test will skip"; }
+	@{ command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1; } || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 \
+	  || { echo "installing Debian postgresql for the production-profile tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
+	  || echo "warning: could not install postgresql (not root?); the PostgreSQL tests will skip"; }
 
 demo: install
 	$(UV) run isone-platform demo $(if $(filter 0,$(DEMO_UI)),--no-ui,)

@@ -46,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--sim-port", type=int, default=8765, help="simulator port (127.0.0.1)")
     demo.set_defaults(func=_demo)
 
+    from isone_platform.doctor import register as register_doctor
+
+    register_doctor(sub)  # `doctor`: environment health checks (isone_platform/doctor.py)
+
     args = parser.parse_args(argv)
     try:
         return args.func(args)
