@@ -21,6 +21,14 @@ def _sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dq(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from isone_platform.dq import run_dq
+
+    return run_dq([date.fromisoformat(args.date)] if args.date else None, last=args.last)
+
+
 def _demo(args: argparse.Namespace) -> int:
     from isone_platform.demo import run_demo
 
@@ -45,6 +53,12 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--port", type=int, default=3000, help="Dagster UI port (127.0.0.1)")
     demo.add_argument("--sim-port", type=int, default=8765, help="simulator port (127.0.0.1)")
     demo.set_defaults(func=_demo)
+
+    dq = sub.add_parser("dq", help="print a data-quality snapshot (read-only); exit 1 on any ERROR finding")
+    dq_days = dq.add_mutually_exclusive_group()
+    dq_days.add_argument("--date", help="one operating day, YYYY-MM-DD")
+    dq_days.add_argument("--last", type=int, default=3, help="the latest N operating days with data (default 3)")
+    dq.set_defaults(func=_dq)
 
     from isone_platform.doctor import register as register_doctor
 

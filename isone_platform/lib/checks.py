@@ -248,10 +248,11 @@ def schema_matches_registry(
         problems.append(f"missing {missing}")
     if extra := [n for n in a_names if n not in e_names]:
         problems.append(f"unexpected {extra}")
-    if not problems and a_names != e_names:
+    if not missing and not extra and a_names != e_names:
         problems.append("column order differs")
-    if rows and not problems:
-        problems.append("types or NOT NULL differ")
+    a_by = {c[0]: c for c in actual}
+    if changed := [n for n, t, nullable in expected if n in a_by and tuple(a_by[n][1:]) != (t, nullable)]:
+        problems.append(f"type or NOT NULL differs for {changed}")
     return _outcome(
         rule, schema, days, "ERROR", len(rows), rows[:MAX_ROWS],
         f"{len(expected)} columns match lib/schemas.py (names, types, NOT NULL, order)",
