@@ -5,9 +5,11 @@ Pure functions from bytes to lists and columns; the feed modules build their fra
 
 from __future__ import annotations
 
+import io
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -148,6 +150,15 @@ def _only_numbers(values: list) -> bool:
     return not any(isinstance(v, (str, bool)) for v in values)
 
 
+def strings(name: str, values: list, ctx: ParseContext) -> pl.Series:
+    """Utf8 column from JSON strings or nulls; any other JSON type is an error naming the field."""
+    try:
+        return pl.Series(name, values, dtype=pl.Utf8)
+    except (TypeError, ValueError, pl.exceptions.PolarsError):
+        i, bad = next((i, v) for i, v in enumerate(values) if v is not None and not isinstance(v, str))
+        raise ParseError(ctx, f"field {name!r} of record {i} is not a string: {bad!r}") from None
+
+
 def integers(name: str, values: list, ctx: ParseContext) -> pl.Series:
     """Int32 ids that the API writes as strings (`@LocId`) or integers (`LocationID`)."""
     try:
@@ -165,11 +176,16 @@ def _is_int_like(v: object) -> bool:
     return True
 
 
-def timestamps(name: str, values: list, ctx: ParseContext) -> pl.Series:
+def timestamps(name: str, values: list | pl.Series, ctx: ParseContext) -> pl.Series:
     """UTC datetimes from ISO-NE offset timestamps; parsed once per distinct string (a day has few)."""
-    if any(v is None for v in values):
-        raise ParseError(ctx, f"field {name!r} is null in some record(s)")
-    raw = pl.Series(name, values, dtype=pl.Utf8)
+    if isinstance(values, pl.Series):
+        if values.null_count():
+            raise ParseError(ctx, f"field {name!r} is null in some record(s)")
+        raw = values.cast(pl.Utf8).alias(name)
+    else:
+        if any(v is None for v in values):
+            raise ParseError(ctx, f"field {name!r} is null in some record(s)")
+        raw = strings(name, values, ctx)
     distinct = raw.unique()
     try:
         parsed = distinct.str.to_datetime(ISONE_TIMESTAMP_FORMAT, time_unit="us", strict=True)
@@ -200,3 +216,176 @@ def with_operating_day(frame: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
     if ctx.day is None:
         raise ParseError(ctx, "a partitioned feed needs the operating day it was requested for")
     return frame.with_columns(pl.lit(ctx.day, dtype=pl.Date).alias("operating_day"))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Fast path: polars' native JSON reader.
+#
+# `json.loads` + per-field Python lists cost ~10 µs per record, 3+ s for an all-node day of 5-minute LMPs.
+# polars reads the same bodies straight into typed columns several times faster. Its reader is lenient
+# where our contract is not — a missing field and a null both become null, booleans are read as 0/1 in
+# numeric columns, numbers as text in string columns, numeric strings turn a column into text — so each
+# parser takes the fast path only for a body in exactly the expected shape, and otherwise falls back to its
+# Python path, which owns every error and warning. The two paths give equal frames on every body the fast
+# path accepts (isone_platform_tests/test_parse_fast_path.py).
+
+
+class NotFast(Exception):
+    """The body is not in the plain expected shape: parse it with the Python path."""
+
+
+_NUMERIC = (pl.Int64, pl.Float64, pl.Null)
+_fast_enabled = True
+
+
+@contextmanager
+def fast_path(enabled: bool) -> Iterator[None]:
+    """Turn the fast path off (or on) within the block: for the equality tests and the benchmark's before/after."""
+    global _fast_enabled
+    before, _fast_enabled = _fast_enabled, enabled
+    try:
+        yield
+    finally:
+        _fast_enabled = before
+# A value in a string field that polars may have coerced from a JSON number or boolean.
+_LOOKS_COERCED = r"^(?:-?[0-9][0-9.eE+-]*|true|false)$"
+
+
+def fast_records(
+    body: bytes, path: Sequence[str], fields: Iterable[str], schema: Mapping[str, pl.DataType] | None = None
+) -> pl.DataFrame:
+    """The records at `path` as a frame with one column per field, via polars' JSON reader.
+
+    Raises NotFast unless the body is `{"Plural": {"Singular": [records]}}` (or the singular key at the top
+    level holding a list), with at least one record, only fields from `fields`, and no JSON booleans.
+
+    With `schema` (the usual record layout), the body is first read with that schema, which skips polars'
+    inference pass (about half of its time). That read would drop unknown fields silently, so it is kept only
+    when no value is null (every field present in every record) and the body's count of `:` bytes is exactly
+    the keys of that layout plus the `:` inside string values: any other key adds a `:`. Otherwise the body is
+    read again with full inference.
+    """
+    if not _fast_enabled:
+        raise NotFast("disabled")
+    if b"true" in body or b"false" in body:
+        raise NotFast("booleans")  # read as 0/1 or "true" by polars; none of our feeds has any
+    if schema is not None:
+        records = _read_with_schema(body, path, schema)
+        if records is not None:
+            return records
+    try:
+        doc = pl.read_json(io.BytesIO(body), infer_schema_length=None)
+    except Exception as exc:  # noqa: BLE001 - any failure means "not plain"; the Python path explains it
+        raise NotFast(str(exc)) from None
+    if doc.height != 1:
+        raise NotFast("not one top-level object")
+    if path[0] in doc.columns:
+        keys = list(path)
+    elif len(path) > 1 and path[-1] in doc.columns:
+        keys = [path[-1]]
+    else:
+        raise NotFast("wrapper")
+    node = doc.get_column(keys[0])
+    for key in keys[1:]:
+        if not isinstance(node.dtype, pl.Struct) or key not in {f.name for f in node.dtype.fields}:
+            raise NotFast("wrapper")
+        node = node.struct.field(key)
+    return _records(node, fields)
+
+
+def _records(node: pl.Series, fields: Iterable[str]) -> pl.DataFrame:
+    dtype = node.dtype
+    if not isinstance(dtype, pl.List) or not isinstance(dtype.inner, pl.Struct) or node.null_count():
+        raise NotFast("not a list of records")
+    names = [f.name for f in dtype.inner.fields]
+    if not set(names) <= set(fields):
+        raise NotFast("unknown fields")
+    records = node.explode()
+    if records.null_count():
+        raise NotFast("null or empty record list")
+    return records.struct.unnest()
+
+
+def _read_with_schema(body: bytes, path: Sequence[str], schema: Mapping[str, pl.DataType]) -> pl.DataFrame | None:
+    """The records read with the expected layout, or None when that read cannot be trusted (see fast_records)."""
+    wrapped: pl.DataType = pl.List(pl.Struct(dict(schema)))
+    for key in reversed(path[1:]):
+        wrapped = pl.Struct({key: wrapped})
+    try:
+        doc = pl.read_json(io.BytesIO(body), schema={path[0]: wrapped})
+        node = doc.get_column(path[0])
+        for key in path[1:]:
+            node = node.struct.field(key)
+        if doc.height != 1 or node.null_count():
+            return None
+        records = node.explode()
+        if records.null_count():
+            return None
+        records = records.struct.unnest()
+    except Exception:  # noqa: BLE001 - not the usual layout: read with inference
+        return None
+    keys, colons_in_strings = len(path), 0
+    for col in records.iter_columns():
+        cols = col.struct.unnest().iter_columns() if isinstance(col.dtype, pl.Struct) else [col]
+        for leaf in cols:
+            if leaf.null_count():
+                return None  # a null or a missing field: only the inferred read can tell them apart
+            keys += records.height
+            if leaf.dtype == pl.String:
+                colons_in_strings += int(leaf.str.count_matches(":", literal=True).sum())
+        if isinstance(col.dtype, pl.Struct):
+            keys += records.height  # the struct's own key
+    if body.count(b":") != keys + colons_in_strings:
+        return None  # a key the layout does not know (or an escaped colon): let inference decide
+    return records
+
+
+def fast_numbers(records: pl.DataFrame, field: str, name: str, *, required: bool = False) -> pl.Series:
+    """Float64 column of a numeric field (absent: all null). A required field may have no nulls here (polars
+    cannot tell a null from a missing field, which is an error)."""
+    if field not in records.columns:
+        if required:
+            raise NotFast(f"{field} missing")
+        return pl.Series(name, [None] * records.height, dtype=pl.Float64)
+    col = records.get_column(field)
+    if col.dtype not in _NUMERIC or (required and col.null_count()):
+        raise NotFast(f"{field} not plain numbers")
+    return col.cast(pl.Float64).alias(name)
+
+
+def fast_strings(col: pl.Series | None, name: str, height: int, *, required: bool = False) -> pl.Series:
+    """Utf8 column of a string field (None: absent, all null); values polars may have coerced from JSON
+    numbers or booleans, and nulls in a required field, send the body to the Python path."""
+    if col is None:
+        if required:
+            raise NotFast(f"{name} missing")
+        return pl.Series(name, [None] * height, dtype=pl.Utf8)
+    if col.dtype not in (pl.String, pl.Null) or (required and col.null_count()):
+        raise NotFast(f"{name} not plain strings")
+    col = col.cast(pl.Utf8)
+    if col.str.contains(_LOOKS_COERCED).any():
+        raise NotFast(f"{name} holds number-like text")
+    return col.alias(name)
+
+
+def fast_integers(col: pl.Series | None, name: str) -> pl.Series:
+    """Int32 ids from JSON integers or digit strings (anything else: the Python path)."""
+    if col is None or col.dtype not in (pl.Int64, pl.String) or col.null_count():
+        raise NotFast(f"{name} not plain ids")
+    try:
+        return col.cast(pl.Int32, strict=True).alias(name)
+    except pl.exceptions.PolarsError:
+        raise NotFast(f"{name} not plain ids") from None
+
+
+def fast_timestamps(col: pl.Series | None, name: str, ctx: ParseContext) -> pl.Series:
+    if col is None or col.dtype != pl.String:
+        raise NotFast(f"{name} not timestamps")
+    try:
+        return timestamps(name, col, ctx)
+    except ParseError:
+        raise NotFast(f"{name} not timestamps") from None
+
+
+def field_or_none(records: pl.DataFrame, field: str) -> pl.Series | None:
+    return records.get_column(field) if field in records.columns else None
