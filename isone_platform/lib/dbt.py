@@ -67,12 +67,37 @@ def dbt_env(config: WarehouseConfig | None = None) -> dict[str, str]:
     config = config or WarehouseConfig.from_env()
     bin_dir = str(Path(sys.executable).parent)
     path = os.environ.get("PATH", "")
-    return {
+    env = {
         "ISONE_DBT_CATALOG": config.catalog,
         "ISONE_DBT_DATA_PATH": config.data_path,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "PATH": path if bin_dir in path.split(os.pathsep) else f"{bin_dir}{os.pathsep}{path}",
     }
+    if config.data_path.startswith("s3://"):
+        env.update(_s3_settings_env())
+    return env
+
+
+def _s3_settings_env() -> dict[str, str]:
+    """DuckDB s3_* settings for the profile, from the same AWS variables the warehouse's S3 secret uses
+    (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION`/`AWS_DEFAULT_REGION`,
+    `AWS_ENDPOINT_URL[_S3]`). Credentials go in `DBT_ENV_SECRET_*` variables, which dbt redacts from its logs."""
+    from urllib.parse import urlsplit
+
+    env = {"ISONE_DBT_S3_REGION": os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"}
+    for name, var in (("AWS_ACCESS_KEY_ID", "KEY_ID"), ("AWS_SECRET_ACCESS_KEY", "SECRET"),
+                      ("AWS_SESSION_TOKEN", "SESSION_TOKEN")):
+        if os.environ.get(name):
+            env[f"DBT_ENV_SECRET_ISONE_S3_{var}"] = os.environ[name]
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        parts = urlsplit(endpoint if "://" in endpoint else f"https://{endpoint}")
+        env.update(
+            ISONE_DBT_S3_ENDPOINT=parts.netloc + parts.path.rstrip("/"),
+            ISONE_DBT_S3_URL_STYLE="path",
+            ISONE_DBT_S3_USE_SSL="true" if parts.scheme == "https" else "false",
+        )
+    return env
 
 
 @contextmanager
@@ -100,6 +125,7 @@ def install_duckdb_extensions(config: WarehouseConfig) -> None:
     con = duckdb.connect(":memory:")
     try:
         warehouse._load_extensions_for(con, config)  # noqa: SLF001 - the one place that knows the extension set
+        warehouse._load_extension(con, "httpfs")  # noqa: SLF001 - the profile always loads it
     finally:
         con.close()
 

@@ -1,0 +1,63 @@
+"""lib/dbt.py without running dbt: profile environment, day-range vars, manifest freshness."""
+
+import os
+from datetime import date
+
+import pytest
+
+from isone_platform.lib import dbt as dbt_lib
+from isone_platform.lib.warehouse import WarehouseConfig
+
+
+def test_profile_env_for_a_local_warehouse(tmp_path):
+    env = dbt_lib.dbt_env(WarehouseConfig.local(tmp_path))
+    assert env["ISONE_DBT_CATALOG"] == f"sqlite:{tmp_path.resolve() / 'catalog.sqlite'}"
+    assert env["ISONE_DBT_DATA_PATH"] == f"{tmp_path.resolve() / 'lake' / 'tables'}/"
+    assert env["DBT_SEND_ANONYMOUS_USAGE_STATS"] == "false"
+    assert not any(k.startswith(("ISONE_DBT_S3", "DBT_ENV_SECRET")) for k in env)
+    assert os.path.dirname(dbt_lib.dbt_executable()) in env["PATH"].split(os.pathsep)
+
+
+def test_profile_env_for_an_s3_data_path_keeps_credentials_in_dbt_secret_variables(monkeypatch):
+    for name, value in {"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "s3cr3t", "AWS_REGION": "us-west-2",
+                        "AWS_ENDPOINT_URL": "http://127.0.0.1:9000"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL_S3", raising=False)
+    env = dbt_lib.dbt_env(WarehouseConfig(catalog="postgres:dbname=isone host=db", data_path="s3://bucket/tables/"))
+    assert env["DBT_ENV_SECRET_ISONE_S3_KEY_ID"] == "AKIDEXAMPLE" and env["DBT_ENV_SECRET_ISONE_S3_SECRET"] == "s3cr3t"
+    assert (env["ISONE_DBT_S3_REGION"], env["ISONE_DBT_S3_ENDPOINT"], env["ISONE_DBT_S3_URL_STYLE"], env["ISONE_DBT_S3_USE_SSL"]) == (
+        "us-west-2", "127.0.0.1:9000", "path", "false")
+    secret_names = {k for k, v in env.items() if v in ("AKIDEXAMPLE", "s3cr3t")}
+    assert all(k.startswith("DBT_ENV_SECRET_") for k in secret_names)  # dbt redacts these from its logs
+
+
+def test_dbt_environment_restores_os_environ(tmp_path, monkeypatch):
+    monkeypatch.delenv("ISONE_DBT_CATALOG", raising=False)
+    with dbt_lib.dbt_environment(WarehouseConfig.local(tmp_path)) as values:
+        assert os.environ["ISONE_DBT_CATALOG"] == values["ISONE_DBT_CATALOG"]
+    assert "ISONE_DBT_CATALOG" not in os.environ
+
+
+def test_day_range_vars():
+    assert dbt_lib.day_range_vars(date(2024, 3, 10), date(2024, 3, 12)) == {"min_date": "2024-03-10", "max_date": "2024-03-12"}
+    assert dbt_lib.day_range_vars(None, None) == {}
+    with pytest.raises(ValueError):
+        dbt_lib.day_range_vars(date(2024, 3, 12), date(2024, 3, 10))
+
+
+def test_manifest_is_current_after_ensure_and_stale_after_an_edit(tmp_path):
+    manifest = dbt_lib.ensure_manifest()
+    assert manifest.exists() and dbt_lib.manifest_is_current()
+    # a copy of the project: touching a model makes its manifest stale
+    import shutil
+
+    copy = tmp_path / "proj"
+    shutil.copytree(dbt_lib.DBT_PROJECT_DIR, copy, ignore=shutil.ignore_patterns("target"))
+    (copy / "target").mkdir()
+    shutil.copy2(manifest, copy / "target" / "manifest.json")
+    os.utime(copy / "target" / "manifest.json", None)
+    assert dbt_lib.manifest_is_current(copy)
+    model = copy / "models" / "marts" / "isone__load_daily.sql"
+    os.utime(model, (model.stat().st_atime, (copy / "target" / "manifest.json").stat().st_mtime + 10))
+    assert not dbt_lib.manifest_is_current(copy)
