@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 export DAGSTER_DISABLE_TELEMETRY := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: install system-deps demo test sim clean
+.PHONY: install system-deps demo test sim clean bench
 
 $(CURDIR)/.uvtool/bin/uv:
 	$(PYTHON) -m venv $(CURDIR)/.uvtool
@@ -34,6 +34,12 @@ demo: install
 
 test: install system-deps
 	$(UV) run pytest $(PYTEST_ARGS)
+
+# B1-B4 side by side with DuckDB native and gridstatus (installed into benchmarks/.venv-gridstatus); prints the
+# table and writes benchmarks/results/latest.json. BENCH_ARGS e.g. "--repeat 5" or "--only B1,B4".
+BENCH_ARGS ?=
+bench: install
+	$(UV) run python benchmarks/bench.py $(BENCH_ARGS)
 
 sim: install
 	$(UV) run isone-sim --host 127.0.0.1 --port 8765
