@@ -111,6 +111,7 @@ def build_resources() -> dict[str, Any]:
     (`./data/` by default). `ISONE_ENV=prod`: the raw lake and the warehouse's Parquet files in S3, the warehouse
     catalog in PostgreSQL; anything else is a `ConfigError` naming the variable. Secrets only as `dg.EnvVar`.
     """
+    from isone_platform.lib.dbt import dbt_resource
     from isone_platform.lib.io_managers import DuckLakeIOManager
     from isone_platform.lib.lake import RawLakeIOManager
 
@@ -128,6 +129,7 @@ def build_resources() -> dict[str, Any]:
             max_attempts=int(os.environ.get("ISONE_MAX_ATTEMPTS", "5")),
         ),
         "warehouse_io_manager": DuckLakeIOManager.from_env(),
+        "dbt": dbt_resource(),
     }
     if lake_url.startswith("s3://"):
         s3 = s3_resource_from_env()
