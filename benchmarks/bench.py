@@ -223,6 +223,7 @@ def b1(args, results: dict) -> None:
 
     feeds = [n for n in DATASETS if n != "locations"]
     work = Path(tempfile.mkdtemp(prefix="isone-bench-b1-"))
+    cleanup: list = []
     try:
         log(f"B1: fetching {DAY} of every feed from the simulator (generated data, once)")
         sim = SimProcess()
@@ -239,6 +240,7 @@ def b1(args, results: dict) -> None:
         for name, raw in days.items():
             files[name] = [recorded / (b.path.strip("/").replace("/", "_") + ".json") for b in raw.bodies]
         sim = SimProcess(recorded=recorded)  # serves those very bytes from now on
+        cleanup.append(sim.stop)
         ours_cfg = WarehouseConfig.local(work / "ours")
         duck_cfg = WarehouseConfig.local(work / "duck")
         duck = duckdb.connect(":memory:")
@@ -322,7 +324,6 @@ def b1(args, results: dict) -> None:
                         samples[feed]["gridstatus"].append(parse)
                         samples[feed]["gridstatus_rows"].append(n)
         same = compare_duck_frames(ours_cfg, duck_cfg, feeds)
-        sim.stop()
         out = {}
         for name in feeds:
             s = samples[name]
@@ -348,6 +349,8 @@ def b1(args, results: dict) -> None:
                                            "same DDL as ours; ATTACH + one DELETE/INSERT transaction per day",
                          "gridstatus": results.get("_gridstatus_note")}
     finally:
+        for stop in cleanup:
+            stop()
         shutil.rmtree(work, ignore_errors=True)
 
 
