@@ -39,10 +39,10 @@ def poll(defs, sim, instance, when: datetime):
     """One tick: the sensor probes ISO-NE, and its run request is executed like the daemon would."""
     sim.clock.set(when)
     sim.reset_requests()
-    context = dg.build_sensor_context(instance=instance, cursor=instance.run_storage.get_cursor_values({"c"}).get("c"),
-                                      resources=build_resources(), definitions=defs)
-    result = isone_poll_sensor(context)
-    instance.run_storage.set_cursor_values({"c": context.cursor or ""})
+    with dg.build_sensor_context(instance=instance, cursor=instance.run_storage.get_cursor_values({"c"}).get("c"),
+                                 resources=build_resources(), definitions=defs) as context:
+        result = isone_poll_sensor(context)
+        instance.run_storage.set_cursor_values({"c": context.cursor or ""})
     if isinstance(result, dg.SkipReason):
         return None
     job = defs.resolve_job_def("isone_poll")

@@ -32,6 +32,7 @@ from typing import Any
 import duckdb
 
 from isone_platform.lib import warehouse
+from isone_platform.lib.schemas import STD_TABLES
 from isone_platform.lib.settings import PACKAGE_ROOT
 from isone_platform.lib.warehouse import WarehouseConfig
 
@@ -135,6 +136,13 @@ def prepare_warehouse(config: WarehouseConfig) -> None:
     (and a SQLite catalog in WAL mode, like the std writers use)."""
     install_duckdb_extensions(config)
     warehouse._prepare_local_paths(config, read_only=False)  # noqa: SLF001
+    # The marts read every std table as a source: a table never materialized yet (a fresh warehouse that only
+    # polls, say) must exist, empty, or dbt fails on the missing relation.
+    con = warehouse.open_connection(config, read_only=False)
+    try:
+        warehouse.ensure_tables(con, STD_TABLES.values())
+    finally:
+        con.close()
 
 
 # ---------------------------------------------------------------------------------------------------------------
