@@ -148,6 +148,35 @@ class TestFeeds:
         assert frame["load_mw"].to_list() == [100.0, 250.0]
         assert frame["source_path"].to_list() == ["/fiveminutesystemload/day/20241103", "/fiveminutesystemload/current"]
 
+    def test_disjoint_bodies_keep_in_body_duplicates_and_overlapping_ones_merge(self):
+        ds = DATASETS["system_load_5min"]
+        hour0 = json.dumps({"FiveMinSystemLoads": {"FiveMinSystemLoad": [
+            sysload("2024-11-03T00:00:00.000-04:00", 100), sysload("2024-11-03T00:00:00.000-04:00", 101)]}}).encode()
+        hour1 = json.dumps({"FiveMinSystemLoads": {"FiveMinSystemLoad": [
+            sysload("2024-11-03T01:00:00.000-04:00", 300)]}}).encode()
+        again = json.dumps({"FiveMinSystemLoad": [sysload("2024-11-03T01:00:00.000-04:00", 333)]}).encode()
+        t0, t1, t2 = (datetime(2024, 11, 4, h, tzinfo=UTC) for h in (1, 2, 3))
+        disjoint = standardize(ds, RawDay(ds.name, date(2024, 11, 3), [LandedBody("/a", t0, hour0), LandedBody("/b", t1, hour1)]))
+        assert disjoint.frame["load_mw"].to_list() == [100.0, 101.0, 300.0]  # the duplicate stays for the check
+        overlapping = standardize(ds, RawDay(ds.name, date(2024, 11, 3), [
+            LandedBody("/a", t0, hour0), LandedBody("/b", t1, hour1), LandedBody("/c", t2, again)]))
+        assert overlapping.frame["load_mw"].to_list() == [100.0, 101.0, 333.0]
+
+    def test_parallel_parse_gives_the_serial_frame(self, monkeypatch):
+        from isone_platform.lib import datasets
+
+        ds = DATASETS["lmp_rt_5min"]
+        bodies = [LandedBody(f"/fiveminutelmp/final/day/20241103/starthour/{h:02d}", datetime(2024, 11, 4, 0, h, tzinfo=UTC),
+                             json.dumps({"FiveMinLmps": {"FiveMinLmp": [lmp(f"2024-11-03T{h:02d}:{m:02d}:00.000-04:00")
+                                                                         for m in range(0, 60, 5)]}}).encode())
+                  for h in range(6)]
+        raw = RawDay(ds.name, date(2024, 11, 3), bodies)
+        serial = standardize(ds, raw)
+        monkeypatch.setattr(datasets, "PARALLEL_PARSE_BYTES", 0)
+        parallel = standardize(ds, raw)
+        assert parallel.frame.equals(serial.frame) and parallel.frame.height == 72
+        assert parallel.frame["source_path"].unique(maintain_order=True).to_list() == [b.path for b in bodies]
+
     def test_duplicates_within_one_body_are_kept_for_the_uniqueness_check(self):
         rec = sysload("2024-11-03T00:00:00.000-04:00")
         frame = parse("system_load_5min", {"FiveMinSystemLoads": {"FiveMinSystemLoad": [rec, rec]}}).frame

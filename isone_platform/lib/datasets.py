@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import partial
@@ -16,7 +18,7 @@ from isone_platform.lib.parse.load import parse_system_load, parse_zonal_load
 from isone_platform.lib.parse.lmp import parse_lmp
 from isone_platform.lib.parse.locations import parse_locations
 from isone_platform.lib.partitions import day_bounds_utc
-from isone_platform.lib.raw import RawDay
+from isone_platform.lib.raw import LandedBody, RawDay
 from isone_platform.lib.schemas import (
     FUEL_MIX,
     LMP_DA_HOURLY,
@@ -146,6 +148,24 @@ def has_records(body: bytes) -> bool:
     return b"BeginDate" in body or b"interval_begin_date" in body or b"LocationID" in body
 
 
+# Bodies of one day parse in parallel above this size: polars' JSON reader releases the GIL, so the 24 chunks
+# of an all-node LMP day (73 MB) parse in 0.45 s on 2 cores instead of 0.8 s. Small days stay on one thread.
+PARALLEL_PARSE_BYTES = 4_000_000
+_parse_pool: ThreadPoolExecutor | None = None
+
+
+def _parse_all(ds: Dataset, raw: RawDay, bodies: list[LandedBody]) -> list[ParseResult]:
+    def parse(landed: LandedBody) -> ParseResult:
+        return ds.parse(landed.body, ParseContext(ds.name, raw.day, landed.path, landed.fetched_at, landed.sha256))
+
+    if len(bodies) < 2 or sum(len(b.body) for b in bodies) < PARALLEL_PARSE_BYTES:
+        return [parse(b) for b in bodies]
+    global _parse_pool
+    if _parse_pool is None:
+        _parse_pool = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="isone-parse")
+    return list(_parse_pool.map(parse, bodies))
+
+
 def standardize(ds: Dataset, raw: RawDay) -> ParseResult:
     """Parse every landed body of one day and merge them into the std rows of that day.
 
@@ -153,24 +173,32 @@ def standardize(ds: Dataset, raw: RawDay) -> ParseResult:
     re-fetched or corrected interval replaces the old one. Duplicates *within* one body are kept, for the
     uniqueness check to see.
     """
-    parts: list[pl.DataFrame] = []
-    warnings: list[str] = []
-    for order, landed in enumerate(sorted(raw.bodies, key=lambda b: b.fetched_at)):
-        ctx = ParseContext(ds.name, raw.day, landed.path, landed.fetched_at, landed.sha256)
-        result = ds.parse(landed.body, ctx)
-        warnings.extend(result.warnings)
-        parts.append(result.frame.with_columns(pl.lit(order, dtype=pl.Int32).alias("_body_order")))
-    if not parts:
+    bodies = sorted(raw.bodies, key=lambda b: b.fetched_at)
+    results = _parse_all(ds, raw, bodies)
+    warnings = [w for result in results for w in result.warnings]
+    if not results:
         return ParseResult(ds.table.empty_frame(), warnings)
-    frame = pl.concat(parts, how="vertical")
     key = list(ds.table.primary_key)
-    if len(parts) > 1:
-        latest = pl.col("_body_order").max().over(key)
-        frame = frame.filter(pl.col("_body_order") == latest)
-    frame = frame.drop("_body_order").sort(key, maintain_order=True)
+    if len(results) > 1 and not _intervals_disjoint([r.frame for r in results], key):
+        parts = [r.frame.with_columns(pl.lit(i, dtype=pl.Int32).alias("_body_order")) for i, r in enumerate(results)]
+        frame = pl.concat(parts, how="vertical")
+        frame = frame.filter(pl.col("_body_order") == pl.col("_body_order").max().over(key)).drop("_body_order")
+    else:
+        frame = pl.concat([r.frame for r in results], how="vertical")
+    frame = frame.sort(key, maintain_order=True)
     if ds.table is FUEL_MIX:
         frame = snapshot_ends(frame, raw.day)
     return ParseResult(ds.table.conform(frame), warnings)
+
+
+def _intervals_disjoint(frames: list[pl.DataFrame], key: list[str]) -> bool:
+    """Do the bodies cover disjoint intervals (the usual day: 24 hour chunks)? Then no key can be in two
+    bodies and the newest-body-wins merge has nothing to do (it costs a window over every row)."""
+    if "interval_begin_utc" not in key:
+        return False
+    per_body = sum(f.get_column("interval_begin_utc").n_unique() for f in frames)
+    overall = pl.concat([f.select("interval_begin_utc") for f in frames]).get_column("interval_begin_utc").n_unique()
+    return per_body == overall
 
 
 def snapshot_ends(frame: pl.DataFrame, day: date | None) -> pl.DataFrame:
