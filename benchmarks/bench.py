@@ -281,6 +281,22 @@ def b1(args, results: dict) -> None:
                 duck.execute("USE memory")
                 duck.execute("DETACH DATABASE IF EXISTS isone")
 
+        def duck_memory(name: str) -> int:
+            """The machine's limit for these bytes: DuckDB's read_json straight into an in-memory table, the same
+            std columns, no warehouse (no Parquet, no catalog commit)."""
+            feed_sql = DUCK_SQL["lmp" if name.startswith("lmp") else name]
+            select = feed_sql.format(day=DAY.isoformat(), grain=GRAINS.get(name, ""), status="final")
+            file_list = ", ".join(f"'{f}'" for f in files[name])
+            mem = duckdb.connect(":memory:")
+            try:
+                mem.execute("SET TimeZone = 'UTC'")
+                mem.execute(f"""CREATE TABLE t AS SELECT {select} FROM (
+                    SELECT unnest({RECORD_PATHS[name]}) AS r
+                    FROM read_json([{file_list}], maximum_object_size = 268435456))""")
+                return mem.execute("SELECT count(*) FROM t").fetchone()[0]
+            finally:
+                mem.close()
+
         samples: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         rows: dict[str, int] = {}
         for rep in range(args.repeat):
@@ -302,6 +318,10 @@ def b1(args, results: dict) -> None:
                 t0 = time.perf_counter()
                 n = duck_load(name)
                 samples[name]["duckdb"].append(time.perf_counter() - t0)
+                assert n == frame.height, (name, n, frame.height)
+                t0 = time.perf_counter()
+                n = duck_memory(name)
+                samples[name]["duckdb_memory"].append(time.perf_counter() - t0)
                 assert n == frame.height, (name, n, frame.height)
                 # the Python path alone (the "before" of the fix)
                 if name.startswith("lmp") or rep == 0:
@@ -330,18 +350,23 @@ def b1(args, results: dict) -> None:
             r = rows[name]
             entry = {"rows": r, "bytes": days[name].total_bytes, "bodies": len(days[name].bodies),
                      "samples_s": {k: [round(x, 4) for x in v] for k, v in s.items()}}
-            for key in ("ours_parse", "ours_load", "ours_total", "duckdb", "python_parse", "ours_fetch_total",
-                        "gridstatus", "gridstatus_fetch"):
+            for key in ("ours_parse", "ours_load", "ours_total", "duckdb", "duckdb_memory", "python_parse",
+                        "ours_fetch_total", "gridstatus", "gridstatus_fetch"):
                 if s.get(key):
                     entry[f"{key}_s"] = round(median(s[key]), 4)
                     entry[f"{key}_rows_per_s"] = round(r / median(s[key]))
             entry["vs_duckdb"] = round(median(s["duckdb"]) / median(s["ours_total"]), 3)
             if s.get("gridstatus"):
-                # the target: our parse+standardize+load vs gridstatus's parse of the same responses (no load)
-                entry["vs_gridstatus"] = round(median(s["gridstatus"]) / median(s["ours_total"]), 2)
-                # context: both fetching from the same simulator (which bounds both)
+                # the target as the issue defines it: our B1 path (parse + standardize + load) vs gridstatus
+                # fetching and parsing the same day
+                entry["vs_gridstatus"] = round(median(s["gridstatus_fetch"]) / median(s["ours_total"]), 2)
+                # like for like: both fetching from the same simulator (ours also loads the warehouse) ...
                 entry["vs_gridstatus_with_fetch"] = round(median(s["gridstatus_fetch"]) / median(s["ours_fetch_total"]), 2)
+                # ... and both parsing the same responses in memory, no fetch (ours also loads the warehouse)
+                entry["vs_gridstatus_parse_only"] = round(median(s["gridstatus"]) / median(s["ours_total"]), 2)
                 entry["gridstatus_rows"] = s["gridstatus_rows"][0]
+                # what 10x gridstatus would need, against the machine's JSON limit (DuckDB into memory)
+                entry["ten_x_gridstatus_rows_per_s"] = round(10 * r / median(s["gridstatus_fetch"]))
             entry["same_rows_as_duckdb"] = same.get(name)
             out[name] = entry
         results["B1"] = {"day": DAY.isoformat(), "repeat": args.repeat, "feeds": out,
@@ -407,6 +432,47 @@ def run_gridstatus(base_url: str, repeat: int):
 # B3
 
 
+class QueryableWatcher:
+    """A reader (the analyst's read-only connection) polling std tables until each holds its target interval."""
+
+    def __init__(self, targets: dict, day: dt.date, every: float = 0.1):
+        import threading
+
+        self.targets, self.day, self.every = targets, day, every
+        self.seen: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._t0 = time.perf_counter()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        from isone_platform import warehouse
+
+        con = None
+        while not self._stop.is_set() and len(self.seen) < len(self.targets):
+            try:
+                con = con or warehouse.connect()
+                for table, target in self.targets.items():
+                    if table in self.seen:
+                        continue
+                    latest = con.sql(f"SELECT max(interval_begin_utc) FROM {table} "
+                                     f"WHERE operating_day = '{self.day}'").fetchone()[0]
+                    if latest is not None and latest >= target:
+                        self.seen[table] = time.perf_counter() - self._t0
+            except Exception:  # noqa: BLE001 - no warehouse or table yet: the run has not written it
+                if con is not None:
+                    con.close()
+                con = None
+            self._stop.wait(self.every)
+        if con is not None:
+            con.close()
+
+    def stop(self) -> dict[str, float]:
+        self._stop.set()
+        self._thread.join(30)
+        return dict(self.seen)
+
+
 def b3(args, results: dict) -> None:
     from zoneinfo import ZoneInfo
 
@@ -460,15 +526,12 @@ def b3(args, results: dict) -> None:
             t_sensor = time.perf_counter() - t0
             if isinstance(result, dg.SkipReason) or result is None:
                 continue
+            targets = {f"std.isone__{f}": interval for f in ("system_load_5min", "zonal_load_5min", "lmp_rt_5min")}
+            watcher = QueryableWatcher(targets, day)
             t1 = time.perf_counter()
             run = job.execute_in_process(partition_key=result.partition_key, instance=instance, tags=result.tags)
             t_run = time.perf_counter() - t1
-            con = warehouse.connect()
-            try:
-                latest = con.sql(f"select max(interval_begin_utc) from std.isone__system_load_5min "
-                                 f"where operating_day = '{day}'").fetchone()[0]
-            finally:
-                con.close()
+            seen = watcher.stop()  # seconds after t1 at which a reader first saw each table's target interval
             reqs = [r for r in sim.requests if r.path.removeprefix("/api/v1.1") != POLL_PROBE_PATH]
             per_feed_n, per_feed_b = Counter(), Counter()
             for r in reqs:
@@ -478,11 +541,12 @@ def b3(args, results: dict) -> None:
                         per_feed_n[name] += 1
                         per_feed_b[name] += r.bytes_sent
             probe_bytes = sum(r.bytes_sent for r in sim.requests if r.path.endswith(POLL_PROBE_PATH))
+            queryable = len(seen) == len(targets)
             ticks.append({"tick": i, "sim_time": when.isoformat(), "success": run.success,
                           "requests": dict(per_feed_n), "bytes": dict(per_feed_b), "probe_bytes": probe_bytes,
                           "sensor_s": round(t_sensor, 3), "run_s": round(t_run, 3),
-                          "queryable": latest is not None and latest >= interval,
-                          "published_to_queryable_s": round(t_sensor + t_run, 3)})
+                          "queryable_after_s": {k: round(v, 2) for k, v in seen.items()}, "queryable": queryable,
+                          "published_to_queryable_s": round(t_sensor + max(seen.values()), 3) if queryable else None})
             log(f"B3: tick {i}: run {t_run:.1f} s, requests {dict(per_feed_n)}")
         steady = ticks[1:] or ticks  # the first tick catches the day up from scratch
         feeds = sorted(prefixes)
@@ -494,13 +558,16 @@ def b3(args, results: dict) -> None:
                 "first_tick_bytes": ticks[0]["bytes"].get(f, 0)}
             for f in feeds
         }
-        run_p50 = median([t["published_to_queryable_s"] for t in steady])
-        run_max = max(t["published_to_queryable_s"] for t in steady)
+        lat = [t["published_to_queryable_s"] for t in steady if t["queryable"]]
+        run_p50, run_max = (median(lat), max(lat)) if lat else (float("nan"), float("nan"))
         results["B3"] = {
             "ticks": ticks, "per_feed": summary, "probe_interval_s": probe,
-            "latency_model": "publication -> next sensor probe (worst case the probe interval) -> sensor + run "
-                             "in process -> row queryable; measured: sensor + run; worst case adds the probe "
-                             "interval",
+            "latency_model": "publication -> next sensor probe (worst case the probe interval) -> sensor -> "
+                             "run in process until a separate reader connection sees the new interval in every "
+                             "polled 5-minute std table; measured: sensor + that; worst case adds the probe "
+                             "interval. The run goes on with checks and marts after that (run_s). In dagster dev "
+                             "the run is a new process: add its launch (~5 s of imports on this machine).",
+            "run_total_p50_s": round(median([t["run_s"] for t in steady]), 2),
             "run_p50_s": round(run_p50, 2), "run_max_s": round(run_max, 2),
             "latency_worst_s": round(run_max + probe, 2), "latency_typical_s": round(run_p50 + probe / 2, 2),
             "all_success": all(t["success"] for t in ticks), "all_queryable": all(t["queryable"] for t in ticks),
@@ -675,7 +742,7 @@ def b2(args, results: dict) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ISONE_")}
     env.update(DAGSTER_HOME=str(home), ISONE_PROJECT_ROOT=str(work), ISONE_BASE_URL=sim.base_url,
-               ISONE_USERNAME="demo", ISONE_PASSWORD="demo", ISONE_POLL_PROBE_SECONDS="3600",
+               ISONE_USERNAME="demo", ISONE_PASSWORD="demo", ISONE_POLLING="off",
                DAGSTER_DISABLE_TELEMETRY="1", PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     logf = open(work / "dagster_dev.log", "wb")
     proc = subprocess.Popen(["env", "--default-signal=INT,TERM", str(BIN / "dagster"), "dev", "-w",
@@ -846,19 +913,22 @@ def table(results: dict) -> str:
         b = results["B1"]
         add("")
         add(f"B1 parse+standardize+load, one day ({b['day']}), median of {b['repeat']}; rows/s")
-        add(f"  {'feed':17s} {'rows':>8s} {'MB':>6s} {'ours':>9s} {'(parse':>9s} {'load)':>9s} {'duckdb':>9s} "
-            f"{'x duck':>7s} {'≥0.8':>5s} {'gridstat':>9s} {'x gs':>6s} {'≥10':>5s} "
-            f"{'py path':>8s} | {'ours+fetch':>10s} {'gs+fetch':>9s} {'x':>5s}")
+        add(f"  {'feed':17s} {'rows':>8s} {'MB':>5s} {'ours':>7s} {'(parse':>7s} {'load)':>7s} {'duckdb':>7s} "
+            f"{'x duck':>6s} {'≥0.8':>4s} {'gs f+p':>7s} {'x gs':>5s} {'≥10':>4s} | {'limit':>7s} {'10x gs':>7s} "
+            f"{'py path':>7s} | {'x gs (both fetch)':>17s} {'x gs (parse only)':>17s}")
         for name, e in b["feeds"].items():
-            k = lambda key: f"{e[key] / 1e3:8.0f}k" if e.get(key) else f"{'-':>9s}"  # noqa: E731
-            vs_gs, vs_gsf = e.get("vs_gridstatus"), e.get("vs_gridstatus_with_fetch")
-            add(f"  {name:17s} {e['rows']:8d} {e['bytes'] / 1e6:6.1f} {k('ours_total_rows_per_s')} "
+            k = lambda key: f"{e[key] / 1e3:6.0f}k" if e.get(key) else f"{'-':>7s}"  # noqa: E731
+            vs_gs = e.get("vs_gridstatus")
+            fmt = lambda v: f"{v:5.1f}x" if v else "     -"  # noqa: E731
+            add(f"  {name:17s} {e['rows']:8d} {e['bytes'] / 1e6:5.1f} {k('ours_total_rows_per_s')} "
                 f"{k('ours_parse_rows_per_s')} {k('ours_load_rows_per_s')} {k('duckdb_rows_per_s')} "
-                f"{e['vs_duckdb']:6.2f}x {verdict(e['vs_duckdb'] >= 0.8):>5s} "
-                f"{k('gridstatus_rows_per_s')} {(f'{vs_gs:5.1f}x' if vs_gs else '    -'):>6s} "
-                f"{verdict(None if vs_gs is None else vs_gs >= 10):>5s} {k('python_parse_rows_per_s'):>8s} | "
-                f"{k('ours_fetch_total_rows_per_s'):>10s} {k('gridstatus_fetch_rows_per_s')} "
-                f"{(f'{vs_gsf:4.1f}x' if vs_gsf else '    -'):>5s}")
+                f"{e['vs_duckdb']:5.2f}x {verdict(e['vs_duckdb'] >= 0.8):>4s} "
+                f"{k('gridstatus_fetch_rows_per_s')} {fmt(vs_gs)} {verdict(None if vs_gs is None else vs_gs >= 10):>4s} | "
+                f"{k('duckdb_memory_rows_per_s')} {k('ten_x_gridstatus_rows_per_s')} {k('python_parse_rows_per_s')} | "
+                f"{fmt(e.get('vs_gridstatus_with_fetch')):>17s} {fmt(e.get('vs_gridstatus_parse_only')):>17s}")
+        add("  duckdb: DuckDB read_json of the same files into a DuckLake table like ours; limit: DuckDB read_json "
+            "into an in-memory table (no warehouse); gs f+p: gridstatus ISONEAPI fetching + parsing the day from "
+            "the simulator (recorded mode, same bytes); 10x gs: the rows/s the ≥10x target asks for")
     if "B2" in results:
         b = results["B2"]
         add("")
@@ -881,9 +951,10 @@ def table(results: dict) -> str:
         for f, s in b["per_feed"].items():
             add(f"  {f:17s} max {s['max_requests_per_tick']} req/tick [≤2: {verdict(s['max_requests_per_tick'] <= 2)}]"
                 f"  mean {s['mean_requests_per_tick']:.1f} req, {s['mean_bytes_per_tick'] / 1e3:8.1f} kB per tick")
-        add(f"  publication -> queryable: run p50 {b['run_p50_s']:.1f} s, max {b['run_max_s']:.1f} s; with the probe "
-            f"wait: typical {b['latency_typical_s']:.0f} s, worst {b['latency_worst_s']:.0f} s "
-            f"[≤60 s: {verdict(b['latency_worst_s'] <= 60)}]")
+        add(f"  publication -> queryable (a reader sees the interval in every polled 5-min std table): after the "
+            f"probe p50 {b['run_p50_s']:.1f} s, max {b['run_max_s']:.1f} s; with the probe wait typical "
+            f"{b['latency_typical_s']:.0f} s, worst {b['latency_worst_s']:.0f} s [≤60 s: {verdict(b['latency_worst_s'] <= 60)}]")
+        add(f"  the poll run then checks and rebuilds the day's marts: whole run p50 {b.get('run_total_p50_s', 0):.1f} s")
     if "B4" in results:
         b = results["B4"]
         add("")

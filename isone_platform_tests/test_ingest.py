@@ -165,3 +165,16 @@ def test_no_credentials_in_logs_events_metadata_or_lake(tmp_path, monkeypatch, a
     blob = "\n".join(texts)
     assert "HTTP 503" in blob and "HTTP 401" in blob  # the failures were recorded...
     assert secret not in blob and token not in blob  # ...without the credentials
+
+
+def test_every_partitioned_asset_shares_one_backfill_policy():
+    """Dagster puts a child in its parent's backfill run only when both have the same policy: one policy for the
+    whole graph lets a backfill run carry its days from raw through the marts."""
+    from isone_platform.definitions import defs
+    from isone_platform.lib.partitions import operating_day_backfill_policy
+
+    graph = defs().resolve_asset_graph()
+    partitioned = [node for node in graph.asset_nodes if node.is_partitioned]
+    assert len(partitioned) >= 16
+    assert {node.backfill_policy for node in partitioned} == {operating_day_backfill_policy}
+    assert operating_day_backfill_policy.max_partitions_per_run == 15

@@ -1,5 +1,8 @@
 """Polling today and finalizing yesterday, in process: what a tick fetches, how it merges, what finalize replaces."""
 
+import os
+import subprocess
+import sys
 from collections import Counter
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -141,3 +144,20 @@ def test_finalize_replaces_prelim_with_final_prices_late_correction(defs, sim, p
     assert 0 < len(corrected) < len(final) * 0.05  # final re-prices a few intervals
     [(status,)] = query("select distinct price_status from std.isone__lmp_rt_hourly")
     assert status == "final"
+
+
+@pytest.mark.parametrize(("value", "expected"), [("", "RUNNING"), ("off", "STOPPED"), ("ON", "RUNNING")])
+def test_isone_polling_switch_sets_the_sensor_default_status(value, expected):
+    code = ("from isone_platform.defs.polling.definitions import isone_poll_sensor as s; "
+            "print(s.default_status.name)")
+    env = {**os.environ, "ISONE_POLLING": value}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == expected, out.stderr[-500:]
+
+
+def test_isone_polling_rejects_a_non_switch(monkeypatch):
+    from isone_platform.lib.settings import env_switch
+
+    monkeypatch.setenv("ISONE_POLLING", "sometimes")
+    with pytest.raises(ValueError, match=r"ISONE_POLLING='sometimes' is not a switch"):
+        env_switch("ISONE_POLLING", True)

@@ -14,7 +14,12 @@ from isone_platform.lib.datasets import Dataset, standardize
 from isone_platform.lib.fetch import default_price_status, fetch_day
 from isone_platform.lib.io_managers import DuckLakeIOManager, dagster_table_schema
 from isone_platform.lib.isone_client import IsoneAuthError, IsoneNotFoundError
-from isone_platform.lib.partitions import expected_intervals, operating_day_partitions, partition_day
+from isone_platform.lib.partitions import (
+    expected_intervals,
+    operating_day_backfill_policy,
+    operating_day_partitions,
+    partition_day,
+)
 from isone_platform.lib.lake import RawLakeIOManager, read_day
 from isone_platform.lib.poll import poll_day
 from isone_platform.lib.raw import RawDay
@@ -24,9 +29,6 @@ from isone_platform.lib.resources import IsoneApiResource
 
 ISONE_API_POOL = "isone_api"
 WAREHOUSE_POOL = "warehouse"
-# ISO-NE calls batch a week per run; warehouse writes of a backfill go in one run and one transaction.
-RAW_BACKFILL_POLICY = dg.BackfillPolicy.multi_run(max_partitions_per_run=7)
-STD_BACKFILL_POLICY = dg.BackfillPolicy.single_run()
 # A step retry outlasts outages longer than the client's own retries (seconds apart) can ride out.
 ISONE_RETRY_POLICY = dg.RetryPolicy(
     max_retries=int(os.environ.get("ISONE_STEP_MAX_RETRIES", "3")),
@@ -93,7 +95,7 @@ def build_ingest_assets(ds: Dataset) -> tuple[dg.AssetsDefinition, dg.AssetsDefi
         kinds={"json", "isone"},
         pool=ISONE_API_POOL,
         retry_policy=ISONE_RETRY_POLICY,
-        backfill_policy=RAW_BACKFILL_POLICY if partitions else None,
+        backfill_policy=operating_day_backfill_policy if partitions else None,
         metadata={"feed_paths": [r.path for r in ds.plan(date(2024, 11, 3) if partitions else None, "final")][:3]},
     )
     def raw_asset(
@@ -139,7 +141,7 @@ def build_ingest_assets(ds: Dataset) -> tuple[dg.AssetsDefinition, dg.AssetsDefi
         io_manager_key="warehouse_io_manager",
         kinds={"polars", "duckdb", "parquet"},
         pool=WAREHOUSE_POOL,
-        backfill_policy=STD_BACKFILL_POLICY if partitions else None,
+        backfill_policy=operating_day_backfill_policy if partitions else None,
         metadata={
             "dagster/column_schema": dagster_table_schema(ds.table),
             "dagster/table_name": f"isone.{ds.table.qualified_name}",

@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from isone_platform.lib.settings import env_count
+
 ISONE_TZ = ZoneInfo("America/New_York")
 HISTORY_START = "2023-01-01"
 
@@ -14,6 +16,15 @@ HISTORY_START = "2023-01-01"
 operating_day_partitions = dg.DailyPartitionsDefinition(
     start_date=HISTORY_START, timezone="America/New_York", end_offset=1
 )
+
+
+# One backfill policy for every partitioned asset, so that a backfill run carries its days end to end (raw -> std ->
+# checks -> marts) and the daemon launches all of a range's runs in its first iteration. With a policy per layer
+# (raw in batches, std and marts in one run) Dagster cannot put a child in its parent's run: each layer waited for
+# the next backfill-daemon iteration (30 s apart). 15 days per run: two runs at a time cover a month; smaller
+# batches pay ~5 s of run launch each, larger ones hold a warehouse transaction and a run longer.
+BACKFILL_DAYS_PER_RUN = env_count("ISONE_BACKFILL_DAYS_PER_RUN", 15)
+operating_day_backfill_policy = dg.BackfillPolicy.multi_run(max_partitions_per_run=BACKFILL_DAYS_PER_RUN)
 
 
 def partition_day(key: str) -> date:

@@ -34,3 +34,25 @@ def env_seconds(name: str, default: float) -> int:
     if value <= 0:
         raise ValueError(f"{name}={raw!r} must be positive")
     return value
+
+
+def env_switch(name: str, default: bool) -> bool:
+    """An on/off setting from the environment (on/off, true/false, 1/0, yes/no), with a clear error otherwise."""
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("on", "true", "1", "yes"):
+        return True
+    if raw in ("off", "false", "0", "no"):
+        return False
+    raise ValueError(f"{name}={os.environ[name]!r} is not a switch: use on or off")
+
+
+def env_count(name: str, default: int) -> int:
+    """A positive whole number from the environment, with a clear error for anything else."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) <= 0:
+        raise ValueError(f"{name}={raw!r} must be a positive whole number")
+    return int(raw)

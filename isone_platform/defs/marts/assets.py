@@ -16,7 +16,7 @@ from pydantic import Field
 
 from isone_platform.lib import dbt as dbt_lib
 from isone_platform.lib.ingest_assets import WAREHOUSE_POOL
-from isone_platform.lib.partitions import operating_day_partitions
+from isone_platform.lib.partitions import operating_day_backfill_policy, operating_day_partitions
 from isone_platform.lib.warehouse import WarehouseConfig
 
 dbt_lib.ensure_manifest()
@@ -49,7 +49,7 @@ class MartsRunConfig(dg.Config):
     project=DBT_PROJECT,
     name="isone_marts",
     partitions_def=operating_day_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
+    backfill_policy=operating_day_backfill_policy,
     pool=WAREHOUSE_POOL,
     dagster_dbt_translator=TRANSLATOR,
 )

@@ -1,6 +1,7 @@
 """Operations: poll today every five minutes, finalize yesterday every morning.
 
-- `isone_poll_sensor` (on by default) asks ISO-NE every `ISONE_POLL_PROBE_SECONDS` (30 s) for the latest published
+- `isone_poll_sensor` (on by default; `ISONE_POLLING=off` starts it stopped, e.g. for an instance that only
+  backfills history) asks ISO-NE every `ISONE_POLL_PROBE_SECONDS` (30 s) for the latest published
   5-minute interval (`/fiveminutesystemload/info`, one ~150-byte request). When it advances, it launches one
   `isone_poll` run for that interval's operating day: each 5-minute feed and the fuel mix fetch only what is new
   (at most 2 requests per feed), and the run carries std tables and marts along.
@@ -16,7 +17,7 @@ from isone_platform.defs.jobs import isone_ingest_job
 from isone_platform.lib.datasets import POLLED
 from isone_platform.lib.partitions import ISONE_TZ, operating_day_partitions
 from isone_platform.lib.resources import IsoneApiResource
-from isone_platform.lib.settings import env_seconds
+from isone_platform.lib.settings import env_seconds, env_switch
 
 POLL_PROBE_PATH = "/fiveminutesystemload/info"
 FINALIZE_CRON = "0 7 * * *"  # after ISO-NE's final LMPs of the previous day (the simulator publishes them at 06:00)
@@ -46,7 +47,7 @@ def latest_published(info_body: bytes) -> datetime | None:
 @dg.sensor(
     job=isone_poll_job,
     minimum_interval_seconds=env_seconds("ISONE_POLL_PROBE_SECONDS", 30),
-    default_status=dg.DefaultSensorStatus.RUNNING,
+    default_status=dg.DefaultSensorStatus.RUNNING if env_switch("ISONE_POLLING", True) else dg.DefaultSensorStatus.STOPPED,
     description="Launches an isone_poll run whenever ISO-NE publishes a new 5-minute interval.",
 )
 def isone_poll_sensor(context: dg.SensorEvaluationContext, isone_api: IsoneApiResource):
