@@ -101,6 +101,33 @@ def test_in_process_bytes_identical(case):
     assert _digest(body) == EXPECTED[repr(case)]
 
 
+
+def test_http_bytes_identical_with_and_without_cache():
+    """The cases over HTTP — identity and gzip, twice each (the second from the response cache where it
+    applies) — have the original body; gzip bytes are exactly ``gzip.compress(body, 3, mtime=0)``, as before.
+    (All data-fault cases are checked in process above; a few go over HTTP here, where they bypass the cache.)"""
+    cases = [c for c in CASES if not c[3]] + [c for c in CASES if c[3]][::6]
+    with SimulatorServer(port=0, clock=f"fixed:{PAST}", seed=1) as sim, \
+            make_client(sim, headers={"Accept-Encoding": "identity"}) as plain, \
+            make_client(sim, headers={"Accept-Encoding": "gzip"}) as gz:
+        for case in cases:
+            now, seed, path, spec = case
+            sim.clock.set(datetime.fromisoformat(now))
+            sim.seed = seed
+            sim.clear_faults()
+            if spec:
+                sim.add_fault(f"{path}={spec}")
+            for _ in range(2):
+                r = plain.get(path)
+                assert r.status_code == 200 and "Content-Encoding" not in r.headers, (case, r.text[:200])
+                assert _digest(r.content) == EXPECTED[repr(case)], case
+                with gz.stream("GET", path) as rs:
+                    wire = b"".join(rs.iter_raw())
+                assert rs.headers["Content-Encoding"] == "gzip" and int(rs.headers["Content-Length"]) == len(wire)
+                assert wire == gzip.compress(r.content, compresslevel=3, mtime=0), case
+        assert sim.cache.stats()["hits"] > len(cases)
+
+
 # sha256[:24] of each case's body, computed with the original implementation (before the fast path / cache)
 EXPECTED = {
     "('2024-11-21T12:00:00-05:00', 1, '/fiveminutesystemload/current', None)": 'e66e72f62f93a7a30d29fe55',
