@@ -590,9 +590,8 @@ def _locations(rest, ctx):
         return p
     if rest == ["all"]:
         p = pl("all")
-        for loc in u.all:
-            p.records.append(_loc_record(loc, True))
-            p.meta.append((loc.id, None))
+        p.records = [_loc_record(loc, True) for loc in u.all]
+        p.meta = [(loc.id, None) for loc in u.all]
         return p
     if len(rest) == 1:
         lid = _int_seg(rest[0], "location id")

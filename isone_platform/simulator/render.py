@@ -1,7 +1,8 @@
 """Records → ISO-NE JSON bytes.
 
-A :class:`Payload` holds records as ``dict[key, json-fragment]`` (values already serialised, so that
-rendering is a string join) plus per-record metadata used by the data faults. Numbers are written
+A :class:`Payload` holds records whose values are already serialised JSON fragments — as column blocks
+(:class:`Columns`, the fast path: one string join per response) or, once a data fault touches them, as
+``dict[key, json-fragment]`` — plus per-record metadata used by the data faults. Numbers are written
 exactly as ISO-NE writes them: whole values as integers (``0``, ``849``), others with at most 2
 (prices) or 3 (loads) decimals, compact separators.
 """
