@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -11,7 +12,7 @@ import numpy as np
 from . import data
 from .calendar import BadDate, TZ, day_bounds_epoch, fmt_epoch, grid, local_day_of, parse_day
 from .locations import CORE_LOCATIONS, EXT_NODES, HUB_ID, SYSTEM_AREA, ZONE_IDS, ZONE_NAMES, universe
-from .render import EMPTY_OBJECT, EMPTY_STRING, Payload, fmt_cents, fmt_milli, q, service_info
+from .render import EMPTY_OBJECT, EMPTY_STRING, Payload, fmt_cents, fmt_cents_list, fmt_milli, q, service_info
 
 DA_PUBLISH = (13, 30)  # DA LMPs for day D are published on D-1 at 13:30 local
 
@@ -25,10 +26,24 @@ class ApiError(Exception):
 
 @dataclass
 class Ctx:
+    """One request's inputs. Resolving a path also records how long its answer stays the same.
+
+    Every publication test made while resolving narrows [valid_from, valid_to) to the instants at which
+    that test gives the same result (:func:`_depends_on`). Handlers whose answer depends on the clock only
+    through such tests set ``cacheable``; the server may then reuse the rendered body for any ``now`` in
+    the interval (same path, seed, lag and final delay).
+    """
+
     seed: int
     now: float  # epoch seconds (simulated)
     lag: float  # publication lag seconds
     final_delay: float  # seconds after the end of the operating day until FINAL LMPs are published
+    valid_from: float = -math.inf
+    valid_to: float = math.inf
+    cacheable: bool = False
+
+    def valid_at(self, now: float) -> bool:
+        return self.valid_from <= now < self.valid_to
 
 
 # key orders: the real API does not keep a stable key order; one of these is chosen per (seed, feed, day)
@@ -91,13 +106,34 @@ def _day(text: str) -> date:
 # publication
 
 
+def _depends_on(ctx: Ctx, times) -> None:
+    """The answer being built depends on which of these publication instants are <= ctx.now."""
+    t = np.asarray(times, dtype=np.float64).ravel()
+    if t.size == 0:
+        return
+    past = t[t <= ctx.now]
+    future = t[t > ctx.now]
+    if past.size:
+        ctx.valid_from = max(ctx.valid_from, float(past.max()))
+    if future.size:
+        ctx.valid_to = min(ctx.valid_to, float(future.min()))
+
+
 def n_published(epochs: np.ndarray, step: float, ctx: Ctx) -> int:
     """How many leading intervals of a grid are published at ctx.now (interval t at t + step + lag)."""
-    return int(np.searchsorted(epochs + step + ctx.lag, ctx.now, side="right"))
+    pub = epochs + step + ctx.lag
+    _depends_on(ctx, pub)
+    return int(np.searchsorted(pub, ctx.now, side="right"))
+
+
+def published_at(t: float, ctx: Ctx) -> bool:
+    """Whether something published at instant ``t`` is out at ctx.now."""
+    _depends_on(ctx, [t])
+    return ctx.now >= t
 
 
 def final_published(day: date, ctx: Ctx) -> bool:
-    return ctx.now >= day_bounds_epoch(day)[1] + ctx.final_delay
+    return published_at(day_bounds_epoch(day)[1] + ctx.final_delay, ctx)
 
 
 def final_publish_time(day: date, ctx: Ctx) -> float:
@@ -144,67 +180,117 @@ def loc_frag(loc_id: int) -> str:
 _SYS_LOC = f'{{"@LocId":"{SYSTEM_AREA[0]}","$":{q(SYSTEM_AREA[1])}}}'
 
 
+_LMP_KEYS = ("BeginDate", "Location", "LmpTotal", "EnergyComponent", "CongestionComponent", "LossComponent")
+
+
+def _repeat_each(values: list, k: int) -> list:
+    """[v0]*k + [v1]*k + ... (one list, no per-element Python loop)."""
+    out: list = []
+    for v in values:
+        out += [v] * k
+    return out
+
+
+_COL_FRAGS: dict[tuple, tuple[list[int], list[str]]] = {}
+
+
+def _col_frags(cols: tuple[int, ...]) -> tuple[list[int], list[str]]:
+    """Location ids and ``Location`` JSON fragments of priced columns (cached: the topology is fixed)."""
+    hit = _COL_FRAGS.get(cols)
+    if hit is None:
+        ids = data.topo().ids
+        col_ids = [ids[j] for j in cols]
+        hit = (col_ids, [loc_frag(i) for i in col_ids])
+        if len(_COL_FRAGS) < 4096:
+            _COL_FRAGS[cols] = hit
+    return hit
+
+
 def add_lmp(p: Payload, lmp: data.LmpDay, rows, cols) -> None:
-    tp = data.topo()
-    ids = tp.ids
+    """Records for ``rows`` × ``cols`` (row-major), formatted column-wise with numpy."""
+    rows = [int(r) for r in rows]
+    cols = [int(c) for c in cols]
+    if not rows or not cols:
+        return
     stamps = lmp.grid.stamps
-    E = lmp.energy.tolist()
-    cols = list(cols)
-    col_ids = [ids[j] for j in cols]
-    frags = [loc_frag(i) for i in col_ids]
-    recs, meta = p.records, p.meta
-    fc = fmt_cents
-    for r in rows:
-        st = stamps[r]
-        qs = f'"{st}"'
-        e = E[r]
-        fe = fc(e)
-        crow = lmp.cong[r, cols].tolist()
-        lrow = lmp.loss[r, cols].tolist()
-        for lid, fr, c, l in zip(col_ids, frags, crow, lrow):
-            recs.append({"BeginDate": qs, "Location": fr, "LmpTotal": fc(e + c + l), "EnergyComponent": fe,
-                         "CongestionComponent": fc(c), "LossComponent": fc(l)})
-            meta.append((lid, st))
+    col_ids, frags = _col_frags(tuple(cols))
+    nc = len(cols)
+    r_idx = np.asarray(rows, dtype=np.intp)
+    c_idx = np.asarray(cols, dtype=np.intp)
+    if nc == lmp.cong.shape[1] and cols == list(range(nc)):
+        cong, loss = lmp.cong[r_idx], lmp.loss[r_idx]
+    else:
+        cong, loss = lmp.cong[np.ix_(r_idx, c_idx)], lmp.loss[np.ix_(r_idx, c_idx)]
+    energy = lmp.energy[r_idx]
+    total = energy[:, None] + cong + loss
+    row_stamps = [stamps[r] for r in rows]
+    columns = [
+        _repeat_each([f'"{st}"' for st in row_stamps], nc),
+        frags * len(rows),
+        fmt_cents_list(total),
+        _repeat_each([fmt_cents(e) for e in energy.tolist()], nc),
+        fmt_cents_list(cong),
+        fmt_cents_list(loss),
+    ]
+
+    def meta():
+        return [(lid, st) for st in row_stamps for lid in col_ids]
+
+    p.add_columns(_LMP_KEYS, columns, meta)
 
 
 def add_sysload(p: Payload, d: data.SysLoadDay, rows) -> None:
+    rows = list(rows)
     L, N, A, S, NB = (x.tolist() for x in (d.load, d.native, d.ard, d.sys_btm, d.native_btm))
-    for r in rows:
-        st = d.grid.stamps[r]
-        p.records.append({"BeginDate": f'"{st}"', "LoadMw": fmt_milli(L[r]), "NativeLoad": fmt_milli(N[r]),
-                          "ArdDemand": fmt_milli(A[r]), "SystemLoadBtmPv": fmt_milli(S[r]),
-                          "NativeLoadBtmPv": fmt_milli(NB[r])})
-        p.meta.append((None, st))
+    st = [d.grid.stamps[r] for r in rows]
+    p.add_columns(("BeginDate", "LoadMw", "NativeLoad", "ArdDemand", "SystemLoadBtmPv", "NativeLoadBtmPv"),
+                  [[f'"{s}"' for s in st]] + [[fmt_milli(X[r]) for r in rows] for X in (L, N, A, S, NB)],
+                  [(None, s) for s in st])
 
 
 def add_hourly_sysload(p: Payload, d: data.HourlyLoadDay, rows) -> None:
+    rows = list(rows)
     L, N, A = (x.tolist() for x in (d.load, d.native, d.ard))
-    for r in rows:
-        st = d.grid.stamps[r]
-        p.records.append({"BeginDate": f'"{st}"', "Location": _SYS_LOC, "Load": fmt_milli(L[r]),
-                          "NativeLoad": fmt_milli(N[r]), "ArdDemand": fmt_milli(A[r])})
-        p.meta.append((None, st))
+    st = [d.grid.stamps[r] for r in rows]
+    p.add_columns(("BeginDate", "Location", "Load", "NativeLoad", "ArdDemand"),
+                  [[f'"{s}"' for s in st], [_SYS_LOC] * len(rows)]
+                  + [[fmt_milli(X[r]) for r in rows] for X in (L, N, A)],
+                  [(None, s) for s in st])
 
 
 def add_zonal(p: Payload, d: data.ZonalDay, rows, zones) -> None:
+    rows, zones = list(rows), list(zones)
     L, B = d.load.tolist(), d.btm.tolist()
-    for r in rows:
-        st = d.grid.stamps[r]
-        for zi in zones:
-            zid = ZONE_IDS[zi]
-            p.records.append({"interval_begin_date": f'"{st}"', "load_zone_id": str(zid),
-                              "load_zone_name": q(ZONE_NAMES[zid]), "estimated_load_mw": fmt_milli(L[r][zi]),
-                              "estimated_btm_pv_mw": fmt_milli(B[r][zi])})
-            p.meta.append((zid, st))
+    st = [d.grid.stamps[r] for r in rows]
+    zids = [ZONE_IDS[zi] for zi in zones]
+    nz = len(zones)
+    p.add_columns(("interval_begin_date", "load_zone_id", "load_zone_name", "estimated_load_mw", "estimated_btm_pv_mw"),
+                  [_repeat_each([f'"{s}"' for s in st], nz), [str(z) for z in zids] * len(rows),
+                   [q(ZONE_NAMES[z]) for z in zids] * len(rows),
+                   [fmt_milli(L[r][zi]) for r in rows for zi in zones],
+                   [fmt_milli(B[r][zi]) for r in rows for zi in zones]],
+                  [(z, s) for s in st for z in zids])
+
+
+_FUEL_FRAGS: dict[str, tuple[str, str]] = {}
 
 
 def add_fuel(p: Payload, snaps) -> None:
+    begin, mws, rollups, cats, flags, meta = [], [], [], [], [], []
     for s in snaps:
         qs = f'"{s.stamp}"'
         for name, mw, flag in s.fuels:
-            p.records.append({"BeginDate": qs, "GenMw": str(mw), "FuelCategoryRollup": q(data.ROLLUP[name]),
-                              "FuelCategory": q(name), "MarginalFlag": q(flag)})
-            p.meta.append((None, s.stamp))
+            fr = _FUEL_FRAGS.get(name)
+            if fr is None:
+                fr = _FUEL_FRAGS[name] = (q(data.ROLLUP[name]), q(name))
+            begin.append(qs)
+            mws.append(str(mw))
+            rollups.append(fr[0])
+            cats.append(fr[1])
+            flags.append(q(flag))
+            meta.append((None, s.stamp))
+    p.add_columns(("BeginDate", "GenMw", "FuelCategoryRollup", "FuelCategory", "MarginalFlag"),
+                  [begin, mws, rollups, cats, flags], meta)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -249,6 +335,7 @@ def _sysload(rest, ctx):
         return p
     if len(rest) == 2 and rest[0] == "day":
         day = _day(rest[1])
+        ctx.cacheable = True
         p = _payload(ctx, "sysload", day, "plural", "FiveMinSystemLoads", "FiveMinSystemLoad", EMPTY_STRING)
         g = grid(day, 300)
         n = n_published(g.epochs, 300, ctx)
@@ -271,6 +358,7 @@ def _hourly_sysload(rest, ctx):
         return p
     if len(rest) == 2 and rest[0] == "day":
         day = _day(rest[1])
+        ctx.cacheable = True
         p = _payload(ctx, "hourly_sysload", day, "plural", "HourlySystemLoads", "HourlySystemLoad", EMPTY_STRING)
         n = n_published(grid(day, 3600).epochs, 3600, ctx)
         if n:
@@ -311,6 +399,7 @@ def _zonal(rest, ctx):
                 return None
             zi = _zone_index(rest[3])
             zones = [] if zi is None else [zi]
+        ctx.cacheable = True
         p = pl(day)
         n = n_published(grid(day, 300).epochs, 300, ctx)
         if n and zones:
@@ -381,6 +470,7 @@ def _fiveminutelmp(rest, ctx):
         if len(rest) == 4 and rest[0] == "day" and rest[2] == "starthour":
             day = _day(rest[1])
             hh = _hour_seg(rest[3])
+            ctx.cacheable = True
             p = _lmp_payload(ctx, day)
             lmp, n = _lmp_day_rows(ctx, day, kind)
             if lmp is not None:
@@ -390,6 +480,7 @@ def _fiveminutelmp(rest, ctx):
     if len(rest) == 4 and rest[0] == "day" and rest[2] == "location":
         day = _day(rest[1])
         cols = _lmp_loc_cols(rest[3])
+        ctx.cacheable = True
         p = _lmp_payload(ctx, day)
         lmp, n = _lmp_day_rows(ctx, day, kind)
         if lmp is not None and cols:
@@ -416,10 +507,11 @@ def _hourlylmp(rest, ctx):
             hour = _hour_seg(sub[1])
         else:
             cols = _lmp_loc_cols(sub[1])
+    ctx.cacheable = True
     p = _payload(ctx, "hourly_lmp", day, "plural", "HourlyLmps", "HourlyLmp", EMPTY_STRING)
     g = grid(day, 3600)
     if market == "da":
-        n = len(g) if ctx.now >= da_publish_time(day) else 0
+        n = len(g) if published_at(da_publish_time(day), ctx) else 0
         lmp = data.da_lmp_day(ctx.seed, day) if n else None
     elif kind == "final":
         n = len(g) if final_published(day, ctx) else 0
@@ -437,7 +529,9 @@ def _hourlylmp(rest, ctx):
 
 
 def _published_snaps(ctx, day: date):
-    return [s for s in data.fuelmix_day(ctx.seed, day) if s.epoch + ctx.lag <= ctx.now]
+    snaps = data.fuelmix_day(ctx.seed, day)
+    _depends_on(ctx, [s.epoch + ctx.lag for s in snaps])
+    return [s for s in snaps if s.epoch + ctx.lag <= ctx.now]
 
 
 def _latest_snap(ctx):
@@ -459,6 +553,7 @@ def _genfuelmix(rest, ctx):
         return p
     if len(rest) == 2 and rest[0] == "day":
         day = _day(rest[1])
+        ctx.cacheable = True
         p = _payload(ctx, "fuel", day, "plural", "GenFuelMixes", "GenFuelMix", EMPTY_STRING)
         add_fuel(p, _published_snaps(ctx, day))
         return p
@@ -485,6 +580,7 @@ def _locations(rest, ctx):
         return _payload(ctx, "locations", tag, "plural", "Locations", "Location", EMPTY_STRING)
 
     u = universe()
+    ctx.cacheable = True  # the location universe does not depend on the clock
     if not rest:
         p = pl("core")
         p.order = list(ORDERS["locations"][0])
@@ -494,9 +590,8 @@ def _locations(rest, ctx):
         return p
     if rest == ["all"]:
         p = pl("all")
-        for loc in u.all:
-            p.records.append(_loc_record(loc, True))
-            p.meta.append((loc.id, None))
+        p.records = [_loc_record(loc, True) for loc in u.all]
+        p.meta = [(loc.id, None) for loc in u.all]
         return p
     if len(rest) == 1:
         lid = _int_seg(rest[0], "location id")

@@ -28,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--publication-lag", type=float, default=60.0, metavar="SECONDS")
     p.add_argument("--final-delay-hours", type=float, default=6.0,
                    help="FINAL LMPs of day D are published this long after D ends (local midnight)")
+    p.add_argument("--cache-mb", type=float, default=256.0, metavar="MB",
+                   help="memory for cached responses of settled day paths (gzip-compressed); 0 disables")
     return p
 
 
@@ -42,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     sim = SimulatorServer(args.host, args.port, user=args.user, password=args.password, seed=args.seed, clock=clock,
                           faults=faults, recorded_dir=args.recorded,
                           publication_lag=timedelta(seconds=args.publication_lag),
-                          final_delay=timedelta(hours=args.final_delay_hours))
+                          final_delay=timedelta(hours=args.final_delay_hours),
+                          cache_bytes=int(args.cache_mb * 2**20))
     stop = threading.Event()
 
     def _on_signal(signum, frame):

@@ -1,7 +1,8 @@
 """Records → ISO-NE JSON bytes.
 
-A :class:`Payload` holds records as ``dict[key, json-fragment]`` (values already serialised, so that
-rendering is a string join) plus per-record metadata used by the data faults. Numbers are written
+A :class:`Payload` holds records whose values are already serialised JSON fragments — as column blocks
+(:class:`Columns`, the fast path: one string join per response) or, once a data fault touches them, as
+``dict[key, json-fragment]`` — plus per-record metadata used by the data faults. Numbers are written
 exactly as ISO-NE writes them: whole values as integers (``0``, ``849``), others with at most 2
 (prices) or 3 (loads) decimals, compact separators.
 """
@@ -9,7 +10,8 @@ exactly as ISO-NE writes them: whole values as integers (``0``, ``849``), others
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+
+import numpy as np
 
 EMPTY_STRING = '""'
 EMPTY_OBJECT = "{}"
@@ -50,37 +52,157 @@ def q(s: str) -> str:
     return json.dumps(s, ensure_ascii=False)
 
 
-@dataclass
+def fmt_cents_list(a) -> list[str]:
+    """``[fmt_cents(int(x)) for x in a.ravel()]`` for an integer numpy array, formatting each distinct value once."""
+    flat = np.asarray(a, dtype=np.int64).ravel()
+    if flat.size == 0:
+        return []
+    uniq, inv = np.unique(flat, return_inverse=True)
+    strs = np.array([fmt_cents(c) for c in uniq.tolist()], dtype=object)
+    return strs[inv.ravel()].tolist()
+
+
+class Columns:
+    """A block of records stored column-wise: ``cols[j][i]`` is the JSON fragment of ``keys[j]`` in record i.
+
+    ``keys`` is the insertion order of the equivalent dict records; ``meta`` is a list of per-record
+    (location id, BeginDate) tuples or a zero-argument callable producing it (only data faults need it).
+    """
+
+    __slots__ = ("keys", "cols", "n", "_meta")
+
+    def __init__(self, keys, cols, meta):
+        self.keys = tuple(keys)
+        self.cols = [c if isinstance(c, list) else list(c) for c in cols]
+        self.n = len(self.cols[0]) if self.cols else 0
+        if any(len(c) != self.n for c in self.cols):
+            raise ValueError("columns of unequal length")
+        self._meta = meta
+
+    def records(self) -> list[dict]:
+        keys = self.keys
+        return [dict(zip(keys, vals)) for vals in zip(*self.cols)]
+
+    def meta(self) -> list[tuple]:
+        m = self._meta() if callable(self._meta) else self._meta
+        if len(m) != self.n:
+            raise ValueError("meta does not match the records")
+        return list(m)
+
+    def pieces(self, order) -> list[str]:
+        """The block's records as JSON objects joined with ',', as a list of strings to ``"".join``.
+
+        Keys are written in ``order`` (those the block has); the block must have no key outside ``order``.
+        """
+        index = {k: j for j, k in enumerate(self.keys)}
+        ks = [k for k in order if k in index]
+        n, m = self.n, len(ks)
+        if m == 0:
+            return [",".join(["{}"] * n)]
+        step = 2 * m
+        out: list = [None] * (step * n)
+        out[0::step] = ['},{"' + ks[0] + '":'] * n
+        out[0] = '{"' + ks[0] + '":'
+        out[1::step] = self.cols[index[ks[0]]]
+        for j in range(1, m):
+            out[2 * j::step] = [',"' + ks[j] + '":'] * n
+            out[2 * j + 1::step] = self.cols[index[ks[j]]]
+        out.append("}")
+        return out
+
+
 class Payload:
-    """One response: wrapper description + records (key → JSON fragment)."""
+    """One response: wrapper description + records (key → JSON fragment).
 
-    feed: str  # "sysload" | "zonal" | "lmp" | "hourly_lmp" | "fuel" | "hourly_sysload" | "locations"
-    style: str  # "plural" | "top_list" (top-level singular key, list) | "top_single" | "snake"
-    plural: str
-    singular: str
-    order: list[str]  # key order used to write each record
-    records: list[dict] = field(default_factory=list)
-    meta: list[tuple] = field(default_factory=list)  # (location id or None, BeginDate string or None)
-    empty: str = EMPTY_STRING  # '""' or '{}' for an empty result
-    single_as_object: bool = True  # exactly one record → object instead of list (plural style only)
-    measures: tuple[str, ...] = ()  # measurement keys, for data faults
-    snake_root: str = "isone_web_services"
-    force_empty: str | None = None  # set by the empty_wrapper fault
+    Records are held either as column blocks (:class:`Columns`, added by :meth:`add_columns`; rendered
+    with one string join, no dict per record) or as a list of dicts. Reading :attr:`records` or
+    :attr:`meta` (what data faults do) turns the blocks into dicts first; the rendered bytes are the same
+    either way.
+    """
 
-    def body_records(self) -> str:
+    def __init__(self, feed: str, style: str, plural: str, singular: str, order: list[str],
+                 records: list[dict] | None = None, meta: list[tuple] | None = None, empty: str = EMPTY_STRING,
+                 single_as_object: bool = True, measures: tuple[str, ...] = (),
+                 snake_root: str = "isone_web_services", force_empty: str | None = None):
+        self.feed = feed  # "sysload" | "zonal" | "lmp" | "hourly_lmp" | "fuel" | "hourly_sysload" | "locations"
+        self.style = style  # "plural" | "top_list" (top-level singular key, list) | "top_single" | "snake"
+        self.plural = plural
+        self.singular = singular
+        self.order = order  # key order used to write each record
+        self._records: list[dict] = records if records is not None else []
+        self._meta: list[tuple] = meta if meta is not None else []  # (location id or None, BeginDate or None)
+        self._blocks: list[Columns] = []
+        self.empty = empty  # '""' or '{}' for an empty result
+        self.single_as_object = single_as_object  # exactly one record → object instead of list (plural style only)
+        self.measures = measures  # measurement keys, for data faults
+        self.snake_root = snake_root
+        self.force_empty = force_empty  # set by the empty_wrapper fault
+
+    # -- records -------------------------------------------------------------------------------
+    def add_columns(self, keys, cols, meta) -> None:
+        block = Columns(keys, cols, meta)
+        if block.n == 0:
+            return
+        if self._records:
+            self._materialize()
+            self._records.extend(block.records())
+            self._meta.extend(block.meta())
+        else:
+            self._blocks.append(block)
+
+    def _materialize(self) -> None:
+        if self._blocks:
+            blocks, self._blocks = self._blocks, []
+            for b in blocks:
+                self._records.extend(b.records())
+                self._meta.extend(b.meta())
+
+    @property
+    def records(self) -> list[dict]:
+        self._materialize()
+        return self._records
+
+    @records.setter
+    def records(self, value: list[dict]) -> None:
+        self._materialize()
+        self._records = value
+
+    @property
+    def meta(self) -> list[tuple]:
+        self._materialize()
+        return self._meta
+
+    @meta.setter
+    def meta(self, value: list[tuple]) -> None:
+        self._materialize()
+        self._meta = value
+
+    def __len__(self) -> int:
+        return len(self._records) + sum(b.n for b in self._blocks)
+
+    # -- rendering -----------------------------------------------------------------------------
+    def _fast_ok(self) -> bool:
+        """Blocks can be written directly iff no record key is missing from ``order`` (no 'extra keys')."""
+        if not self._blocks or self._records:
+            return False
+        kp = set(self.order)
+        return all(len(b.keys) <= len(self.order) and all(k in kp for k in b.keys) for b in self._blocks)
+
+    def body_records(self) -> list[str]:
+        self._materialize()
         order = self.order
         kp = {k: f'"{k}":' for k in order}
         extra_keys = False
-        for r in self.records:
+        for r in self._records:
             if len(r) > len(order) or any(k not in kp for k in r):
                 extra_keys = True
                 break
         out = []
         if not extra_keys:
-            for r in self.records:
+            for r in self._records:
                 out.append("{" + ",".join([kp[k] + r[k] for k in order if k in r]) + "}")
         else:
-            for r in self.records:
+            for r in self._records:
                 ks = [k for k in order if k in r] + [k for k in r if k not in kp]
                 out.append("{" + ",".join([f'"{k}":{r[k]}' for k in ks]) + "}")
         return out
@@ -88,14 +210,22 @@ class Payload:
     def render(self) -> bytes:
         if self.force_empty is not None:
             return self._wrap(None, self.force_empty).encode()
-        if not self.records:
+        n = len(self)
+        if n == 0:
             return self._wrap(None, self.empty).encode()
-        items = self.body_records()
-        if self.style in ("plural", "top_single") and self.single_as_object and len(items) == 1:
-            inner = items[0]
-        else:
-            inner = "[" + ",".join(items) + "]"
-        return self._wrap(inner, None).encode()
+        single = self.style in ("plural", "top_single") and self.single_as_object and n == 1
+        head, tail = self._wrap("\0", None).split("\0")
+        if not single:
+            head, tail = head + "[", "]" + tail
+        if self._fast_ok():
+            parts = [head]
+            for i, b in enumerate(self._blocks):
+                if i:
+                    parts.append(",")
+                parts += b.pieces(self.order)
+            parts.append(tail)
+            return "".join(parts).encode()
+        return (head + ",".join(self.body_records()) + tail).encode()
 
     def _wrap(self, inner: str | None, empty: str | None) -> str:
         if self.style == "snake":

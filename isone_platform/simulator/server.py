@@ -12,6 +12,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
+from collections import OrderedDict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -51,6 +52,66 @@ class _Reset(Exception):
     pass
 
 
+class _CacheEntry:
+    __slots__ = ("raw", "gz", "level", "valid_from", "valid_to", "size")
+
+    def __init__(self, raw: bytes | None, gz: bytes | None, level: int, valid_from: float, valid_to: float):
+        self.raw, self.gz, self.level = raw, gz, level
+        self.valid_from, self.valid_to = valid_from, valid_to
+        self.size = len(raw or b"") + len(gz or b"")
+
+
+class ResponseCache:
+    """Bounded LRU of rendered API bodies, each valid for an interval of simulated time.
+
+    Key: (path, seed, publication lag, final delay). An entry is used only while the clock lies in the
+    interval over which the path's answer is unchanged (computed by :mod:`api` while resolving), so moving
+    the clock — forwards or backwards — never serves a stale body. Bodies are kept gzip-compressed when a
+    client asked for gzip (decompressed for clients that did not), raw otherwise.
+    """
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = int(max_bytes)
+        self._d: OrderedDict[tuple, _CacheEntry] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: tuple, now: float) -> _CacheEntry | None:
+        with self._lock:
+            e = self._d.get(key)
+            if e is None or not (e.valid_from <= now < e.valid_to):
+                self.misses += 1
+                return None
+            self._d.move_to_end(key)
+            self.hits += 1
+            return e
+
+    def put(self, key: tuple, entry: _CacheEntry) -> None:
+        if entry.size > self.max_bytes // 4:
+            return
+        with self._lock:
+            old = self._d.pop(key, None)
+            if old is not None:
+                self._bytes -= old.size
+            self._d[key] = entry
+            self._bytes += entry.size
+            while self._bytes > self.max_bytes and self._d:
+                _, ev = self._d.popitem(last=False)
+                self._bytes -= ev.size
+
+    def clear(self) -> None:
+        with self._lock:
+            self._d.clear()
+            self._bytes = 0
+
+    def stats(self) -> dict:
+        with self._lock:
+            return {"entries": len(self._d), "bytes": self._bytes, "max_bytes": self.max_bytes, "hits": self.hits,
+                    "misses": self.misses}
+
+
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
@@ -70,6 +131,9 @@ def _html_error(status: int, title: str, message: str) -> bytes:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = SERVER_NAME
+    # TCP_NODELAY: headers and body are two writes; with Nagle + the client's delayed ACK every keep-alive
+    # response whose body fits in one segment used to stall ~40 ms
+    disable_nagle_algorithm = True
     sys_version = ""
     sim: "SimulatorServer"
 
@@ -88,10 +152,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     # -- helpers ------------------------------------------------------------------------------
+    def _wants_gzip(self) -> bool:
+        return "gzip" in (self.headers.get("Accept-Encoding") or "").lower()
+
     def _send(self, status: int, body: bytes, ctype: str = "application/json", headers: dict | None = None,
-              path: str | None = None, allow_gzip: bool = True) -> None:
+              path: str | None = None, allow_gzip: bool = True, gzipped: bool = False) -> None:
+        """Send a response; ``gzipped`` means ``body`` is already gzip-compressed (and the client accepts it)."""
         enc = None
-        if allow_gzip and body and "gzip" in (self.headers.get("Accept-Encoding") or "").lower():
+        if gzipped:
+            enc = "gzip"
+        elif allow_gzip and body and self._wants_gzip():
             body = gzip.compress(body, compresslevel=self.sim.gzip_level, mtime=0)
             enc = "gzip"
         self.send_response(status)
@@ -208,8 +278,16 @@ class _Handler(BaseHTTPRequestHandler):
         if sim.recorded_dir is not None and not datafaults:
             body = sim._recorded_body(sub)
         if body is None:
-            ctx = api.Ctx(seed=sim.seed, now=sim.clock.timestamp(), lag=sim.publication_lag.total_seconds(),
-                          final_delay=sim.final_delay.total_seconds())
+            now = sim.clock.timestamp()
+            lag, final_delay = sim.publication_lag.total_seconds(), sim.final_delay.total_seconds()
+            cache = sim.cache if (sim.cache is not None and not datafaults and not truncate) else None
+            key = (sub, sim.seed, lag, final_delay)
+            if cache is not None:
+                entry = cache.get(key, now)
+                if entry is not None:
+                    self._send_cached(cache, key, entry, raw_path)
+                    return
+            ctx = api.Ctx(seed=sim.seed, now=now, lag=lag, final_delay=final_delay)
             try:
                 out = api.resolve(sub, ctx)
             except api.ApiError as exc:
@@ -222,9 +300,32 @@ class _Handler(BaseHTTPRequestHandler):
                 body = out.render()
             else:
                 body = out
+            if cache is not None and ctx.cacheable and body:
+                level = sim.gzip_level
+                if self._wants_gzip():
+                    gz = gzip.compress(body, compresslevel=level, mtime=0)
+                    cache.put(key, _CacheEntry(None, gz, level, ctx.valid_from, ctx.valid_to))
+                    self._send(200, gz, "application/json", path=raw_path, gzipped=True)
+                    return
+                cache.put(key, _CacheEntry(body, None, level, ctx.valid_from, ctx.valid_to))
         if truncate:
             body = body[: max(1, len(body) // 2)]
         self._send(200, body, "application/json", path=raw_path)
+
+    def _send_cached(self, cache: ResponseCache, key: tuple, entry: _CacheEntry, raw_path: str) -> None:
+        level = self.sim.gzip_level
+        if self._wants_gzip():
+            if entry.gz is not None and entry.level == level:
+                self._send(200, entry.gz, "application/json", path=raw_path, gzipped=True)
+                return
+            raw = entry.raw if entry.raw is not None else gzip.decompress(entry.gz)
+            gz = gzip.compress(raw, compresslevel=level, mtime=0)
+            # keep the compressed form from now on (entries are never modified in place)
+            cache.put(key, _CacheEntry(None, gz, level, entry.valid_from, entry.valid_to))
+            self._send(200, gz, "application/json", path=raw_path, gzipped=True)
+            return
+        raw = entry.raw if entry.raw is not None else gzip.decompress(entry.gz)
+        self._send(200, raw, "application/json", path=raw_path)
 
     # -- admin -------------------------------------------------------------------------------
     def _admin(self, path: str, body: bytes) -> None:
@@ -278,7 +379,7 @@ class SimulatorServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, user: str = "demo", password: str = "demo",
                  seed: int = 0, clock: SimClock | str = "real", faults=(), recorded_dir: str | Path | None = None,
                  publication_lag: timedelta = timedelta(seconds=60), final_delay: timedelta = timedelta(hours=6),
-                 gzip_level: int = 3):
+                 gzip_level: int = 3, cache_bytes: int = 256 * 2**20):
         self.host = host
         self._req_port = port
         self.user = user
@@ -290,6 +391,8 @@ class SimulatorServer:
         self.publication_lag = publication_lag
         self.final_delay = final_delay
         self.gzip_level = gzip_level
+        # rendered bodies of paths whose answer is fixed for a while (see ResponseCache); 0 disables
+        self.cache: ResponseCache | None = ResponseCache(cache_bytes) if cache_bytes and cache_bytes > 0 else None
         self.requests: list[RequestRecord] = []
         self._lock = threading.Lock()
         self._stop_event = threading.Event()
@@ -375,4 +478,5 @@ class SimulatorServer:
                 "publication_lag_seconds": self.publication_lag.total_seconds(),
                 "final_delay_seconds": self.final_delay.total_seconds(),
                 "faults": [f.as_dict() for f in self.faults], "request_count": len(self.requests),
+                "response_cache": self.cache.stats() if self.cache is not None else None,
                 "recorded_dir": str(self.recorded_dir) if self.recorded_dir else None}
