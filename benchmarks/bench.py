@@ -242,6 +242,9 @@ def b1(args, results: dict) -> None:
         sim = SimProcess(recorded=recorded)  # serves those very bytes from now on
         cleanup.append(sim.stop)
         ours_cfg = WarehouseConfig.local(work / "ours")
+        # the fetching variant writes elsewhere, so that ours and DuckDB's warehouse see the same number of
+        # replaces (a DuckLake DELETE gets slower as a table's snapshots accumulate)
+        fetch_cfg = WarehouseConfig.local(work / "ours-fetch")
         duck_cfg = WarehouseConfig.local(work / "duck")
         duck = duckdb.connect(":memory:")
         duck.execute("SET TimeZone = 'UTC'")
@@ -334,7 +337,7 @@ def b1(args, results: dict) -> None:
                 with IsoneClient(sim.base_url, "demo", "demo") as client:
                     fetched = fetch_day(client, ds, DAY, "final")
                 frame = standardize(ds, fetched).frame
-                replace_partitions(ours_cfg, ds.table, frame, [DAY])
+                replace_partitions(fetch_cfg, ds.table, frame, [DAY])
                 samples[name]["ours_fetch_total"].append(time.perf_counter() - t0)
             if args.gridstatus:
                 gs = run_gridstatus(sim.base_url, repeat=1)
@@ -697,8 +700,9 @@ query($tags: [ExecutionTag!]) { runsOrError(filter: {tags: $tags}) {
                           stepStats { stepKey startTime endTime status } } } } }"""
 
 
-def session_rss(sid: int) -> int:
-    total = 0
+def session_processes(sid: int) -> list[tuple[int, str]]:
+    """(RSS bytes, short command) of every process in session `sid` (dagster dev and everything it started)."""
+    out = []
     for p in Path("/proc").iterdir():
         if not p.name.isdigit():
             continue
@@ -706,12 +710,27 @@ def session_rss(sid: int) -> int:
             stat = (p / "stat").read_text().rsplit(")", 1)[1].split()
             if int(stat[3]) != sid:  # field 6 (session id), after pid/comm/state/ppid/pgrp
                 continue
-            for line in (p / "status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
-        except (OSError, ValueError, IndexError):
+            rss = next(int(line.split()[1]) * 1024 for line in (p / "status").read_text().splitlines()
+                       if line.startswith("VmRSS:"))
+            argv = (p / "cmdline").read_bytes().split(b"\0")
+            words = [Path(a.decode(errors="replace")).name for a in argv[:6] if a and not a.startswith(b"-")]
+            out.append((rss, " ".join(words[1:4]) or words[0] if words else "?"))
+        except (OSError, ValueError, IndexError, StopIteration):
             continue
-    return total
+    return out
+
+
+class PeakRss:
+    """Peak of the summed RSS of a process session, and the processes at that peak."""
+
+    def __init__(self, sid: int):
+        self.sid, self.peak, self.at_peak = sid, 0, []
+
+    def sample(self) -> None:
+        procs = session_processes(self.sid)
+        total = sum(r for r, _ in procs)
+        if total > self.peak:
+            self.peak, self.at_peak = total, sorted(procs, reverse=True)
 
 
 def union_seconds(intervals: list[tuple[float, float]]) -> float:
@@ -758,12 +777,12 @@ def b2(args, results: dict) -> None:
             raise RuntimeError(body["errors"])
         return body["data"]
 
-    peak = 0
+    rss = PeakRss(proc.pid)
     try:
         t_start = time.perf_counter()
         nodes = None
         while time.perf_counter() - t_start < 300:
-            peak = max(peak, session_rss(proc.pid))
+            rss.sample()
             try:
                 nodes = gql("{ assetNodes { assetKey { path } partitionDefinition { type } } }")["assetNodes"]
                 if nodes:
@@ -787,7 +806,7 @@ def b2(args, results: dict) -> None:
         bid = launched["backfillId"]
         status = None
         while time.perf_counter() - t0 < args.backfill_timeout:
-            peak = max(peak, session_rss(proc.pid))
+            rss.sample()
             status = gql(BACKFILL_STATUS, {"id": bid})["partitionBackfillOrError"]["status"]
             if status in ("COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"):
                 break
@@ -803,18 +822,28 @@ def b2(args, results: dict) -> None:
         first_run = min((r["creationTime"] for r in runs), default=t0_epoch) - t0_epoch
         last_end = max((e for _, e in run_spans), default=t0_epoch) - t0_epoch
         step_sum = sum(e - s for s, e in steps)
+        per_step: dict[str, float] = defaultdict(float)
+        for r in runs:
+            for st in r["stepStats"]:
+                if st["startTime"] and st["endTime"]:
+                    per_step[st["stepKey"]] += st["endTime"] - st["startTime"]
+        launch = [r["startTime"] - r["creationTime"] for r in runs if r["startTime"] and r["creationTime"]]
         rows = backfill_rows(work, days)
         results["B2"] = {
             "days": len(days), "first_day": days[0], "last_day": days[-1], "assets": len(partitioned),
             "status": status, "runs": len(runs), "run_statuses": dict(Counter(r["status"] for r in runs)),
             "wall_s": round(wall, 1), "rows": rows, "rows_total": sum(rows.values()),
-            "peak_rss_bytes": peak, "startup_s": round(startup_s, 1),
+            "peak_rss_bytes": rss.peak,
+            "processes_at_peak": [{"rss_mb": round(r / 2**20), "cmd": c} for r, c in rss.at_peak],
+            "startup_s": round(startup_s, 1),
             "first_run_created_after_s": round(first_run, 1),
             "after_last_run_s": round(wall - last_end, 1),
             "step_busy_s": round(step_busy, 1), "step_sum_s": round(step_sum, 1), "run_busy_s": round(run_busy, 1),
             "dagster_overhead_s": round(wall - step_busy, 1),
             "dagster_overhead_share": round((wall - step_busy) / wall, 3) if wall else None,
             "simulator_cpu_s": round(sim_cpu, 1),
+            "run_launch_s": [round(x, 1) for x in launch],
+            "step_seconds": {k: round(v, 1) for k, v in sorted(per_step.items(), key=lambda kv: -kv[1])},
             "how": "wall: launchPartitionBackfill -> backfill COMPLETED; our code = union of step execution "
                    "intervals (raw fetch+land, std parse+load, marts dbt, checks); Dagster overhead = the rest "
                    "(daemon's 30 s backfill loop before the first run and after the last, run launch + "
@@ -943,6 +972,10 @@ def table(results: dict) -> str:
             add(f"  our code (steps) {b['step_busy_s']:.0f} s, Dagster overhead {b['dagster_overhead_s']:.0f} s "
                 f"({100 * b['dagster_overhead_share']:.0f} %: first run after {b['first_run_created_after_s']:.0f} s, "
                 f"{b['after_last_run_s']:.0f} s after the last); simulator CPU {b['simulator_cpu_s']:.0f} s")
+            top = list(b.get("step_seconds", {}).items())[:6]
+            add("  at the RSS peak: " + ", ".join(f"{p['cmd']} {p['rss_mb']} MB" for p in b.get("processes_at_peak", [])))
+            add(f"  run launch (created -> started) {b.get('run_launch_s')} s; heaviest steps (s, summed over runs): "
+                + ", ".join(f"{k} {v:.0f}" for k, v in top))
     if "B3" in results:
         b = results["B3"]
         add("")
