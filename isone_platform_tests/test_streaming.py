@@ -9,7 +9,9 @@ import dagster as dg
 import pytest
 
 from isone_platform import warehouse
-from isone_platform.lib.lake import MANIFEST, LandedDays, LocalLake, RawLakeIOManager, day_prefix, lake_from_url, read_day, write_day
+from isone_platform.lib.lake import (
+    MANIFEST, LandedDays, LocalLake, RawLakeIOManager, day_prefix, lake_from_url, read_day, write_day,
+)
 from isone_platform.lib.raw import FetchedDays, LandedBody, RawDay
 from isone_platform.lib.resources import build_resources
 from isone_platform.simulator import Fault

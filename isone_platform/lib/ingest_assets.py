@@ -3,7 +3,7 @@
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Literal
@@ -111,11 +111,15 @@ def _fetch_days(
                         f"poll {ds.asset_name} {day}: {poll.requests} requests, {poll.bytes:,} bytes; "
                         f"latest published {poll.latest_published_utc}; {poll.note or 'new data'}"
                     )
-                    report.update(poll_requests=poll.requests, poll_bytes=poll.bytes, poll_note=poll.note or "new data")
+                    report.update(
+                        poll_requests=poll.requests, poll_bytes=poll.bytes, poll_note=poll.note or "new data"
+                    )
                 else:
                     status = default_price_status(day) if config.price_status == "auto" else config.price_status
                     raw = fetch_day(client, ds, day, status, max_workers=isone_api.max_concurrent_requests)
-                    context.log.info(f"{ds.asset_name} {day or ''}: {len(raw.bodies)} bodies, {raw.total_bytes:,} bytes")
+                    context.log.info(
+                        f"{ds.asset_name} {day or ''}: {len(raw.bodies)} bodies, {raw.total_bytes:,} bytes"
+                    )
                 yield raw
                 del raw  # a suspended generator keeps its locals: drop the landed day before fetching the next
         except (IsoneAuthError, IsoneNotFoundError) as exc:
@@ -164,7 +168,8 @@ class StandardizedDays:
     needs. The summary of the last complete pass is the output metadata; each parse warning is logged once.
     """
 
-    def __init__(self, ds: Dataset, raw: LandedDays, log: logging.Logger):
+    def __init__(self, ds: Dataset, raw: Iterable[RawDay], log: logging.Logger):
+        """`raw`: re-iterable, reading each day only when asked (`LandedDays`)."""
         self.ds = ds
         self.raw = raw
         self.log = log

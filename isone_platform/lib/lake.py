@@ -352,7 +352,8 @@ class RawLakeIOManager(dg.ConfigurableIOManager):
     def handle_output(self, context: dg.OutputContext, obj: Iterable[RawDay]) -> None:
         if isinstance(obj, (str, bytes, RawDay)) or not isinstance(obj, Iterable):
             raise TypeError(
-                f"{context.asset_key.to_user_string()}: expected FetchedDays (an iterable of RawDay), got {type(obj).__name__}"
+                f"{context.asset_key.to_user_string()}: expected FetchedDays (an iterable of RawDay), "
+                f"got {type(obj).__name__}"
             )
         lake = self._lake()
         days: list[str] = []
@@ -363,7 +364,9 @@ class RawLakeIOManager(dg.ConfigurableIOManager):
         try:
             for raw in items:
                 if not isinstance(raw, RawDay):
-                    raise TypeError(f"{context.asset_key.to_user_string()}: expected RawDay items, got {type(raw).__name__}")
+                    raise TypeError(
+                        f"{context.asset_key.to_user_string()}: expected RawDay items, got {type(raw).__name__}"
+                    )
                 write_day(lake, raw)
                 if raw.day:
                     days.append(raw.day.isoformat())
