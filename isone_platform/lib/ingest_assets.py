@@ -1,8 +1,11 @@
 """The raw → std asset pair every ISO-NE dataset gets. The defs/<domain>/ modules call `build_ingest_assets`."""
 
 
+import logging
 import os
-from datetime import date, datetime
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 import dagster as dg
@@ -20,9 +23,9 @@ from isone_platform.lib.partitions import (
     operating_day_partitions,
     partition_day,
 )
-from isone_platform.lib.lake import RawLakeIOManager, read_day
+from isone_platform.lib.lake import LandedDays, RawLakeIOManager, read_day
 from isone_platform.lib.poll import poll_day
-from isone_platform.lib.raw import RawDay
+from isone_platform.lib.raw import FetchedDays, RawDay
 from isone_platform.lib.schemas import TableSchema
 from isone_platform.lib.warehouse import WarehouseConfig, WarehouseError, open_connection
 from isone_platform.lib.resources import IsoneApiResource
@@ -82,6 +85,118 @@ def _days(context: dg.AssetExecutionContext) -> list[date | None]:
     return [partition_day(k) for k in context.partition_keys]
 
 
+def _fetch_days(
+    context: dg.AssetExecutionContext,
+    ds: Dataset,
+    config: RawFetchConfig,
+    isone_api: IsoneApiResource,
+    raw_lake: RawLakeIOManager,
+    warehouse_io: DuckLakeIOManager,
+    days: list[date | None],
+    report: dict[str, object],
+) -> Iterator[RawDay]:
+    """Fetch (or poll) the days one at a time, as the consumer asks for them; fills `report` for the metadata.
+
+    Runs while the raw lake IO manager iterates, still inside the step: its exceptions fail the step (and a
+    `dg.Failure(allow_retries=False)` skips the retry policy) exactly as if raised by the asset function.
+    """
+    with isone_api.client() as client:
+        try:
+            for day in days:
+                if config.mode == "poll" and day is not None:
+                    # Reads the lake and warehouse state the previous days' landing left: days are independent.
+                    existing = _landed(raw_lake, ds, day)
+                    have = _landed_intervals(warehouse_io.config, ds.table, day)
+                    raw, poll = poll_day(client, ds, day, existing, have)
+                    del existing  # only the merged day is needed from here on
+                    context.log.info(
+                        f"poll {ds.asset_name} {day}: {poll.requests} requests, {poll.bytes:,} bytes; "
+                        f"latest published {poll.latest_published_utc}; {poll.note or 'new data'}"
+                    )
+                    report.update(
+                        poll_requests=poll.requests, poll_bytes=poll.bytes, poll_note=poll.note or "new data"
+                    )
+                else:
+                    status = default_price_status(day) if config.price_status == "auto" else config.price_status
+                    raw = fetch_day(client, ds, day, status, max_workers=isone_api.max_concurrent_requests)
+                    context.log.info(
+                        f"{ds.asset_name} {day or ''}: {len(raw.bodies)} bodies, {raw.total_bytes:,} bytes"
+                    )
+                yield raw
+                del raw  # a suspended generator keeps its locals: drop the landed day before fetching the next
+        except (IsoneAuthError, IsoneNotFoundError) as exc:
+            # Retrying the step cannot fix credentials or a missing path: fail once, clearly.
+            raise dg.Failure(description=str(exc), allow_retries=False) from exc
+        finally:
+            report.update(requests=client.requests_sent, bytes_received=client.bytes_received)
+
+
+@dataclass
+class StdSummary:
+    """The std output metadata, accumulated one day at a time (no day's rows are kept for it)."""
+
+    grain: timedelta | None
+    parse_warnings: int = 0
+    rows: int = 0
+    latest: datetime | None = None
+    intervals_per_day: dict[str, str] = field(default_factory=dict)
+
+    def add(self, day: date | None, frame: pl.DataFrame, warnings: int) -> None:
+        self.parse_warnings += warnings
+        self.rows += frame.height
+        if self.grain is None:
+            return
+        if frame.height:
+            latest = frame["interval_begin_utc"].max()
+            if latest is not None and (self.latest is None or latest > self.latest):
+                self.latest = latest  # type: ignore[assignment]
+        if day is not None:
+            n = frame.filter(pl.col("operating_day") == day)["interval_begin_utc"].n_unique()
+            self.intervals_per_day[str(day)] = f"{n}/{expected_intervals(day, self.grain)}"
+
+    def metadata(self) -> dict[str, object]:
+        metadata: dict[str, object] = {"parse_warnings": self.parse_warnings}
+        if self.grain is not None and self.rows:
+            metadata["latest_interval_utc"] = self.latest.isoformat() if self.latest else None
+            metadata["intervals_per_day"] = self.intervals_per_day
+        return metadata
+
+
+class StandardizedDays:
+    """A std asset's output: its landed days standardized one day at a time, as the warehouse IO manager writes
+    them (a `DayFrames`), so a 30-day std step holds one day's bodies and rows instead of ~10 M rows.
+
+    Re-iterable: each pass reads and standardizes the days again, which a transaction retried after a conflict
+    needs. The summary of the last complete pass is the output metadata; each parse warning is logged once.
+    """
+
+    def __init__(self, ds: Dataset, raw: Iterable[RawDay], log: logging.Logger):
+        """`raw`: re-iterable, reading each day only when asked (`LandedDays`)."""
+        self.ds = ds
+        self.raw = raw
+        self.log = log
+        self.summary = StdSummary(ds.grain)
+        self._logged: set[str] = set()
+
+    def __iter__(self) -> Iterator[tuple[date | None, pl.DataFrame]]:
+        summary = StdSummary(self.ds.grain)
+        for raw_day in self.raw:
+            day = raw_day.day
+            result = standardize(self.ds, raw_day)
+            del raw_day  # the bodies are parsed: free them before the day's rows are written
+            for message in dict.fromkeys(result.warnings):
+                if message not in self._logged:
+                    self._logged.add(message)
+                    self.log.warning(message)
+            summary.add(day, result.frame, len(result.warnings))
+            yield day, result.frame
+            del result  # written: free the rows before the next day is read (a suspended generator keeps locals)
+        self.summary = summary
+
+    def output_metadata(self) -> dict[str, object]:
+        return self.summary.metadata()
+
+
 def build_ingest_assets(ds: Dataset) -> tuple[dg.AssetsDefinition, dg.AssetsDefinition]:
     partitions = operating_day_partitions if ds.partitioned else None
     raw_key = dg.AssetKey(["raw", ds.asset_name])
@@ -104,33 +219,15 @@ def build_ingest_assets(ds: Dataset) -> tuple[dg.AssetsDefinition, dg.AssetsDefi
         isone_api: IsoneApiResource,
         raw_lake_io_manager: dg.ResourceParam[RawLakeIOManager],
         warehouse_io_manager: dg.ResourceParam[DuckLakeIOManager],
-    ) -> list[RawDay]:
+    ) -> FetchedDays:
         if config.mode == "poll" and not ds.current_path:
             raise dg.Failure(f"{ds.asset_name} cannot poll: ISO-NE has no `current` endpoint for it", allow_retries=False)
-        landed: list[RawDay] = []
-        with isone_api.client() as client:
-            try:
-                for day in _days(context):
-                    if config.mode == "poll" and day is not None:
-                        existing = _landed(raw_lake_io_manager, ds, day)
-                        have = _landed_intervals(warehouse_io_manager.config, ds.table, day)
-                        raw, report = poll_day(client, ds, day, existing, have)
-                        context.log.info(
-                            f"poll {ds.asset_name} {day}: {report.requests} requests, {report.bytes:,} bytes; "
-                            f"latest published {report.latest_published_utc}; {report.note or 'new data'}"
-                        )
-                        context.add_output_metadata({"poll_requests": report.requests, "poll_bytes": report.bytes,
-                                                     "poll_note": report.note or "new data"})
-                    else:
-                        status = default_price_status(day) if config.price_status == "auto" else config.price_status
-                        raw = fetch_day(client, ds, day, status, max_workers=isone_api.max_concurrent_requests)
-                        context.log.info(f"{ds.asset_name} {day or ''}: {len(raw.bodies)} bodies, {raw.total_bytes:,} bytes")
-                    landed.append(raw)
-            except (IsoneAuthError, IsoneNotFoundError) as exc:
-                # Retrying the step cannot fix credentials or a missing path: fail once, clearly.
-                raise dg.Failure(description=str(exc), allow_retries=False) from exc
-            context.add_output_metadata({"requests": client.requests_sent, "bytes_received": client.bytes_received})
-        return landed
+        days = _days(context)
+        report: dict[str, object] = {}
+        # Nothing is fetched yet: the raw lake IO manager iterates the days and lands each one before the next
+        # is fetched (see FetchedDays), so this step holds one operating day's bodies at a time.
+        source = _fetch_days(context, ds, config, isone_api, raw_lake_io_manager, warehouse_io_manager, days, report)
+        return FetchedDays(days, source, report)
 
     @dg.asset(
         key=dg.AssetKey(["std", ds.asset_name]),
@@ -148,27 +245,8 @@ def build_ingest_assets(ds: Dataset) -> tuple[dg.AssetsDefinition, dg.AssetsDefi
             "primary_key": list(ds.table.primary_key),
         },
     )
-    def std_asset(context: dg.AssetExecutionContext, raw: list[RawDay]) -> pl.DataFrame:
-        frames = []
-        warnings: list[str] = []
-        for day in raw:
-            result = standardize(ds, day)
-            warnings.extend(result.warnings)
-            frames.append(result.frame)
-        for message in dict.fromkeys(warnings):
-            context.log.warning(message)
-        frame = pl.concat(frames) if frames else ds.table.empty_frame()
-        metadata: dict = {"parse_warnings": len(warnings)}
-        if ds.grain is not None and len(frame):
-            latest = frame["interval_begin_utc"].max()
-            metadata["latest_interval_utc"] = latest.isoformat() if latest else None
-            metadata["intervals_per_day"] = {
-                str(d.day): f"{frame.filter(pl.col('operating_day') == d.day)['interval_begin_utc'].n_unique()}"
-                f"/{expected_intervals(d.day, ds.grain)}"
-                for d in raw
-                if d.day
-            }
-        context.add_output_metadata(metadata)
-        return frame
+    def std_asset(context: dg.AssetExecutionContext, raw: LandedDays) -> StandardizedDays:
+        # Nothing is parsed yet: the warehouse IO manager writes the days one at a time into one transaction.
+        return StandardizedDays(ds, raw, context.log)
 
     return raw_asset, std_asset

@@ -7,7 +7,9 @@ name into the schema registry's canonical schema, and never blocks readers (see 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
+from typing import Protocol, runtime_checkable
 
 import dagster as dg
 import polars as pl
@@ -46,12 +48,27 @@ def _partition_days(keys: list[str], asset_key: dg.AssetKey) -> list[date]:
     return sorted(set(days))
 
 
+@runtime_checkable
+class DayFrames(Protocol):
+    """What a std asset may return instead of one frame: its run's rows one operating day at a time.
+
+    Iterating yields `(day, frame)` (one `(None, frame)` for an unpartitioned table) and must be repeatable (a
+    retried transaction iterates again, see `warehouse.replace_partitions_streaming`); `output_metadata()`,
+    asked after the write, describes the last complete pass.
+    """
+
+    def __iter__(self) -> Iterator[tuple[date | None, pl.DataFrame]]: ...
+
+    def output_metadata(self) -> dict[str, object]: ...
+
+
 class DuckLakeIOManager(dg.ConfigurableIOManager):
-    """Stores std assets (polars frames) in the DuckLake warehouse, one atomic replace per run.
+    """Stores std assets (a polars frame, or `DayFrames`) in the DuckLake warehouse, one atomic replace per run.
 
     The asset key is `[layer, table]`, e.g. `["std", "isone__system_load_5min"]`; the table must be in the
     schema registry. A partitioned asset (daily partitions, keys `YYYY-MM-DD`) replaces exactly its partitions'
     `operating_day`s, all of a multi-partition run in one transaction; an unpartitioned one the whole table.
+    `DayFrames` go into that transaction one day at a time, so a long backfill never holds all its rows.
     """
 
     catalog: str
@@ -84,11 +101,12 @@ class DuckLakeIOManager(dg.ConfigurableIOManager):
             return _partition_days(list(context.asset_partition_keys), context.asset_key)
         return None
 
-    def handle_output(self, context: dg.OutputContext, obj: pl.DataFrame) -> None:
+    def handle_output(self, context: dg.OutputContext, obj: pl.DataFrame | DayFrames) -> None:
         schema = self._schema_for(context.asset_key)
-        if obj is None or not isinstance(obj, pl.DataFrame):
+        if not isinstance(obj, (pl.DataFrame, DayFrames)):
             raise WarehouseError(
-                f"{context.asset_key.to_user_string()}: expected a polars DataFrame to store, got {type(obj).__name__}"
+                f"{context.asset_key.to_user_string()}: expected a polars DataFrame or DayFrames to store, got "
+                f"{type(obj).__name__}"
             )
         days = self._days(context, schema)
         if days is None and schema.partition_column is not None:
@@ -96,8 +114,13 @@ class DuckLakeIOManager(dg.ConfigurableIOManager):
                 f"{schema.qualified_name} is partitioned on {schema.partition_column}, but asset "
                 f"{context.asset_key.to_user_string()} is not partitioned"
             )
-        rows = warehouse.replace_partitions(self.config, schema, obj, days)
-        metadata: dict[str, object] = {
+        if isinstance(obj, pl.DataFrame):
+            rows = warehouse.replace_partitions(self.config, schema, obj, days)
+            metadata: dict[str, object] = {}
+        else:
+            rows = warehouse.replace_partitions_streaming(self.config, schema, obj, days)
+            metadata = dict(obj.output_metadata())
+        metadata |= {
             "dagster/row_count": dg.MetadataValue.int(rows),
             "dagster/column_schema": dg.MetadataValue.table_schema(dagster_table_schema(schema)),
             "dagster/table_name": dg.MetadataValue.text(f"{warehouse.CATALOG_ALIAS}.{schema.qualified_name}"),

@@ -18,7 +18,7 @@ import gzip
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Protocol
@@ -27,7 +27,7 @@ import dagster as dg
 from dagster_aws.s3 import S3Resource
 
 from isone_platform.lib.partitions import partition_day
-from isone_platform.lib.raw import LandedBody, RawDay
+from isone_platform.lib.raw import FetchedDays, LandedBody, RawDay
 
 MANIFEST = "_manifest.json"
 
@@ -307,8 +307,33 @@ def read_day(lake: Lake, dataset: str, day: date | None) -> RawDay:
     return RawDay(dataset, day, bodies)
 
 
+class LandedDays:
+    """Landed days of one dataset, read from the lake lazily: one day's bodies in memory at a time.
+
+    What the std assets get as input. A 30-day single-run std backfill of the all-node RT 5-minute LMPs is
+    ~2.2 GB of bodies; a list would hold them all. Re-iterable: every pass reads the days again, which is what
+    a retried warehouse transaction needs (it standardizes the days again rather than keeping them).
+    """
+
+    def __init__(self, lake: Lake, dataset: str, days: list[date | None]):
+        self.lake = lake
+        self.dataset = dataset
+        self.days = days
+
+    def __len__(self) -> int:
+        return len(self.days)
+
+    def __iter__(self) -> Iterator[RawDay]:
+        for day in self.days:
+            yield read_day(self.lake, self.dataset, day)
+
+    def __repr__(self) -> str:
+        return f"LandedDays({self.dataset!r}, {len(self.days)} day(s), lake={self.lake.url!r})"
+
+
 class RawLakeIOManager(dg.ConfigurableIOManager):
-    """Stores `list[RawDay]` outputs of raw/isone__* assets in the lake; loads them back for std assets.
+    """Lands the days raw/isone__* assets produce (`FetchedDays`, or any iterable of `RawDay`) in the lake, one
+    at a time as they are iterated; gives std assets their landed days back lazily (`LandedDays`).
 
     `lake_url` is a local directory or `s3://bucket/prefix`; for S3 the client comes from `s3` (dagster-aws's
     S3Resource; when unset, one is built from the environment, see `default_s3_resource`).
@@ -324,24 +349,42 @@ class RawLakeIOManager(dg.ConfigurableIOManager):
     def _dataset(context: dg.OutputContext | dg.InputContext) -> str:
         return context.asset_key.path[-1].removeprefix("isone__")
 
-    def handle_output(self, context: dg.OutputContext, obj: list[RawDay]) -> None:
-        if not isinstance(obj, list) or not all(isinstance(d, RawDay) for d in obj):
-            raise TypeError(f"{context.asset_key.to_user_string()}: expected list[RawDay], got {type(obj).__name__}")
+    def handle_output(self, context: dg.OutputContext, obj: Iterable[RawDay]) -> None:
+        if isinstance(obj, (str, bytes, RawDay)) or not isinstance(obj, Iterable):
+            raise TypeError(
+                f"{context.asset_key.to_user_string()}: expected FetchedDays (an iterable of RawDay), "
+                f"got {type(obj).__name__}"
+            )
         lake = self._lake()
-        for raw in obj:
-            write_day(lake, raw)
+        days: list[str] = []
+        bodies = body_bytes = 0
+        # Each day is landed before the next is fetched (iterating FetchedDays fetches): a failure leaves the
+        # earlier days landed, and only one day's bodies are ever alive here.
+        items = iter(obj)
+        try:
+            for raw in items:
+                if not isinstance(raw, RawDay):
+                    raise TypeError(
+                        f"{context.asset_key.to_user_string()}: expected RawDay items, got {type(raw).__name__}"
+                    )
+                write_day(lake, raw)
+                if raw.day:
+                    days.append(raw.day.isoformat())
+                bodies += len(raw.bodies)
+                body_bytes += raw.total_bytes
+                del raw  # drop this day's bodies before the loop fetches the next one
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()  # a failed landing stops the producer now (closes its HTTP client), not at garbage collection
+        report = obj.report if isinstance(obj, FetchedDays) else {}
         context.add_output_metadata(
-            {
-                "lake": self.lake_url,
-                "days": [d.day.isoformat() for d in obj if d.day] or "unpartitioned",
-                "bodies": sum(len(d.bodies) for d in obj),
-                "body_bytes": sum(d.total_bytes for d in obj),
-            }
+            {"lake": self.lake_url, "days": days or "unpartitioned", "bodies": bodies, "body_bytes": body_bytes,
+             **report}
         )
 
-    def load_input(self, context: dg.InputContext) -> list[RawDay]:
-        lake = self._lake()
+    def load_input(self, context: dg.InputContext) -> LandedDays:
         dataset = self._dataset(context)
         if not context.has_asset_partitions:
-            return [read_day(lake, dataset, None)]
-        return [read_day(lake, dataset, partition_day(k)) for k in context.asset_partition_keys]
+            return LandedDays(self._lake(), dataset, [None])
+        return LandedDays(self._lake(), dataset, [partition_day(k) for k in context.asset_partition_keys])
