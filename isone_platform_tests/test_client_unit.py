@@ -120,3 +120,39 @@ def test_truncated_json_is_retried_then_reported():
     script = Script(*[(200, JSON, b'{"cut')] * 2)
     with pytest.raises(IsoneApiError, match=r"GET /x -> HTTP 200: response is not valid JSON.*2 attempts"):
         client_for(script, [], attempts=2).get("/x")
+
+
+class _Streamed(httpx.SyncByteStream):
+    """A response body that arrives as a stream (as from a socket), so the client sees the wire bytes."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def __iter__(self):
+        yield self.data
+
+
+def _gzip_client(bodies: list[bytes], sleeps: list[float]) -> IsoneClient:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={**JSON, "content-encoding": "gzip"}, stream=_Streamed(bodies.pop(0)))
+
+    return IsoneClient("http://sim.test/api/v1.1", "demo", SECRET, retry=RetryPolicy(2, 0.5, 30.0),
+                       sleep=sleeps.append, seed=1, transport=httpx.MockTransport(handler))
+
+
+def test_a_gzipped_body_is_kept_as_received_for_the_lake():
+    import gzip
+
+    wire = gzip.compress(b'{"FiveMinSystemLoads":""}', compresslevel=1, mtime=0)
+    response = _gzip_client([wire], []).get("/fiveminutesystemload/day/20241103")
+    assert response.body == b'{"FiveMinSystemLoads":""}' and response.gzipped == wire
+
+
+def test_a_truncated_gzip_stream_is_retried_then_named():
+    import gzip
+
+    wire = gzip.compress(b'{"FiveMinSystemLoads":{"FiveMinSystemLoad":[' + b'{"x":1},' * 500 + b"]}}", mtime=0)
+    sleeps: list[float] = []
+    with pytest.raises(IsoneApiError, match=r"GET /x: gzip body cannot be decoded.*possibly truncated.*2 attempts"):
+        _gzip_client([wire[: len(wire) // 2]] * 2, sleeps).get("/x")
+    assert len(sleeps) == 1

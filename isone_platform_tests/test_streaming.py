@@ -155,3 +155,28 @@ def test_std_run_writes_its_days_in_one_transaction(platform_env, all_assets):
     assert "day 2024-11-03 (/fiveminutesystemload/day/20241103): invalid JSON" in failure.step_failure_data.error.to_string()
     # ...after standardizing and inserting days 1-2 in the open transaction: every old day is still there
     assert query(rows_sql) == before
+
+
+def test_landing_copies_the_servers_gzip_and_skips_bodies_already_in_the_lake(tmp_path):
+    import gzip
+
+    from isone_platform.lib.lake import LocalLake, read_day, write_day
+
+    class CountingLake(LocalLake):
+        puts: list[str] = []
+
+        def put(self, key, data):
+            self.puts.append(key)
+            super().put(key, data)
+
+    lake = CountingLake(tmp_path)
+    body = b'{"FiveMinSystemLoads":""}'
+    wire = gzip.compress(body, compresslevel=1, mtime=0)
+    landed = LandedBody("/fiveminutesystemload/day/20241103", datetime(2024, 11, 4, tzinfo=UTC), body, gzipped=wire)
+    manifest = write_day(lake, RawDay("system_load_5min", date(2024, 11, 3), [landed]))
+    key = manifest["bodies"][0]["key"]
+    assert (tmp_path / key).read_bytes() == wire  # stored as received, not compressed again
+    assert read_day(lake, "system_load_5min", date(2024, 11, 3)).bodies == [landed]
+    lake.puts.clear()
+    write_day(lake, RawDay("system_load_5min", date(2024, 11, 3), [landed]))
+    assert lake.puts == [f"{key.rsplit('/', 1)[0]}/_manifest.json"]  # the unchanged body is not written again

@@ -22,7 +22,7 @@ def _fetch(client: IsoneClient, request: Request) -> LandedBody:
     response = client.get(request.path)
     if request.fallback and not has_records(response.body):
         response = client.get(request.fallback)
-    return LandedBody(response.path, response.fetched_at, response.body)
+    return LandedBody(response.path, response.fetched_at, response.body, gzipped=response.gzipped)
 
 
 def fetch_day(

@@ -271,11 +271,15 @@ def _slug(path: str) -> str:
 def write_day(lake: Lake, raw: RawDay) -> dict:
     """Land one day's bodies; returns the manifest written."""
     prefix = day_prefix(raw.dataset, raw.day)
+    # A key names the body's hash: a key already in the lake holds this very body (a poll re-lands the day's
+    # earlier bodies every tick), so it is not written again.
+    present = set(lake.list(prefix))
     entries = []
     for landed in raw.bodies:
         key = f"{prefix}/{_slug(landed.path)}.{landed.sha256[:12]}.json.gz"
-        # mtime=0: the same body always compresses to the same bytes.
-        lake.put(key, gzip.compress(landed.body, compresslevel=6, mtime=0))
+        if key not in present:
+            # The server's own gzip when we have it; else mtime=0, so the same body compresses to the same bytes.
+            lake.put(key, landed.gzipped or gzip.compress(landed.body, compresslevel=6, mtime=0))
         entries.append(
             {"path": landed.path, "fetched_at": landed.fetched_at.isoformat(), "sha256": landed.sha256,
              "bytes": len(landed.body), "key": key}
@@ -283,7 +287,7 @@ def write_day(lake: Lake, raw: RawDay) -> dict:
     manifest = {"dataset": raw.dataset, "operating_day": raw.day.isoformat() if raw.day else None, "bodies": entries}
     lake.put(f"{prefix}/{MANIFEST}", json.dumps(manifest, indent=1).encode())
     keep = {e["key"] for e in entries} | {f"{prefix}/{MANIFEST}"}
-    stale = [k for k in lake.list(prefix) if k not in keep and (raw.day is not None or "/operating_day=" not in k)]
+    stale = [k for k in present if k not in keep and (raw.day is not None or "/operating_day=" not in k)]
     lake.delete(stale)
     return manifest
 

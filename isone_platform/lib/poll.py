@@ -131,7 +131,7 @@ def poll_day(
         response = client.get(path)
         report.requests += 1
         report.bytes += len(response.body)
-        return LandedBody(response.path, response.fetched_at, response.body)
+        return LandedBody(response.path, response.fetched_at, response.body, gzipped=response.gzipped)
 
     current = get(ds.current_path)
     span = interval_span(ds, current, day)

@@ -16,6 +16,9 @@ class LandedBody:
     fetched_at: datetime
     body: bytes
     sha256: str = ""
+    # `body` gzip-compressed, when we have it already (as the server sent it, or as the lake stores it): landing
+    # then copies it instead of compressing again. Not part of the body's identity.
+    gzipped: bytes | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.sha256:
