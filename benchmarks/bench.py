@@ -10,13 +10,14 @@ count: absolute times depend on the machine and on how busy it is (the load aver
 B1  parse + standardize + warehouse load of one day of every feed (the all-node RT 5-minute LMP day is the
     24 `starthour` chunks), against (a) DuckDB's native `read_json` of the same bodies from disk, transformed
     to the same std columns (UTC timestamps, provenance) and INSERTed into a DuckLake table of a fresh warehouse
-    of the same kind as ours, and (b) gridstatus `ISONEAPI` (in its own venv, benchmarks/.venv-gridstatus)
-    fetching and parsing the same day from the simulator serving the same bodies (recorded mode).
-B2  a backfill of every partitioned asset (raw, std, marts) through a real `dagster dev` launched over GraphQL
-    `launchPartitionBackfill` with the real backfill policies: wall, rows, peak RSS of all its processes,
-    step time (our code) vs the rest (Dagster: daemon ticks, run launch, event log).
+    of the same kind as ours (and, as the machine's limit, into an in-memory table), and (b) gridstatus
+    `ISONEAPI` (in its own venv, benchmarks/.venv-gridstatus) fetching and parsing the same day from the
+    simulator serving the same bodies (recorded mode); also like for like: both fetching, both parse only.
+B2  a backfill of every partitioned asset (raw, std, checks, marts) through a real `dagster dev` launched over
+    GraphQL `launchPartitionBackfill` with the real backfill policy: wall, rows, peak RSS of all its processes
+    (and which they were), step time (our code) vs the rest (Dagster: daemon loop, run launch, event log).
 B3  polling: sensor tick + `isone_poll` run in process against the simulator: requests and bytes per feed per
-    tick; latency from publication (simulator clock) to the row being queryable.
+    tick; latency from publication (simulator clock) to a separate reader seeing the new interval.
 B4  analyst queries on a year of marts (written directly as synthetic rows): p50 / p95 ms.
 """
 
