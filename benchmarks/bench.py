@@ -766,6 +766,7 @@ def b2(args, results: dict) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ISONE_")}
     env.update(DAGSTER_HOME=str(home), ISONE_PROJECT_ROOT=str(work), ISONE_BASE_URL=sim.base_url,
                ISONE_USERNAME="demo", ISONE_PASSWORD="demo", ISONE_POLLING="off",
+               **({"ISONE_BACKFILL_DAYS_PER_RUN": str(args.days_per_run)} if args.days_per_run else {}),
                DAGSTER_DISABLE_TELEMETRY="1", PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     logf = open(work / "dagster_dev.log", "wb")
     proc = subprocess.Popen(["env", "--default-signal=INT,TERM", str(BIN / "dagster"), "dev", "-w",
@@ -836,6 +837,7 @@ def b2(args, results: dict) -> None:
         launch = [r["startTime"] - r["creationTime"] for r in runs if r["startTime"] and r["creationTime"]]
         rows = backfill_rows(work, days)
         results["B2"] = {
+            "days_per_run": args.days_per_run or "platform default (15)",
             "days": len(days), "first_day": days[0], "last_day": days[-1], "assets": len(partitioned),
             "status": status, "runs": len(runs), "run_statuses": dict(Counter(r["status"] for r in runs)),
             "wall_s": round(wall, 1), "rows": rows, "rows_total": sum(rows.values()),
@@ -1028,6 +1030,8 @@ def main() -> None:
     p.add_argument("--only", default="B1,B2,B3,B4")
     p.add_argument("--backfill-days", type=int, default=30)
     p.add_argument("--backfill-timeout", type=float, default=900)
+    p.add_argument("--days-per-run", type=int, default=None,
+                   help="B2: ISONE_BACKFILL_DAYS_PER_RUN for the backfill (default: the platform's, 15)")
     p.add_argument("--poll-ticks", type=int, default=4)
     p.add_argument("--query-repeat", type=int, default=30)
     p.add_argument("--no-gridstatus", dest="gridstatus", action="store_false")
