@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -747,6 +747,44 @@ def read_partitions(
     frame = pl.from_arrow(arrow)
     assert isinstance(frame, pl.DataFrame)
     return schema.conform(frame)
+
+
+@dataclass(frozen=True)
+class MaintenanceReport:
+    snapshots_expired: int
+    files_deleted: int
+    snapshots_left: int
+
+
+def expire_and_clean(config: WarehouseConfig, keep: timedelta) -> MaintenanceReport:
+    """Expire the catalog's snapshots older than `keep` and delete the Parquet files only they referenced.
+
+    Every replace is a snapshot and keeps the replaced day's files for time travel: polling today rewrites its
+    all-node LMP rows every 5 minutes, so without this the data path grows by every old copy. Time travel stays
+    possible within `keep`; a reader on a snapshot older than that loses its files, so `keep` must outlast the
+    longest query. Retried like a write on catalog conflicts.
+    """
+    if keep < timedelta(0):
+        raise ValueError(f"keep must not be negative, got {keep}")
+    cutoff = f"now() - INTERVAL '{int(keep.total_seconds())} seconds'"
+    for attempt in range(WRITE_ATTEMPTS):
+        try:
+            with _session(config, read_only=False) as con:
+                expired = con.execute(
+                    f"CALL ducklake_expire_snapshots('{CATALOG_ALIAS}', older_than => {cutoff})"
+                ).fetchall()
+                # Files of the snapshots just expired: no snapshot within `keep` references them.
+                deleted = con.execute(
+                    f"CALL ducklake_cleanup_old_files('{CATALOG_ALIAS}', older_than => now())"
+                ).fetchall()
+                left = con.execute(f"SELECT count(*) FROM {CATALOG_ALIAS}.snapshots()").fetchone()[0]
+                return MaintenanceReport(len(expired), len(deleted), left)
+        except duckdb.Error as exc:
+            if attempt + 1 < WRITE_ATTEMPTS and is_retryable(exc):
+                _backoff(attempt)
+                continue
+            raise
+    raise AssertionError("unreachable")
 
 
 def std_table(name: str) -> TableSchema:
