@@ -57,6 +57,12 @@ def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
+def shown_path(path: Path) -> str:
+    """A path as results may record it: relative to the repository, else only its name (no machine paths)."""
+    path = path.resolve()
+    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else path.name
+
+
 def loadavg() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
@@ -1040,7 +1046,7 @@ def main() -> None:
     only = {s.strip().upper() for s in args.only.split(",")}
     results: dict = {"started_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                      "machine": machine_info(), "versions": versions(), "git": git_commit(),
-                     "load_start": loadavg(), "args": vars(args)}
+                     "load_start": loadavg(), "args": {**vars(args), "out": shown_path(Path(args.out))}}
     t0 = time.perf_counter()
     if "B1" in only:
         if args.gridstatus:
