@@ -9,12 +9,12 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from isone_platform import warehouse
 from isone_platform.lib.datasets import DATASETS
 from isone_platform.lib.lake import lake_from_url, read_day
 from isone_platform.lib.partitions import day_bounds_utc, expected_intervals
 from isone_platform.lib.resources import build_resources
 from isone_platform.simulator import Fault, SimulatorServer
+from .helpers import query
 
 FIVE = timedelta(minutes=5)
 
@@ -33,13 +33,6 @@ def run(all_assets, *names, layers=("raw", "std"), partition="2024-11-03", insta
         instance=instance, raise_on_error=raise_on_error,
     )
 
-
-def query(sql: str):
-    con = warehouse.connect()
-    try:
-        return con.sql(sql).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.mark.parametrize("day", [date(2024, 7, 15), date(2024, 3, 10), date(2024, 11, 3)], ids=str)

@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 
-from isone_platform import warehouse
 from isone_platform.defs.polling.definitions import POLL_PROBE_PATH, isone_finalize_yesterday, isone_poll_sensor
 from isone_platform.lib.datasets import POLLED
 from isone_platform.lib.partitions import day_bounds_utc
 from isone_platform.lib.poll import first_missing
 from isone_platform.lib.resources import build_resources
+from .helpers import query
 
 NY = ZoneInfo("America/New_York")
 DAY = "2024-11-20"
@@ -29,13 +29,6 @@ def defs(platform_env):
 
     return build()
 
-
-def query(sql):
-    con = warehouse.connect()
-    try:
-        return con.sql(sql).fetchall()
-    finally:
-        con.close()
 
 
 def poll(defs, sim, instance, when: datetime):

@@ -8,13 +8,13 @@ from datetime import UTC, date, datetime
 import dagster as dg
 import pytest
 
-from isone_platform import warehouse
 from isone_platform.lib.lake import (
     MANIFEST, LandedDays, LocalLake, RawLakeIOManager, day_prefix, lake_from_url, read_day, write_day,
 )
 from isone_platform.lib.raw import FetchedDays, LandedBody, RawDay
 from isone_platform.lib.resources import build_resources
 from isone_platform.simulator import Fault
+from .helpers import query
 
 DAYS = [date(2024, 11, 1), date(2024, 11, 2), date(2024, 11, 3), date(2024, 11, 4)]
 FETCHED = datetime(2024, 11, 21, tzinfo=UTC)
@@ -35,13 +35,6 @@ def run_range(all_assets, name, first: date, last: date, layers=("raw", "std"), 
               "dagster/asset_partition_range_end": last.isoformat()},
     )
 
-
-def query(sql: str):
-    con = warehouse.connect()
-    try:
-        return con.sql(sql).fetchall()
-    finally:
-        con.close()
 
 
 def raw_day(day: date, *bodies: bytes, dataset: str = "system_load_5min") -> RawDay:

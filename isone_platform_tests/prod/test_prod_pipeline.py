@@ -19,6 +19,7 @@ from isone_platform.lib.resources import ConfigError, build_resources
 from isone_platform.lib.warehouse import WarehouseConfig
 
 from .conftest import list_keys
+from ..helpers import query
 
 DAY = "2024-11-03"  # the fall-back day: 25 hours
 
@@ -35,13 +36,6 @@ def materialize(all_assets, names, partition=DAY, layers=("raw", "std"), **kwarg
     selection = [dg.AssetKey([layer, f"isone__{n}"]) for n in names for layer in layers]
     return dg.materialize(all_assets, selection=selection, partition_key=partition, resources=build_resources(), **kwargs)
 
-
-def query(sql: str):
-    con = warehouse.connect()
-    try:
-        return con.sql(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_prod_resources_use_s3_and_postgres(prod_env):
