@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import duckdb
@@ -47,6 +48,7 @@ DEFAULT_CATALOG_FILE = "data/catalog.sqlite"
 DEFAULT_LAKE_DIR = "data/lake"
 
 WRITE_ATTEMPTS = 10
+T = TypeVar("T")
 """How many times a replace (or an attach) is tried when the catalog is locked or a commit conflicts."""
 
 # Test-only hook: when set, called as `_before_commit(con, schema)` inside the replace transaction, after the
@@ -672,10 +674,18 @@ def _replace(
         delete = f"DELETE FROM {schema.qualified_name} WHERE {schema.partition_column} IN ({_days_sql(wanted)})"
     insert = f"INSERT INTO {schema.qualified_name} ({cols}) SELECT {cols} FROM _isone_new_rows"
 
+    def replace_once() -> int:
+        with _session(config, read_only=False) as con:
+            return _replace_once(con, config, schema, frames(), delete, insert)
+
+    return _with_write_retries(replace_once)
+
+
+def _with_write_retries(work: Callable[[], T]) -> T:
+    """`work()`, run again with jittered backoff while it fails on a lock or commit conflict between writers."""
     for attempt in range(WRITE_ATTEMPTS):
         try:
-            with _session(config, read_only=False) as con:
-                return _replace_once(con, config, schema, frames(), delete, insert)
+            return work()
         except duckdb.Error as exc:
             if attempt + 1 < WRITE_ATTEMPTS and is_retryable(exc):
                 _backoff(attempt)
@@ -779,24 +789,16 @@ def expire_and_clean(config: WarehouseConfig, keep: timedelta) -> MaintenanceRep
     if keep < timedelta(0):
         raise ValueError(f"keep must not be negative, got {keep}")
     cutoff = f"now() - INTERVAL '{int(keep.total_seconds())} seconds'"
-    for attempt in range(WRITE_ATTEMPTS):
-        try:
-            with _session(config, read_only=False) as con:
-                expired = con.execute(
-                    f"CALL ducklake_expire_snapshots('{CATALOG_ALIAS}', older_than => {cutoff})"
-                ).fetchall()
-                # Files of the snapshots just expired: no snapshot within `keep` references them.
-                deleted = con.execute(
-                    f"CALL ducklake_cleanup_old_files('{CATALOG_ALIAS}', older_than => now())"
-                ).fetchall()
-                left = con.execute(f"SELECT count(*) FROM {CATALOG_ALIAS}.snapshots()").fetchone()[0]
-                return MaintenanceReport(len(expired), len(deleted), left)
-        except duckdb.Error as exc:
-            if attempt + 1 < WRITE_ATTEMPTS and is_retryable(exc):
-                _backoff(attempt)
-                continue
-            raise
-    raise AssertionError("unreachable")
+
+    def maintain() -> MaintenanceReport:
+        with _session(config, read_only=False) as con:
+            expired = con.execute(f"CALL ducklake_expire_snapshots('{CATALOG_ALIAS}', older_than => {cutoff})").fetchall()
+            # Files of the snapshots just expired: no snapshot within `keep` references them.
+            deleted = con.execute(f"CALL ducklake_cleanup_old_files('{CATALOG_ALIAS}', older_than => now())").fetchall()
+            left = con.execute(f"SELECT count(*) FROM {CATALOG_ALIAS}.snapshots()").fetchone()[0]
+            return MaintenanceReport(len(expired), len(deleted), left)
+
+    return _with_write_retries(maintain)
 
 
 def std_table(name: str) -> TableSchema:
