@@ -1,19 +1,17 @@
 """The raw → std asset pair every ISO-NE dataset gets. The defs/<domain>/ modules call `build_ingest_assets`."""
 
 
-import logging
 import os
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from collections.abc import Iterator
+from datetime import date, datetime
 from typing import Literal
 
 import dagster as dg
 import duckdb
-import polars as pl
 from pydantic import Field
 
-from isone_platform.lib.datasets import Dataset, standardize
+from isone_platform.lib import warehouse
+from isone_platform.lib.datasets import Dataset
 from isone_platform.lib.fetch import default_price_status, fetch_day
 from isone_platform.lib.io_managers import DuckLakeIOManager, dagster_table_schema
 from isone_platform.lib.isone_client import IsoneAuthError, IsoneNotFoundError
@@ -27,11 +25,15 @@ from isone_platform.lib.lake import LandedDays, RawLakeIOManager, read_day
 from isone_platform.lib.poll import poll_day
 from isone_platform.lib.raw import FetchedDays, RawDay
 from isone_platform.lib.schemas import TableSchema
+from isone_platform.lib.std_write import DaysRefused, GuardedDays, accept_all, quarantine, refusal_message
 from isone_platform.lib.warehouse import WarehouseConfig, WarehouseError, open_connection
 from isone_platform.lib.resources import IsoneApiResource
 
 ISONE_API_POOL = "isone_api"
 WAREHOUSE_POOL = "warehouse"
+# A catalog locked past the write's own retries (another writer's long transaction): the std step tries again.
+STD_CONFLICT_RETRIES = 3
+STD_CONFLICT_WAIT_SECONDS = 15
 # A step retry outlasts outages longer than the client's own retries (seconds apart) can ride out.
 ISONE_RETRY_POLICY = dg.RetryPolicy(
     max_retries=int(os.environ.get("ISONE_STEP_MAX_RETRIES", "3")),
@@ -131,72 +133,6 @@ def _fetch_days(
             report.update(requests=client.requests_sent, bytes_received=client.bytes_received)
 
 
-@dataclass
-class StdSummary:
-    """The std output metadata, accumulated one day at a time (no day's rows are kept for it)."""
-
-    grain: timedelta | None
-    parse_warnings: int = 0
-    rows: int = 0
-    latest: datetime | None = None
-    intervals_per_day: dict[str, str] = field(default_factory=dict)
-
-    def add(self, day: date | None, frame: pl.DataFrame, warnings: int) -> None:
-        self.parse_warnings += warnings
-        self.rows += frame.height
-        if self.grain is None:
-            return
-        if frame.height:
-            latest = frame["interval_begin_utc"].max()
-            if latest is not None and (self.latest is None or latest > self.latest):
-                self.latest = latest  # type: ignore[assignment]
-        if day is not None:
-            n = frame.filter(pl.col("operating_day") == day)["interval_begin_utc"].n_unique()
-            self.intervals_per_day[str(day)] = f"{n}/{expected_intervals(day, self.grain)}"
-
-    def metadata(self) -> dict[str, object]:
-        metadata: dict[str, object] = {"parse_warnings": self.parse_warnings}
-        if self.grain is not None and self.rows:
-            metadata["latest_interval_utc"] = self.latest.isoformat() if self.latest else None
-            metadata["intervals_per_day"] = self.intervals_per_day
-        return metadata
-
-
-class StandardizedDays:
-    """A std asset's output: its landed days standardized one day at a time, as the warehouse IO manager writes
-    them (a `DayFrames`), so a 30-day std step holds one day's bodies and rows instead of ~10 M rows.
-
-    Re-iterable: each pass reads and standardizes the days again, which a transaction retried after a conflict
-    needs. The summary of the last complete pass is the output metadata; each parse warning is logged once.
-    """
-
-    def __init__(self, ds: Dataset, raw: Iterable[RawDay], log: logging.Logger):
-        """`raw`: re-iterable, reading each day only when asked (`LandedDays`)."""
-        self.ds = ds
-        self.raw = raw
-        self.log = log
-        self.summary = StdSummary(ds.grain)
-        self._logged: set[str] = set()
-
-    def __iter__(self) -> Iterator[tuple[date | None, pl.DataFrame]]:
-        summary = StdSummary(self.ds.grain)
-        for raw_day in self.raw:
-            day = raw_day.day
-            result = standardize(self.ds, raw_day)
-            del raw_day  # the bodies are parsed: free them before the day's rows are written
-            for message in dict.fromkeys(result.warnings):
-                if message not in self._logged:
-                    self._logged.add(message)
-                    self.log.warning(message)
-            summary.add(day, result.frame, len(result.warnings))
-            yield day, result.frame
-            del result  # written: free the rows before the next day is read (a suspended generator keeps locals)
-        self.summary = summary
-
-    def output_metadata(self) -> dict[str, object]:
-        return self.summary.metadata()
-
-
 def build_ingest_assets(ds: Dataset) -> tuple[dg.AssetsDefinition, dg.AssetsDefinition]:
     partitions = operating_day_partitions if ds.partitioned else None
     raw_key = dg.AssetKey(["raw", ds.asset_name])
@@ -245,8 +181,55 @@ def build_ingest_assets(ds: Dataset) -> tuple[dg.AssetsDefinition, dg.AssetsDefi
             "primary_key": list(ds.table.primary_key),
         },
     )
-    def std_asset(context: dg.AssetExecutionContext, raw: LandedDays) -> StandardizedDays:
-        # Nothing is parsed yet: the warehouse IO manager writes the days one at a time into one transaction.
-        return StandardizedDays(ds, raw, context.log)
+    def std_asset(
+        context: dg.AssetExecutionContext,
+        config: StdWriteConfig,
+        raw: LandedDays,
+        warehouse_io_manager: dg.ResourceParam[DuckLakeIOManager],
+    ) -> dg.MaterializeResult:
+        days = GuardedDays(ds, raw, context.log, accept_less_complete=config.accept_less_complete)
+        rows = _replace_days(context, ds, warehouse_io_manager.config, raw, days)
+        return dg.MaterializeResult(metadata=_std_metadata(ds, rows, days, raw.days))
 
     return raw_asset, std_asset
+
+
+class StdWriteConfig(dg.Config):
+    accept_less_complete: bool = Field(
+        default=False,
+        description="Replace stored operating days even where ISO-NE's new answer is less complete (fewer "
+        "intervals or series, or prelim where final prices are stored). Off: such a day keeps its stored rows, "
+        "its new bodies are quarantined and the step fails. Every use is logged as a warning.",
+    )
+
+
+def _replace_days(
+    context: dg.AssetExecutionContext, ds: Dataset, config: WarehouseConfig, raw: LandedDays, days: GuardedDays
+) -> int:
+    """Write the run's days in one transaction, then record the raw bodies they came from; or, when any day is
+    refused, write none, quarantine the refused days' bodies and fail naming them."""
+    partition_days = None if raw.days == [None] else [d for d in raw.days if d is not None]
+    try:
+        rows = warehouse.replace_partitions_streaming(config, ds.table, days, partition_days, guard=days)
+    except DaysRefused as refused:
+        quarantined = quarantine(raw.lake, days, refused.refusals)
+        raise dg.Failure(refusal_message(ds.asset_name, refused.refusals, quarantined), allow_retries=False) from None
+    except Exception as exc:
+        if warehouse.is_retryable(exc):  # the catalog stayed locked past the write's own retries
+            raise dg.RetryRequested(max_retries=STD_CONFLICT_RETRIES, seconds_to_wait=STD_CONFLICT_WAIT_SECONDS) from exc
+        raise
+    accept_all(raw.lake, days)
+    return rows
+
+
+def _std_metadata(ds: Dataset, rows: int, days: GuardedDays, partition_days: list[date | None]) -> dict[str, object]:
+    metadata = dict(days.summary.metadata())
+    metadata |= {
+        "dagster/row_count": dg.MetadataValue.int(rows),
+        "dagster/column_schema": dg.MetadataValue.table_schema(dagster_table_schema(ds.table)),
+        "dagster/table_name": dg.MetadataValue.text(f"isone.{ds.table.qualified_name}"),
+        "partition_days": dg.MetadataValue.text(
+            ", ".join(d.isoformat() for d in partition_days if d is not None) or "(whole table)"
+        ),
+    }
+    return metadata

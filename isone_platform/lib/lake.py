@@ -9,7 +9,14 @@ The lake root is a local directory (`ISONE_LAKE_URL=./data/lake`) or an S3 prefi
 through dagster-aws's `S3Resource`; `AWS_ENDPOINT_URL` points it at any S3-compatible store).
 
 A day is replaced by writing the new bodies first and the manifest last, in one atomic put: a reader (or a
-failed run) sees the old day or the new one. Bodies no longer named by the manifest are removed afterwards.
+failed run) sees the old day or the new one. Nothing landed is deleted on the way:
+    _accepted_manifest.json                                   the bodies the stored std day was built from
+    archive/<day prefix>/superseded=<UTC time>/...            bodies (and the manifest) a later landing superseded,
+                                                              kept ISONE_RAW_ARCHIVE_DAYS (`prune_archive`)
+    quarantine/<day prefix>/rejected=<UTC time>/...           bodies the std step refused (less complete than the
+                                                              stored day, unparseable, structurally broken)
+Bodies the accepted manifest names stay in the day's prefix until the std step accepts another day, so a
+rejected landing is undone by putting the accepted manifest back (`reject_day`).
 """
 
 from __future__ import annotations
@@ -17,9 +24,10 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import tempfile
+import secrets
+import zlib
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -40,6 +48,7 @@ class Lake(Protocol):
     def exists(self, key: str) -> bool: ...
     def list(self, prefix: str) -> list[str]: ...
     def delete(self, keys: Iterable[str]) -> None: ...
+    def move(self, key: str, to: str) -> None: ...
 
 
 class LocalLake:
@@ -57,15 +66,16 @@ class LocalLake:
 
     def put(self, key: str, data: bytes) -> None:
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
         try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _atomic_write(path, data)
+        except OSError as exc:
+            raise LakeError(f"cannot write {key} in the lake {self.url}: {exc.strerror or exc}") from exc
+
+    def move(self, key: str, to: str) -> None:
+        target = self._path(to)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self._path(key), target)
 
     def get(self, key: str) -> bytes:
         return self._path(key).read_bytes()
@@ -88,6 +98,20 @@ class LocalLake:
 
 class LakeError(RuntimeError):
     """A lake problem with a message meant for the person reading it (never containing credentials)."""
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write through a temporary name and rename. Created with mode 0666 minus the process umask (not
+    `mkstemp`'s 0600), so other users of a shared lake can read what we land."""
+    tmp = path.with_name(f".tmp-{secrets.token_hex(8)}{path.suffix}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _s3_endpoint_from_env() -> str | None:
@@ -235,6 +259,12 @@ class S3Lake:
                 raise LakeError(f"S3 could not delete {len(errors)} object(s) in s3://{self.bucket}, e.g. "
                                 f"{first.get('Key')}: {first.get('Code')} (endpoint {self.endpoint})")
 
+    def move(self, key: str, to: str) -> None:
+        source, target = self._key(key), self._key(to)
+        self._call("copying", source, self.client.copy_object, Bucket=self.bucket, Key=target,
+                   CopySource={"Bucket": self.bucket, "Key": source})
+        self.delete([key])
+
     def check_bucket(self) -> None:
         """Raise a LakeError naming bucket and endpoint when the bucket is missing or unreachable."""
         try:
@@ -268,28 +298,109 @@ def _slug(path: str) -> str:
     return path.strip("/").replace("/", "_") or "root"
 
 
-def write_day(lake: Lake, raw: RawDay) -> dict:
-    """Land one day's bodies; returns the manifest written."""
+ACCEPTED = "_accepted_manifest.json"
+ARCHIVE_ROOT = "archive"
+QUARANTINE_ROOT = "quarantine"
+DEFAULT_RAW_ARCHIVE_DAYS = 30
+"""`ISONE_RAW_ARCHIVE_DAYS`: how long superseded bodies stay in the archive before maintenance prunes them."""
+
+
+def _stamp(now: datetime) -> str:
+    return now.astimezone(UTC).strftime("%Y-%m-%dT%H-%M-%S.%fZ")
+
+
+def _manifest(lake: Lake, key: str) -> dict | None:
+    try:
+        return json.loads(lake.get(key))
+    except FileNotFoundError:
+        return None
+
+
+def _keys(manifest: dict | None) -> set[str]:
+    return {entry["key"] for entry in manifest["bodies"]} if manifest else set()
+
+
+def _describe(dataset: str, day: date | None) -> str:
+    return f"raw/isone__{dataset.removeprefix('isone__')} " + (f"operating day {day.isoformat()}" if day else "")
+
+
+def write_day(lake: Lake, raw: RawDay, *, now: datetime | None = None) -> dict:
+    """Land one day's bodies; returns the manifest written. Bodies the new manifest no longer names move to
+    the archive with the manifest they belonged to (unless the accepted manifest still names them)."""
     prefix = day_prefix(raw.dataset, raw.day)
     # A key names the body's hash: a key already in the lake holds this very body (a poll re-lands the day's
     # earlier bodies every tick), so it is not written again.
     present = set(lake.list(prefix))
-    entries = []
-    for landed in raw.bodies:
-        key = f"{prefix}/{_slug(landed.path)}.{landed.sha256[:12]}.json.gz"
-        if key not in present:
-            # The server's own gzip when we have it; else mtime=0, so the same body compresses to the same bytes.
-            lake.put(key, landed.gzipped or gzip.compress(landed.body, compresslevel=6, mtime=0))
-        entries.append(
-            {"path": landed.path, "fetched_at": landed.fetched_at.isoformat(), "sha256": landed.sha256,
-             "bytes": len(landed.body), "key": key}
-        )
+    entries = [_land(lake, prefix, landed, present) for landed in raw.bodies]
     manifest = {"dataset": raw.dataset, "operating_day": raw.day.isoformat() if raw.day else None, "bodies": entries}
+    previous = _manifest(lake, f"{prefix}/{MANIFEST}") if f"{prefix}/{MANIFEST}" in present else None
     lake.put(f"{prefix}/{MANIFEST}", json.dumps(manifest, indent=1).encode())
-    keep = {e["key"] for e in entries} | {f"{prefix}/{MANIFEST}"}
+    accepted = _manifest(lake, f"{prefix}/{ACCEPTED}") if f"{prefix}/{ACCEPTED}" in present else None
+    keep = _keys(manifest) | _keys(accepted) | {f"{prefix}/{MANIFEST}", f"{prefix}/{ACCEPTED}"}
     stale = [k for k in present if k not in keep and (raw.day is not None or "/operating_day=" not in k)]
-    lake.delete(stale)
+    if stale:
+        _archive(lake, prefix, stale, previous, now or datetime.now(UTC))
     return manifest
+
+
+def _land(lake: Lake, prefix: str, landed: LandedBody, present: set[str]) -> dict:
+    key = f"{prefix}/{_slug(landed.path)}.{landed.sha256[:12]}.json.gz"
+    if key not in present:
+        # The server's own gzip when we have it; else mtime=0, so the same body compresses to the same bytes.
+        lake.put(key, landed.gzipped or gzip.compress(landed.body, compresslevel=6, mtime=0))
+    return {"path": landed.path, "fetched_at": landed.fetched_at.isoformat(), "sha256": landed.sha256,
+            "bytes": len(landed.body), "key": key}
+
+
+def _archive(lake: Lake, prefix: str, stale: list[str], previous: dict | None, now: datetime) -> None:
+    """Move superseded bodies under `archive/`, next to the manifest that named them."""
+    folder = f"{ARCHIVE_ROOT}/{prefix}/superseded={_stamp(now)}"
+    if previous is not None:
+        lake.put(f"{folder}/{MANIFEST}", json.dumps(previous, indent=1).encode())
+    for key in stale:
+        lake.move(key, f"{folder}/{key.rsplit('/', 1)[1]}")
+
+
+def accept_day(lake: Lake, raw: RawDay) -> None:
+    """Record the manifest the std step just built the stored day from: a later, worse landing goes back to it."""
+    if raw.manifest is not None:
+        lake.put(f"{day_prefix(raw.dataset, raw.day)}/{ACCEPTED}", json.dumps(raw.manifest, indent=1).encode())
+
+
+def reject_day(lake: Lake, raw: RawDay, reason: str, *, now: datetime | None = None) -> str:
+    """Undo a landing the std step refused: its bodies move to quarantine (with its manifest and the reason) and
+    the accepted manifest becomes the day's manifest again. Returns where the bodies went. With no accepted
+    manifest (nothing was ever stored for the day) the landing stays in place and quarantine gets a copy."""
+    prefix = day_prefix(raw.dataset, raw.day)
+    folder = f"{QUARANTINE_ROOT}/{prefix}/rejected={_stamp(now or datetime.now(UTC))}"
+    accepted = _manifest(lake, f"{prefix}/{ACCEPTED}")
+    lake.put(f"{folder}/reason.txt", reason.encode())
+    if raw.manifest is not None:
+        lake.put(f"{folder}/{MANIFEST}", json.dumps(raw.manifest, indent=1).encode())
+    for key in sorted(_keys(raw.manifest)):
+        target = f"{folder}/{key.rsplit('/', 1)[1]}"
+        if accepted is None or key in _keys(accepted):
+            lake.put(target, lake.get(key))
+        else:
+            lake.move(key, target)
+    if accepted is not None:
+        lake.put(f"{prefix}/{MANIFEST}", json.dumps(accepted, indent=1).encode())
+    return f"{lake.url.rstrip('/')}/{folder}"
+
+
+def prune_archive(lake: Lake, keep_days: int, now: datetime | None = None) -> int:
+    """Delete archived bodies superseded more than `keep_days` ago; returns how many objects went."""
+    cutoff = _stamp((now or datetime.now(UTC)) - timedelta(days=keep_days))
+    old = [k for k in lake.list(ARCHIVE_ROOT) if (stamp := _superseded(k)) is not None and stamp < cutoff]
+    lake.delete(old)
+    return len(old)
+
+
+def _superseded(key: str) -> str | None:
+    for part in key.split("/"):
+        if part.startswith("superseded="):
+            return part[len("superseded="):]
+    return None
 
 
 def read_day(lake: Lake, dataset: str, day: date | None) -> RawDay:
@@ -301,14 +412,25 @@ def read_day(lake: Lake, dataset: str, day: date | None) -> RawDay:
         raise FileNotFoundError(
             f"raw/isone__{dataset} has no landed bodies for {what} in {lake.url}: materialize the raw asset first"
         ) from None
-    bodies = []
-    for entry in manifest["bodies"]:
+    except ValueError as exc:
+        raise LakeError(f"{prefix}/{MANIFEST} ({_describe(dataset, day)}) is not a valid manifest: {exc}") from None
+    bodies = [_read_body(lake, entry, dataset, day) for entry in manifest["bodies"]]
+    return RawDay(dataset, day, bodies, manifest=manifest)
+
+
+def _read_body(lake: Lake, entry: dict, dataset: str, day: date | None) -> LandedBody:
+    """One landed body, checked against its manifest entry; a broken object is named with its dataset and day."""
+    where = f"{entry['key']} ({_describe(dataset, day)})"
+    try:
         body = gzip.decompress(lake.get(entry["key"]))
-        landed = LandedBody(entry["path"], datetime.fromisoformat(entry["fetched_at"]), body)
-        if landed.sha256 != entry["sha256"]:
-            raise ValueError(f"{entry['key']}: body does not match its manifest checksum (corrupt lake object)")
-        bodies.append(landed)
-    return RawDay(dataset, day, bodies)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{where}: the manifest names a body missing from {lake.url}") from None
+    except (OSError, EOFError, zlib.error) as exc:
+        raise LakeError(f"{where}: corrupt gzip object in {lake.url} ({type(exc).__name__}: {exc})") from None
+    landed = LandedBody(entry["path"], datetime.fromisoformat(entry["fetched_at"]), body)
+    if landed.sha256 != entry["sha256"]:
+        raise ValueError(f"{where}: body does not match its manifest checksum (corrupt lake object)")
+    return landed
 
 
 class LandedDays:

@@ -32,6 +32,9 @@ class RawDay:
     dataset: str
     day: date | None
     bodies: list[LandedBody] = field(default_factory=list)
+    # The lake manifest the bodies were read from (None when freshly fetched): what the std step accepts or
+    # rejects (`lake.accept_day` / `lake.reject_day`).
+    manifest: dict | None = field(default=None, repr=False, compare=False)
 
     @property
     def total_bytes(self) -> int:

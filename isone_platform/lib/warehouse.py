@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import duckdb
@@ -191,7 +191,7 @@ _RETRYABLE = re.compile(r"database is locked|database is busy|SQLITE_BUSY|confli
 
 def is_retryable(exc: BaseException) -> bool:
     """A lock or commit conflict between writers (worth retrying the whole transaction), not a real error."""
-    return isinstance(exc, duckdb.Error) and bool(_RETRYABLE.search(str(exc)))
+    return isinstance(exc, (duckdb.Error, WarehouseError)) and bool(_RETRYABLE.search(str(exc)))
 
 
 def _backoff(attempt: int) -> None:
@@ -598,7 +598,20 @@ def replace_partitions(
         if frame.height:
             raise ValueError(f"{schema.qualified_name}: rows given but no partition days")
         return 0
-    return _replace(config, schema, lambda: [frame], wanted)
+    return _replace(config, schema, lambda: [(None, frame)], wanted)
+
+
+class WriteGuard(Protocol):
+    """Decides, inside a replace transaction, which days may be replaced and whether the result may commit.
+
+    `admit` is asked before a day is deleted and inserted: False keeps the stored day (the guard records why).
+    `validate` runs after every admitted day is inserted and before COMMIT: raising rolls everything back, so
+    readers never see rows a structural rule rejects. Both see the transaction's own connection.
+    """
+
+    def admit(self, con: duckdb.DuckDBPyConnection, day: date | None, frame: pl.DataFrame) -> bool: ...
+
+    def validate(self, con: duckdb.DuckDBPyConnection, days: list[date | None]) -> None: ...
 
 
 def replace_partitions_streaming(
@@ -606,19 +619,22 @@ def replace_partitions_streaming(
     schema: TableSchema,
     frames: Iterable[tuple[date | None, pl.DataFrame]],
     days: Sequence[date] | None,
+    *,
+    guard: WriteGuard | None = None,
 ) -> int:
     """`replace_partitions` for a run's days given one frame per day: `frames` yields `(day, frame)`, every row
     of `frame` in operating day `day` (one `(None, frame)` for an unpartitioned table, which replaces the table).
 
-    Still one transaction for all of `days` (a DELETE of every day, then one INSERT per frame): readers see all
-    old days or all new ones, and a failure — a conflict, a bad frame, an exception while producing the last
-    day — leaves all the old ones. But only the current day's frame needs to be in memory: a 30-day backfill of
-    the all-node RT 5-minute LMPs is ~10 M rows as one frame.
+    Still one transaction for all of `days` (a DELETE and an INSERT per day): readers see all old days or all
+    new ones, and a failure — a conflict, a bad frame, an exception while producing the last day — leaves all
+    the old ones. But only the current day's frame needs to be in memory: a 30-day backfill of the all-node RT
+    5-minute LMPs is ~10 M rows as one frame.
 
     `frames` is iterated once per attempt, so it must be re-iterable (a list, or an object whose `__iter__`
     produces the frames again): a transaction retried after a conflict writes everything again. A frame with
     rows outside its day, a day not in `days`, or a day given twice is an error; a day of `days` that no frame
-    covers is emptied. Returns the number of rows written.
+    covers is replaced by no rows (if the guard admits that). With a `guard`, a day it does not admit keeps its
+    stored rows. Returns the number of rows written.
     """
     if iter(frames) is frames:
         raise TypeError(
@@ -630,12 +646,12 @@ def replace_partitions_streaming(
         if any(frame.height for _, frame in frames):
             raise ValueError(f"{schema.qualified_name}: rows given but no partition days")
         return 0
-    return _replace(config, schema, lambda: _checked_frames(schema, frames, wanted), wanted)
+    return _replace(config, schema, lambda: _checked_frames(schema, frames, wanted), wanted, guard)
 
 
 def _checked_frames(
     schema: TableSchema, frames: Iterable[tuple[date | None, pl.DataFrame]], wanted: list[date] | None
-) -> Iterator[pl.DataFrame]:
+) -> Iterator[tuple[date | None, pl.DataFrame]]:
     """Each frame conformed and checked to hold only its own day's rows, lazily (one frame at a time)."""
     seen: set[date] = set()
     for day, df in frames:
@@ -655,28 +671,43 @@ def _checked_frames(
         frame = schema.conform(df)
         del df
         _check_days(schema, frame, None if day is None else [day])
-        yield frame
+        yield day, frame
         del frame  # a suspended generator keeps its locals: let the written frame go before the next is made
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """The SQL of one replace: delete some days (or the table), insert the new rows by column name."""
+
+    schema: TableSchema
+
+    def delete(self, days: Sequence[date] | None) -> str:
+        if days is None:
+            return f"DELETE FROM {self.schema.qualified_name}"
+        return f"DELETE FROM {self.schema.qualified_name} WHERE {self.schema.partition_column} IN ({_days_sql(days)})"
+
+    @property
+    def insert(self) -> str:
+        cols = ", ".join(f'"{c}"' for c in self.schema.column_names)
+        return f"INSERT INTO {self.schema.qualified_name} ({cols}) SELECT {cols} FROM _isone_new_rows"
 
 
 def _replace(
     config: WarehouseConfig,
     schema: TableSchema,
-    frames: Callable[[], Iterable[pl.DataFrame]],
+    frames: Callable[[], Iterable[tuple[date | None, pl.DataFrame]]],
     wanted: list[date] | None,
+    guard: WriteGuard | None = None,
 ) -> int:
-    """Delete `wanted` (the whole table if None) and insert `frames()` in one transaction, retrying the whole
+    """Replace `wanted` (the whole table if None) with `frames()` in one transaction, retrying the whole
     transaction — `frames()` again — on lock/conflict errors between concurrent writers."""
-    cols = ", ".join(f'"{c}"' for c in schema.column_names)
-    if wanted is None:
-        delete = f"DELETE FROM {schema.qualified_name}"
-    else:
-        delete = f"DELETE FROM {schema.qualified_name} WHERE {schema.partition_column} IN ({_days_sql(wanted)})"
-    insert = f"INSERT INTO {schema.qualified_name} ({cols}) SELECT {cols} FROM _isone_new_rows"
 
     def replace_once() -> int:
         with _session(config, read_only=False) as con:
-            return _replace_once(con, config, schema, frames(), delete, insert)
+            if (config, schema.qualified_name) not in _ensured:
+                ensure_tables(con, [schema])
+                _ensured.add((config, schema.qualified_name))
+            return _in_transaction(con, schema, lambda: _write(con, _Statements(schema), frames(), wanted, guard))
 
     return _with_write_retries(replace_once)
 
@@ -699,26 +730,11 @@ def _with_write_retries(work: Callable[[], T]) -> T:
 _ensured: set[tuple[WarehouseConfig, str]] = set()
 
 
-def _replace_once(
-    con: duckdb.DuckDBPyConnection,
-    config: WarehouseConfig,
-    schema: TableSchema,
-    frames: Iterable[pl.DataFrame],
-    delete: str,
-    insert: str,
-) -> int:
-    if (config, schema.qualified_name) not in _ensured:
-        ensure_tables(con, [schema])
-        _ensured.add((config, schema.qualified_name))
-    rows = 0
+def _in_transaction(con: duckdb.DuckDBPyConnection, schema: TableSchema, work: Callable[[], T]) -> T:
+    """`work()` between BEGIN and COMMIT; any failure (COMMIT's own included) rolls back."""
     con.execute("BEGIN")
     try:
-        con.execute(delete)
-        for frame in frames:
-            if frame.height:
-                _insert(con, insert, frame)
-                rows += frame.height
-            del frame  # otherwise still bound while the next frame is produced
+        result = work()
         if _before_commit is not None:
             _before_commit(con, schema)
         con.execute("COMMIT")
@@ -728,7 +744,41 @@ def _replace_once(
         except duckdb.Error:
             pass  # a failed COMMIT has already ended the transaction
         raise
+    return result
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection,
+    sql: _Statements,
+    frames: Iterable[tuple[date | None, pl.DataFrame]],
+    wanted: list[date] | None,
+    guard: WriteGuard | None,
+) -> int:
+    """The body of a replace transaction. Without a guard every wanted day is deleted up front (one statement);
+    with one, each day is deleted and inserted only if the guard admits it, then the guard validates."""
+    if guard is None:
+        con.execute(sql.delete(wanted))
+        return sum(_insert_frame(con, sql, frame) for _, frame in frames)
+    rows, covered, written = 0, set(), []
+    for day, frame in frames:
+        covered.add(day)
+        if guard.admit(con, day, frame):
+            con.execute(sql.delete(None if day is None else [day]))
+            rows += _insert_frame(con, sql, frame)
+            written.append(day)
+        del frame  # otherwise still bound while the next frame is produced
+    for day in [d for d in (wanted or []) if d not in covered]:
+        if guard.admit(con, day, sql.schema.empty_frame()):
+            con.execute(sql.delete([day]))
+            written.append(day)
+    guard.validate(con, written)
     return rows
+
+
+def _insert_frame(con: duckdb.DuckDBPyConnection, sql: _Statements, frame: pl.DataFrame) -> int:
+    if frame.height:
+        _insert(con, sql.insert, frame)
+    return frame.height
 
 
 def _insert(con: duckdb.DuckDBPyConnection, insert: str, frame: pl.DataFrame) -> None:

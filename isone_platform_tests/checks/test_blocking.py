@@ -1,5 +1,5 @@
-"""Blocking checks: a structural (blocking) failure stops the downstream asset of that partition only; a WARN or a
-non-blocking ERROR does not stop it.
+"""Blocking rules: a structural failure stops the std write and the downstream asset of that partition only (the
+rows never reach readers); a WARN or a non-blocking ERROR does not stop it.
 
 The downstream asset is a stand-in mart defined here (a partitioned asset reading std), not the dbt marts: those
 are one dbt step over all std tables and are tested by their own suite.
@@ -52,16 +52,24 @@ def test_blocking_failure_stops_the_downstream_mart_of_that_partition_only(platf
             for day in DAYS
         }
         bad, good = results["2024-11-02"], results["2024-11-03"]
-        assert failed(bad) == {("isone__system_load_5min", "primary_key_unique"): "ERROR"}
         assert not bad.success
+        [failure] = [e for e in bad.all_events if e.is_step_failure]
+        assert failure.step_key == "std__isone__system_load_5min"
+        assert "2024-11-02: primary_key_unique: 14 primary key value(s)" in failure.step_failure_data.error.message
         assert "mart__dq_standin_daily_peak" not in {e.step_key for e in bad.all_events if e.event_type_value == "STEP_START"}
         assert {e.asset_key.to_user_string() for e in bad.get_asset_materialization_events()} == {
-            "raw/isone__system_load_5min", "std/isone__system_load_5min"}
+            "raw/isone__system_load_5min"}
         assert good.success and failed(good) == {}
         assert _mart_partitions(instance) == {"2024-11-03"}
-        # the faulty day's std rows were written (std is what was received); only the mart was held back
+        # the faulty day's rows were refused before COMMIT: readers never see them
         std = instance.fetch_materializations(std_key("system_load_5min"), limit=10).records
-        assert {r.partition_key for r in std} == set(DAYS)
+        assert {r.partition_key for r in std} == {"2024-11-03"}
+        con = warehouse.connect()
+        try:
+            assert con.execute("SELECT DISTINCT operating_day FROM std.isone__system_load_5min").fetchall() == [
+                (date(2024, 11, 3),)]
+        finally:
+            con.close()
 
         # non-blocking failures do not block: a missing zone (ERROR), zones far from the system load (WARN), LMP
         # locations that cannot be verified because isone__locations was never loaded (WARN); the mart builds

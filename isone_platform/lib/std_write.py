@@ -1,0 +1,181 @@
+"""What a std asset does with its run's landed days: standardize them one at a time and replace them in the
+warehouse in one transaction — but only with days at least as good as the stored ones, and only with rows the
+structural rules accept.
+
+A day is refused (its new bodies quarantined, the accepted raw manifest put back) when:
+- its bodies cannot be parsed;
+- it is less complete than the stored day (`day_guard.shortfalls`), unless the run config overrides;
+- its rows break a blocking structural rule (checked inside the transaction, before COMMIT: readers never see
+  them).
+Any refusal rolls the whole transaction back, so a std step writes all its days or none — exactly what Dagster
+records for it (a failed step materializes none of its partitions). The step fails once, naming every refused
+day, why, and where its bodies went.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import duckdb
+import polars as pl
+
+from isone_platform.lib import day_guard
+from isone_platform.lib.checks import evaluate_rules, rules_for
+from isone_platform.lib.datasets import Dataset, standardize
+from isone_platform.lib.lake import Lake, accept_day, reject_day
+from isone_platform.lib.parse.common import ParseError
+from isone_platform.lib.partitions import expected_intervals
+from isone_platform.lib.raw import RawDay
+
+STRUCTURAL = "structural"
+
+
+@dataclass
+class StdSummary:
+    """The std output metadata, accumulated one day at a time (no day's rows are kept for it)."""
+
+    grain: timedelta | None
+    parse_warnings: int = 0
+    rows: int = 0
+    latest: datetime | None = None
+    intervals_per_day: dict[str, str] = field(default_factory=dict)
+
+    def add(self, day: date | None, frame: pl.DataFrame, warnings: int) -> None:
+        self.parse_warnings += warnings
+        self.rows += frame.height
+        if self.grain is None:
+            return
+        if frame.height:
+            latest = frame["interval_begin_utc"].max()
+            if latest is not None and (self.latest is None or latest > self.latest):
+                self.latest = latest  # type: ignore[assignment]
+        if day is not None:
+            n = frame.filter(pl.col("operating_day") == day)["interval_begin_utc"].n_unique()
+            self.intervals_per_day[str(day)] = f"{n}/{expected_intervals(day, self.grain)}"
+
+    def metadata(self) -> dict[str, object]:
+        metadata: dict[str, object] = {"parse_warnings": self.parse_warnings}
+        if self.grain is not None and self.rows:
+            metadata["latest_interval_utc"] = self.latest.isoformat() if self.latest else None
+            metadata["intervals_per_day"] = self.intervals_per_day
+        return metadata
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """One operating day the std step would not write, and why."""
+
+    day: date | None
+    reason: str
+
+
+class DaysRefused(Exception):
+    """Some days of the run were refused: the transaction must roll back."""
+
+    def __init__(self, refusals: list[Refusal]):
+        self.refusals = refusals
+        super().__init__("; ".join(f"{r.day}: {r.reason}" for r in refusals))
+
+
+class GuardedDays:
+    """A std run's days, standardized one at a time as the warehouse transaction asks for them, and the guard
+    (`warehouse.WriteGuard`) that transaction consults before replacing each day and before COMMIT.
+
+    Re-iterable: a transaction retried after a conflict reads and standardizes the days again, and every pass
+    starts with no refusals. Only the current day's bodies and rows are in memory.
+    """
+
+    def __init__(self, ds: Dataset, raw: Iterable[RawDay], log: logging.Logger, *, accept_less_complete: bool = False):
+        self.ds = ds
+        self.raw = raw
+        self.log = log
+        self.accept_less_complete = accept_less_complete
+        self.summary = StdSummary(ds.grain)
+        self.landed: dict[date | None, RawDay] = {}  # each day's manifest, without its bodies
+        self.refused: dict[date | None, Refusal] = {}
+        self._logged: set[str] = set()
+
+    def __iter__(self) -> Iterator[tuple[date | None, pl.DataFrame]]:
+        self.summary, self.refused, self.landed = StdSummary(self.ds.grain), {}, {}
+        for raw_day in self.raw:
+            day = raw_day.day
+            self.landed[day] = RawDay(raw_day.dataset, day, [], manifest=raw_day.manifest)
+            try:
+                result = standardize(self.ds, raw_day)
+            except ParseError as exc:
+                self.refused[day] = Refusal(day, f"its bodies cannot be parsed: {exc}")
+                continue
+            finally:
+                del raw_day  # the bodies are parsed: free them before the day's rows are written
+            self._log_warnings(result.warnings)
+            self.summary.add(day, result.frame, len(result.warnings))
+            yield day, result.frame
+            del result  # written: free the rows before the next day is read (a suspended generator keeps locals)
+
+    def _log_warnings(self, warnings: list[str]) -> None:
+        for message in dict.fromkeys(warnings):
+            if message not in self._logged:
+                self._logged.add(message)
+                self.log.warning(message)
+
+    # -- warehouse.WriteGuard --------------------------------------------------------------------------------
+    def admit(self, con: duckdb.DuckDBPyConnection, day: date | None, frame: pl.DataFrame) -> bool:
+        """Replace `day` only when its new rows are at least as complete as the stored ones (or overridden)."""
+        if day in self.refused:
+            return False
+        table = self.ds.table
+        stored = day_guard.stored_profile(con, table, day)
+        reasons = day_guard.shortfalls(table, stored, day_guard.profile_of_frame(table, frame))
+        if not reasons:
+            return True
+        because = f"{'; '.join(reasons)} where {stored.rows:,} rows are stored"
+        if self.accept_less_complete:
+            self.log.warning(f"{self.ds.asset_name} {day}: accept_less_complete is set: replacing although {because}")
+            return True
+        self.refused[day] = Refusal(day, because)
+        return False
+
+    def validate(self, con: duckdb.DuckDBPyConnection, days: list[date | None]) -> None:
+        """Before COMMIT: the blocking structural rules on the rows just written; any refused day (by them, or
+        earlier by `admit` or the parser) rolls the transaction back."""
+        refusals = list(self.refused.values()) + self._structural_refusals(con, days)
+        if refusals:
+            raise DaysRefused(refusals)
+
+    def _structural_refusals(self, con: duckdb.DuckDBPyConnection, days: list[date | None]) -> list[Refusal]:
+        """One query per rule for the whole run; only when one fails, again per day to name the days."""
+        partitioned = [d for d in days if d is not None]
+        if not days or not self._violations(con, partitioned or None):
+            return []
+        per_day = [(d, self._violations(con, [d])) for d in partitioned] if partitioned else [(None, self._violations(con, None))]
+        return [Refusal(d, "; ".join(found)) for d, found in per_day if found]
+
+    def _violations(self, con: duckdb.DuckDBPyConnection, days: list[date] | None) -> list[str]:
+        names = {r.name for r in rules_for(self.ds.name) if r.kind == STRUCTURAL and r.blocking}
+        outcomes = evaluate_rules(con, self.ds.name, days, only=names)
+        return [f"{o.rule}: {o.summary}" for o in outcomes if not o.passed]
+
+
+def accept_all(lake: Lake, days: GuardedDays) -> None:
+    """After COMMIT: the manifests the stored days were just built from become the accepted ones."""
+    for landed in days.landed.values():
+        accept_day(lake, landed)
+
+
+def quarantine(lake: Lake, days: GuardedDays, refused: list[Refusal]) -> dict[date | None, str]:
+    """After a rollback: each refused day's new bodies go to quarantine and its accepted bodies come back.
+    Returns where each day's bodies went."""
+    return {r.day: reject_day(lake, days.landed[r.day], r.reason) for r in refused if r.day in days.landed}
+
+
+def refusal_message(asset: str, refused: list[Refusal], quarantined: dict[date | None, str]) -> str:
+    """One message for the run's failure: every refused day, why, what was kept and where the bodies went."""
+    lines = [
+        f"{asset} {r.day or '(whole table)'}: {r.reason}; kept the stored day; "
+        + (f"new bodies quarantined at {quarantined[r.day]}" if r.day in quarantined else "nothing was landed")
+        for r in refused
+    ]
+    return f"{len(refused)} operating day(s) refused; nothing of this run was written:\n" + "\n".join(lines)
