@@ -11,11 +11,15 @@ def _sql(args: argparse.Namespace) -> int:
 
     from isone_platform import warehouse
 
-    con = warehouse.connect()
+    con = warehouse.connect()  # read-only: a refused statement raises ReadOnlyViolation, reported by main()
     try:
-        frame = con.sql(args.query).pl()
+        relation = con.sql(args.query)
+        frame = None if relation is None else relation.pl()
     finally:
         con.close()
+    if frame is None:  # a statement without a result (CREATE TABLE memory.t …, SET TimeZone …)
+        print("ok (the statement returns no rows)")
+        return 0
     with pl.Config(tbl_rows=args.max_rows, tbl_cols=-1, tbl_width_chars=200, fmt_str_lengths=60):
         print(frame)
     return 0

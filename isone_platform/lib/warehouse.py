@@ -38,6 +38,7 @@ import duckdb
 import duckdb_extensions
 import polars as pl
 
+from isone_platform.lib.read_only import GuardedConnection, lock_down
 from isone_platform.lib.settings import project_root
 from isone_platform.lib.schemas import STD_TABLES, TableSchema
 
@@ -363,6 +364,20 @@ def open_connection(config: WarehouseConfig, *, read_only: bool) -> duckdb.DuckD
         con.close()
         raise
     return con
+
+
+def open_read_only_connection(config: WarehouseConfig) -> GuardedConnection:
+    """The analysts' connection (`isone_platform.warehouse.connect()`): `open_connection(read_only=True)`, then
+    the session locked down and every statement guarded (`lib/read_only.py`), so it reads the std/mart tables
+    and views and nothing else: no ATTACH, COPY, EXPORT, INSTALL/LOAD, CREATE SECRET or access settings.
+    Its own in-memory DuckDB: the lock is database-wide, and the pipeline's connections keep full access."""
+    con = open_connection(config, read_only=True)
+    try:
+        lock_down(con, config.data_path)
+    except BaseException:
+        con.close()
+        raise
+    return GuardedConnection(con)
 
 
 # One in-memory DuckDB per process for this module's own reads and writes, so the extensions are loaded (and
