@@ -141,13 +141,15 @@ def _statement_refusal(con: duckdb.DuckDBPyConnection, statement: Any) -> str | 
     return _function_refusal(words)
 
 
-def refusal(con: duckdb.DuckDBPyConnection, sql: str) -> str | None:
-    """Why `sql` (one or more statements) may not run on the read-only connection, or None when it may.
+def refusal(con: duckdb.DuckDBPyConnection, sql: Any) -> str | None:
+    """Why `sql` (one or more statements, or a statement `extract_statements` made) may not run on the read-only
+    connection, or None when it may.
 
     Parsed on `con` itself, so a statement the parser would act on (IMPORT DATABASE reads files while parsing)
     meets the locked-down engine.
     """
-    for statement in con.extract_statements(sql):
+    statements = [sql] if isinstance(sql, duckdb.Statement) else con.extract_statements(sql)
+    for statement in statements:
         reason = _statement_refusal(con, statement)
         if reason is not None:
             head = " ".join(statement.query.split())[:60]
@@ -155,7 +157,7 @@ def refusal(con: duckdb.DuckDBPyConnection, sql: str) -> str | None:
     return None
 
 
-def check(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+def check(con: duckdb.DuckDBPyConnection, sql: Any) -> None:
     """Raise `ReadOnlyViolation` naming the statement and why, when `sql` may not run."""
     reason = refusal(con, sql)
     if reason is not None:

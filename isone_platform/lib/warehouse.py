@@ -339,14 +339,27 @@ def _attach(con: duckdb.DuckDBPyConnection, config: WarehouseConfig, *, read_onl
     was silently re-created, every other table's files orphaned): the first attach may not create one; only
     when it finds no catalog AND no data file under the data path is a new catalog made.
     """
+    existing_only = ["READ_ONLY" if read_only else "CREATE_IF_NOT_EXISTS false"]
     try:
-        _attach_with_retries(con, config, ["READ_ONLY" if read_only else "CREATE_IF_NOT_EXISTS false"])
+        _attach_with_retries(con, config, existing_only)
     except _MissingCatalog:
         files = count_data_files(config, con)
         if read_only or files:
-            raise _missing_catalog_error(config, files) from None
-        _attach_with_retries(con, config, [])  # a new warehouse: no catalog, no data yet
+            _attach_again_or_refuse(con, config, existing_only, files)
+        else:
+            _attach_with_retries(con, config, [])  # a new warehouse: no catalog, no data yet
     con.execute(f"USE {CATALOG_ALIAS}")
+
+
+def _attach_again_or_refuse(
+    con: duckdb.DuckDBPyConnection, config: WarehouseConfig, options: list[str], files: int
+) -> None:
+    """One more look before calling the catalog lost: the first writer of a new warehouse may have created it
+    (and written files) between our attach and our count."""
+    try:
+        _attach_with_retries(con, config, options)
+    except _MissingCatalog:
+        raise _missing_catalog_error(config, files) from None
 
 
 class _MissingCatalog(Exception):

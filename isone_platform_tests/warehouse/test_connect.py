@@ -259,6 +259,8 @@ def test_the_engine_refuses_too_where_the_guard_is_bypassed(env, tmp_path):
         with pytest.raises(analyst.ReadOnlyViolation, match="attaches another database"):
             con.cursor().execute(f"ATTACH '{tmp_path}/z.db' AS z")
         with pytest.raises(analyst.ReadOnlyViolation, match="attaches another database"):
+            con.execute(raw.extract_statements(f"ATTACH '{tmp_path}/z.db' AS z")[0])
+        with pytest.raises(analyst.ReadOnlyViolation, match="attaches another database"):
             con.sql("select 1 as x").query("t", f"ATTACH '{tmp_path}/z.db' AS z")
     assert not any(tmp_path.glob("*.csv")) and not any(tmp_path.glob("*.parquet")) and not any(tmp_path.glob("z.db"))
 
