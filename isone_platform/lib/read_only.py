@@ -115,11 +115,27 @@ def _set_refusal(words: list[tuple[str, Any]]) -> str | None:
     return f"changes the setting {name!r}: this connection's settings are locked (external access stays off)"
 
 
-def _inner_statement(sql: str, words: list[tuple[str, Any]], after: tuple[str, ...]) -> str:
-    """The statement wrapped by EXPLAIN [ANALYZE] or PREPARE name AS: the text after the last of `after`."""
+def _inner_start(words: list[tuple[str, Any]], kind: duckdb.StatementType) -> int:
+    """Index of the first token of the statement EXPLAIN [ANALYZE] [(options)] or PREPARE name AS wraps."""
+    lowered = [text.lower() for text, _ in words]
+    if kind == duckdb.StatementType.PREPARE:
+        return lowered.index("as") + 1 if "as" in lowered else len(words)
+    i = 2 if len(lowered) > 1 and lowered[1] == "analyze" else 1
+    if i < len(lowered) and lowered[i] == "(":
+        i = lowered.index(")", i) + 1 if ")" in lowered[i:] else len(words)
+    return i
+
+
+def _inner_refusal(con: duckdb.DuckDBPyConnection, sql: str, words: list[tuple[str, Any]], kind: Any) -> str | None:
+    """The refusal of the statement an EXPLAIN or PREPARE wraps (EXPLAIN ANALYZE runs it)."""
     starts = [start for start, _ in duckdb.tokenize(sql)]
-    last = max(i for i, (text, _) in enumerate(words[:4]) if text.lower() in after)
-    return sql[starts[last + 1] :] if last + 1 < len(starts) else ""
+    first = _inner_start(words, kind)
+    if first >= len(starts):
+        return None
+    try:
+        return refusal(con, sql[starts[first] :])
+    except duckdb.ParserException:
+        return f"wraps a statement the guard cannot read ({kind.name})"
 
 
 def _statement_refusal(con: duckdb.DuckDBPyConnection, statement: Any) -> str | None:
@@ -136,8 +152,7 @@ def _statement_refusal(con: duckdb.DuckDBPyConnection, statement: Any) -> str | 
     if kind == duckdb.StatementType.SET:
         return _set_refusal(words)
     if kind in (duckdb.StatementType.EXPLAIN, duckdb.StatementType.PREPARE):
-        inner = _inner_statement(sql, words, ("explain", "analyze", "as"))
-        return refusal(con, inner) if inner.strip() else None
+        return _inner_refusal(con, sql, words, kind)
     return _function_refusal(words)
 
 

@@ -224,6 +224,8 @@ REFUSED = {
     "SELECT * FROM query('SELECT 1')": "calls query()",
     "EXPLAIN ANALYZE COPY (SELECT 1) TO '{out}/y.csv'": "copies data to or from files",
     "SELECT 1; ATTACH '{out}/other.db' AS other": "attaches another database",
+    "EXPLAIN (FORMAT json) SELECT * FROM sqlite_scan('{catalog}', 'ducklake_file')": "calls sqlite_scan()",
+    "PREPARE snoop AS SELECT * FROM sqlite_scan('{catalog}', 'ducklake_file')": "calls sqlite_scan()",
     "CREATE MACRO sneaky() AS TABLE SELECT * FROM sqlite_scan('{catalog}', 'ducklake_snapshot')": "calls sqlite_scan()",
 }
 
@@ -274,6 +276,9 @@ def test_read_only_connection_reads_everything_of_the_warehouse(env):
         assert con.execute("select max(load_mw) from system_load where operating_day = ?", [DAY]).fetchone()
         assert len(con.sql("select * from ducklake_snapshots('isone')").fetchall()) > 1
         assert con.sql("select * from system_load").filter("load_mw > 0").aggregate("count(*)").fetchone() == (288,)
+        assert con.sql("explain analyze select 1 as x from system_load").fetchall()
+        con.execute("prepare peak as select max(load_mw) as mw from system_load")
+        assert con.execute("execute peak").fetchone()[0] > 0
         con.execute("SET TimeZone = 'America/New_York'")  # display settings stay changeable
         assert con.sql("select min(ts_utc)::varchar from system_load").fetchone() == ("2024-07-01 00:00:00-04",)
         con.execute("SET VARIABLE day = DATE '2024-07-01'")
