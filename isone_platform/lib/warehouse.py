@@ -994,11 +994,18 @@ def restore_sqlite_catalog(config: WarehouseConfig, lake: Lake, key: str | None 
 
 
 def _holds_ducklake(path: Path) -> bool:
+    """Whether `path` is a DuckLake catalog (an unreadable file is an error: it is set aside by hand, not
+    overwritten)."""
     if not path.is_file() or path.stat().st_size == 0:
         return False
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         return con.execute("SELECT count(*) FROM sqlite_master WHERE name = 'ducklake_snapshot'").fetchone()[0] > 0
+    except sqlite3.DatabaseError as exc:
+        raise WarehouseError(
+            f"{path} is not a readable SQLite catalog ({exc}): move it and its -wal/-shm files aside (keep them "
+            "for inspection) before restoring a backup"
+        ) from None
     finally:
         con.close()
 

@@ -154,3 +154,15 @@ def test_restore_brings_the_catalog_back_and_never_overwrites_one(config, tmp_pa
 def test_restore_without_a_backup_says_where_it_looked(config, tmp_path):
     with pytest.raises(warehouse.WarehouseError, match=r"no catalog backup under .*lake/backups/catalog/"):
         warehouse.restore_sqlite_catalog(config, lake_from_url(str(tmp_path / "lake")))
+
+
+def test_restore_never_overwrites_a_damaged_catalog(config, tmp_path):
+    warehouse.replace_partitions(config, SYSTEM_LOAD_5MIN, h.system_load(DAY, 7), [DAY])
+    lake = lake_from_url(str(tmp_path / "lake"))
+    warehouse.backup_sqlite_catalog(config, lake)
+    for path in config.sqlite_path.parent.glob("catalog.sqlite-*"):
+        path.unlink()
+    config.sqlite_path.write_bytes(b"garbage, not a database" * 100)
+    with pytest.raises(warehouse.WarehouseError, match="is not a readable SQLite catalog .* move it"):
+        warehouse.restore_sqlite_catalog(config, lake)
+    assert config.sqlite_path.read_bytes().startswith(b"garbage")
