@@ -11,13 +11,34 @@ def _sql(args: argparse.Namespace) -> int:
 
     from isone_platform import warehouse
 
-    con = warehouse.connect()
+    con = warehouse.connect()  # read-only: a refused statement raises ReadOnlyViolation, reported by main()
     try:
-        frame = con.sql(args.query).pl()
+        relation = con.sql(args.query)
+        frame = None if relation is None else relation.pl()
     finally:
         con.close()
+    if frame is None:  # a statement without a result (CREATE TABLE memory.t …, SET TimeZone …)
+        print("ok (the statement returns no rows)")
+        return 0
     with pl.Config(tbl_rows=args.max_rows, tbl_cols=-1, tbl_width_chars=200, fmt_str_lengths=60):
         print(frame)
+    return 0
+
+
+def _restore_catalog(args: argparse.Namespace) -> int:
+    from isone_platform.lib import warehouse
+    from isone_platform.lib.lake import lake_from_url
+    from isone_platform.lib.resources import lake_url_from_env
+
+    lake = lake_from_url(lake_url_from_env())
+    if args.list:
+        for key in warehouse.catalog_backups(lake):
+            print(key)
+        return 0
+    config = warehouse.WarehouseConfig.from_env()
+    key = warehouse.restore_sqlite_catalog(config, lake, args.backup)
+    print(f"restored {config.sqlite_path} from {lake.url}/{key}; materialize the days written since that copy "
+          "again (docs/restore.md)")
     return 0
 
 
@@ -59,6 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     dq_days.add_argument("--date", help="one operating day, YYYY-MM-DD")
     dq_days.add_argument("--last", type=int, default=3, help="the latest N operating days with data (default 3)")
     dq.set_defaults(func=_dq)
+
+    restore = sub.add_parser("restore-catalog", help="put a backup of the SQLite warehouse catalog back (docs/restore.md)")
+    restore.add_argument("--backup", help="the lake key of the copy (default: the newest); see --list")
+    restore.add_argument("--list", action="store_true", help="list the catalog copies in the lake, oldest first")
+    restore.set_defaults(func=_restore_catalog)
 
     from isone_platform.doctor import register as register_doctor
 

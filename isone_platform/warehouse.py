@@ -15,17 +15,28 @@ from __future__ import annotations
 
 import duckdb
 
-from isone_platform.lib.warehouse import WarehouseConfig, WarehouseNotFoundError, open_connection
+from isone_platform.lib.read_only import GuardedConnection, ReadOnlyViolation
+from isone_platform.lib.warehouse import (
+    WarehouseConfig,
+    WarehouseNotFoundError,
+    open_connection,
+    open_read_only_connection,
+)
 
-__all__ = ["WarehouseConfig", "WarehouseNotFoundError", "connect"]
+__all__ = ["GuardedConnection", "ReadOnlyViolation", "WarehouseConfig", "WarehouseNotFoundError", "connect"]
 
 
-def connect(read_only: bool = True, *, config: WarehouseConfig | None = None) -> duckdb.DuckDBPyConnection:
+def connect(
+    read_only: bool = True, *, config: WarehouseConfig | None = None
+) -> GuardedConnection | duckdb.DuckDBPyConnection:
     """A DuckDB connection to the warehouse (attached as `isone` and selected, so `std.isone__x` resolves).
 
     Read-only by default: it sees each committed snapshot, can stay open for as long as you like, and neither
-    blocks nor is blocked by the pipeline's writes. `read_only=False` is for maintenance only; keep such a
-    connection short, it competes with the pipeline's writers.
+    blocks nor is blocked by the pipeline's writes. Read-only means the whole session, not only the catalog:
+    statements that write or reach outside the warehouse (ATTACH, DETACH, COPY, EXPORT, INSTALL/LOAD, CREATE
+    SECRET, SET of settings) raise `ReadOnlyViolation` (a `duckdb.Error`); tables and views in the in-memory
+    `memory` database are yours to create. `read_only=False` is for maintenance only and has full access; keep
+    such a connection short, it competes with the pipeline's writers.
 
     Example::
 
@@ -34,4 +45,5 @@ def connect(read_only: bool = True, *, config: WarehouseConfig | None = None) ->
 
     Raises `WarehouseNotFoundError` when no catalog exists yet (materialize the std assets first).
     """
-    return open_connection(config or WarehouseConfig.from_env(), read_only=read_only)
+    config = config or WarehouseConfig.from_env()
+    return open_read_only_connection(config) if read_only else open_connection(config, read_only=False)

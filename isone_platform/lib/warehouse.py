@@ -29,17 +29,21 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import duckdb
 import duckdb_extensions
 import polars as pl
 
+from isone_platform.lib.read_only import GuardedConnection, lock_down
 from isone_platform.lib.settings import project_root
 from isone_platform.lib.schemas import STD_TABLES, TableSchema
+
+if TYPE_CHECKING:  # the lake module imports Dagster: too slow an import for `isone-platform sql`
+    from isone_platform.lib.lake import Lake
 
 CATALOG_ALIAS = "isone"
 """Name under which the DuckLake catalog is attached; tables are `isone.std.isone__…` (`std.isone__…` after USE)."""
@@ -62,6 +66,10 @@ class WarehouseError(RuntimeError):
 
 class WarehouseNotFoundError(WarehouseError):
     """Reading a warehouse whose catalog does not exist yet."""
+
+
+class CatalogLostError(WarehouseError):
+    """The catalog is missing or empty while data files exist under the data path: restore it, never re-create."""
 
 
 class SchemaMismatchError(WarehouseError):
@@ -237,16 +245,26 @@ def _ensure_sqlite_wal(path: Path) -> None:
 def _prepare_local_paths(config: WarehouseConfig, *, read_only: bool) -> None:
     sqlite_path = config.sqlite_path
     if sqlite_path is not None:
-        if read_only and not sqlite_path.exists():
-            raise WarehouseNotFoundError(
-                f"no warehouse catalog at {sqlite_path}: nothing has been materialized into this warehouse yet "
-                "(materialize the std assets first, or point ISONE_CATALOG_URL at an existing catalog)"
-            )
+        if not sqlite_path.exists():
+            _refuse_missing_sqlite_catalog(config, sqlite_path, read_only=read_only)
         if not read_only:
             sqlite_path.parent.mkdir(parents=True, exist_ok=True)
             _ensure_sqlite_wal(sqlite_path)
     if not read_only and "://" not in config.data_path:
         Path(config.data_path).mkdir(parents=True, exist_ok=True)
+
+
+def _refuse_missing_sqlite_catalog(config: WarehouseConfig, sqlite_path: Path, *, read_only: bool) -> None:
+    """Before anything creates the file: a reader has nothing to read, a writer must not start a new catalog
+    over existing data files (counted here for a local data path; `_attach` counts a remote one)."""
+    files = count_data_files(config)
+    if files:
+        raise _missing_catalog_error(config, files)
+    if read_only:
+        raise WarehouseNotFoundError(
+            f"no warehouse catalog at {sqlite_path}: nothing has been materialized into this warehouse yet "
+            "(materialize the std assets first, or point ISONE_CATALOG_URL at an existing catalog)"
+        )
 
 
 def _load_extensions_for(con: duckdb.DuckDBPyConnection, config: WarehouseConfig) -> None:
@@ -310,29 +328,88 @@ def _create_s3_secret(con: duckdb.DuckDBPyConnection, data_path: str) -> None:
         raise WarehouseError(f"cannot configure S3 access for {data_path}: {type(exc).__name__}") from None
 
 
+_NO_CATALOG = "creating a new DuckLake is explicitly disabled"
+"""DuckDB's words when `CREATE_IF_NOT_EXISTS false` (or READ_ONLY) meets a missing or empty catalog."""
+
+
 def _attach(con: duckdb.DuckDBPyConnection, config: WarehouseConfig, *, read_only: bool) -> None:
-    """ATTACH the catalog as `isone` (retrying while a SQLite catalog is busy) and `USE` it."""
-    options = [f"DATA_PATH {_sql_str(config.data_path)}"]
-    if read_only:
-        options.append("READ_ONLY")
+    """ATTACH the catalog as `isone` (retrying while a SQLite catalog is busy) and `USE` it.
+
+    A writer never creates a catalog where data files already exist (audit case 29: a deleted SQLite catalog
+    was silently re-created, every other table's files orphaned): the first attach may not create one; only
+    when it finds no catalog AND no data file under the data path is a new catalog made.
+    """
+    existing_only = ["READ_ONLY" if read_only else "CREATE_IF_NOT_EXISTS false"]
+    try:
+        _attach_with_retries(con, config, existing_only)
+    except _MissingCatalog:
+        files = count_data_files(config, con)
+        if read_only or files:
+            _attach_again_or_refuse(con, config, existing_only, files)
+        else:
+            _attach_with_retries(con, config, [])  # a new warehouse: no catalog, no data yet
+    con.execute(f"USE {CATALOG_ALIAS}")
+
+
+def _attach_again_or_refuse(
+    con: duckdb.DuckDBPyConnection, config: WarehouseConfig, options: list[str], files: int
+) -> None:
+    """One more look before calling the catalog lost: the first writer of a new warehouse may have created it
+    (and written files) between our attach and our count."""
+    try:
+        _attach_with_retries(con, config, options)
+    except _MissingCatalog:
+        raise _missing_catalog_error(config, files) from None
+
+
+class _MissingCatalog(Exception):
+    """The attach found no DuckLake catalog (and was not allowed to create one)."""
+
+
+def _attach_with_retries(con: duckdb.DuckDBPyConnection, config: WarehouseConfig, options: list[str]) -> None:
+    options = [f"DATA_PATH {_sql_str(config.data_path)}", *options]
     attach = f"ATTACH {_sql_str(config.attach_target)} AS {CATALOG_ALIAS} ({', '.join(options)})"
     for attempt in range(WRITE_ATTEMPTS):
         try:
             con.execute(attach)
-            break
+            return
         except duckdb.Error as exc:
             if attempt + 1 < WRITE_ATTEMPTS and is_retryable(exc):
                 _backoff(attempt)
                 continue
-            if read_only and "creating a new DuckLake is explicitly disabled" in str(exc):
-                raise WarehouseNotFoundError(
-                    _redact(f"no warehouse catalog in {config.attach_target!r}: nothing has been materialized into "
-                            "this warehouse yet (materialize the std assets first, or fix ISONE_CATALOG_URL)")
-                ) from None
+            if _NO_CATALOG in str(exc):
+                raise _MissingCatalog() from None
             raise WarehouseError(
                 _redact(f"cannot attach the warehouse catalog {config.attach_target!r}: {exc}")
             ) from None
-    con.execute(f"USE {CATALOG_ALIAS}")
+
+
+def count_data_files(config: WarehouseConfig, con: duckdb.DuckDBPyConnection | None = None) -> int:
+    """How many Parquet files lie under the data path: DuckDB's `glob` on `con` (which has the S3 secret for an
+    `s3://` path); without `con`, a local path is counted directly and a remote one as 0."""
+    pattern = config.data_path.rstrip("/") + "/**/*.parquet"
+    if con is not None:
+        return con.execute("SELECT count(*) FROM glob(?)", [pattern]).fetchone()[0]
+    if "://" in config.data_path or not Path(config.data_path).is_dir():
+        return 0
+    return sum(1 for _ in Path(config.data_path).rglob("*.parquet"))
+
+
+def _missing_catalog_error(config: WarehouseConfig, files: int) -> WarehouseError:
+    """No catalog: a lost one when data files exist (say how to restore it), else a warehouse not filled yet."""
+    catalog = _redact(config.attach_target)
+    if not files:
+        return WarehouseNotFoundError(
+            f"no warehouse catalog in {catalog!r}: nothing has been materialized into this warehouse yet "
+            "(materialize the std assets first, or fix ISONE_CATALOG_URL)"
+        )
+    return CatalogLostError(
+        f"the warehouse catalog {catalog!r} is missing or empty, but the data path {config.data_path} holds "
+        f"{files} data file(s) that only a catalog can make sense of; refusing to create a new, empty catalog "
+        "(it would orphan them). Restore the catalog from its latest backup: `isone-platform restore-catalog` "
+        "(SQLite; docs/restore.md), or the PostgreSQL database's own backup. To start over on purpose, move the "
+        "data files away first."
+    )
 
 
 def _new_database() -> duckdb.DuckDBPyConnection:
@@ -363,6 +440,20 @@ def open_connection(config: WarehouseConfig, *, read_only: bool) -> duckdb.DuckD
         con.close()
         raise
     return con
+
+
+def open_read_only_connection(config: WarehouseConfig) -> GuardedConnection:
+    """The analysts' connection (`isone_platform.warehouse.connect()`): `open_connection(read_only=True)`, then
+    the session locked down and every statement guarded (`lib/read_only.py`), so it reads the std/mart tables
+    and views and nothing else: no ATTACH, COPY, EXPORT, INSTALL/LOAD, CREATE SECRET or access settings.
+    Its own in-memory DuckDB: the lock is database-wide, and the pipeline's connections keep full access."""
+    con = open_connection(config, read_only=True)
+    try:
+        lock_down(con, config.data_path)
+    except BaseException:
+        con.close()
+        raise
+    return GuardedConnection(con)
 
 
 # One in-memory DuckDB per process for this module's own reads and writes, so the extensions are loaded (and
@@ -849,6 +940,137 @@ def expire_and_clean(config: WarehouseConfig, keep: timedelta) -> MaintenanceRep
             return MaintenanceReport(len(expired), len(deleted), left)
 
     return _with_write_retries(maintain)
+
+
+ORPHAN_MIN_AGE = timedelta(hours=48)
+"""How old an unreferenced data file must be before `delete_orphaned_files` removes it. A writer's Parquet files
+exist before its COMMIT makes the catalog reference them (a 30-day backfill transaction runs for minutes), so
+a young unreferenced file may be a write in progress; 48 hours outlasts any transaction by far."""
+
+
+def delete_orphaned_files(config: WarehouseConfig, min_age: timedelta = ORPHAN_MIN_AGE) -> int:
+    """Delete the data files under the data path that no snapshot of the catalog references and that are older
+    than `min_age` (DuckLake's `ducklake_delete_orphaned_files`, by file modification time); return how many.
+
+    Orphans come from writes that died between writing their Parquet files and committing (audit cases 16, 18,
+    22: an S3 outage, kill -9, a full disk); `expire_and_clean` only removes files the catalog once knew.
+    Only DuckLake's own `.parquet` files are considered; files a snapshot within the retention still
+    references are kept.
+    """
+    if min_age < timedelta(0):
+        raise ValueError(f"min_age must not be negative, got {min_age}")
+    cutoff = f"now() - INTERVAL '{int(min_age.total_seconds())} seconds'"
+
+    def delete() -> int:
+        with _session(config, read_only=False) as con:
+            return len(con.execute(
+                f"CALL ducklake_delete_orphaned_files('{CATALOG_ALIAS}', older_than => {cutoff})"
+            ).fetchall())
+
+    return _with_write_retries(delete)
+
+
+CATALOG_BACKUP_PREFIX = "backups/catalog"
+"""Where in the lake (`ISONE_LAKE_URL`) the daily copies of the SQLite catalog go."""
+
+CATALOG_BACKUPS_KEPT = 7
+"""How many daily catalog copies `backup_sqlite_catalog` keeps (the newest)."""
+
+_BACKUP_NAME = re.compile(r"^catalog-(\d{8}T\d{6}Z)\.sqlite$")
+
+
+def backup_sqlite_catalog(config: WarehouseConfig, lake: Lake, *, now: datetime | None = None) -> str | None:
+    """Copy the SQLite catalog into the lake as `backups/catalog/catalog-<UTC time>.sqlite`, keep the newest
+    `CATALOG_BACKUPS_KEPT`, and return the new key (None for a PostgreSQL catalog: its database's own backups
+    cover it).
+
+    A consistent copy through SQLite's online backup API, never a file copy: the catalog runs in WAL mode, so
+    the main file alone can miss committed transactions, and a writer may commit during the copy. The copy is
+    switched out of WAL mode (one self-contained file) and integrity-checked before it is stored.
+    """
+    if config.sqlite_path is None:
+        return None
+    stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    key = f"{CATALOG_BACKUP_PREFIX}/catalog-{stamp}.sqlite"
+    with tempfile.TemporaryDirectory(prefix="isone-catalog-backup-") as scratch:
+        copy = Path(scratch) / "catalog.sqlite"
+        _consistent_sqlite_copy(config.sqlite_path, copy)
+        lake.put(key, copy.read_bytes())
+    for old in catalog_backups(lake)[:-CATALOG_BACKUPS_KEPT]:
+        lake.delete([old])
+    return key
+
+
+def _consistent_sqlite_copy(source: Path, target: Path) -> None:
+    if not source.is_file():
+        raise WarehouseError(f"cannot back up the warehouse catalog: {source} does not exist")
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst)
+        dst.execute("PRAGMA journal_mode=DELETE")
+        result = dst.execute("PRAGMA quick_check").fetchone()[0]
+    finally:
+        dst.close()
+        src.close()
+    if result != "ok":
+        raise WarehouseError(f"the copy of the warehouse catalog {source} fails SQLite's quick_check: {result}")
+
+
+def catalog_backups(lake: Lake) -> list[str]:
+    """The catalog copies in the lake, oldest first (their names sort by time)."""
+    keys = [k for k in lake.list(CATALOG_BACKUP_PREFIX) if _BACKUP_NAME.match(k.rsplit("/", 1)[-1])]
+    return sorted(keys, key=lambda k: k.rsplit("/", 1)[-1])
+
+
+def restore_sqlite_catalog(config: WarehouseConfig, lake: Lake, key: str | None = None) -> str:
+    """Put a catalog copy from the lake (`key`, default the newest) back as the SQLite catalog; return its key.
+
+    Refuses to overwrite a catalog that still holds a DuckLake (move it away first: it may be the newer one).
+    The data files the copy references come back into view; files written after the copy stay orphans, and
+    their days must be materialized again (docs/restore.md).
+    """
+    path = config.sqlite_path
+    if path is None:
+        raise WarehouseError("a PostgreSQL catalog is restored from the database's own backups (docs/restore.md)")
+    if _holds_ducklake(path):
+        raise WarehouseError(f"{path} already holds a warehouse catalog: move it away before restoring a backup")
+    backups = catalog_backups(lake)
+    if key is None and not backups:
+        raise WarehouseError(f"no catalog backup under {lake.url}/{CATALOG_BACKUP_PREFIX}/ to restore from")
+    key = key or backups[-1]
+    _replace_sqlite_file(path, lake.get(key))
+    return key
+
+
+def _holds_ducklake(path: Path) -> bool:
+    """Whether `path` is a DuckLake catalog (an unreadable file is an error: it is set aside by hand, not
+    overwritten)."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return False
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return con.execute("SELECT count(*) FROM sqlite_master WHERE name = 'ducklake_snapshot'").fetchone()[0] > 0
+    except sqlite3.DatabaseError as exc:
+        raise WarehouseError(
+            f"{path} is not a readable SQLite catalog ({exc}): move it and its -wal/-shm files aside (keep them "
+            "for inspection) before restoring a backup"
+        ) from None
+    finally:
+        con.close()
+
+
+def _replace_sqlite_file(path: Path, data: bytes) -> None:
+    """Write `data` as the SQLite file at `path` atomically, dropping the old file's WAL and shared-memory files
+    (a stale WAL beside a different database file would be replayed into it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".restore-", suffix=".sqlite")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    os.replace(tmp, path)
+    _wal_checked.discard(path)
 
 
 def std_table(name: str) -> TableSchema:

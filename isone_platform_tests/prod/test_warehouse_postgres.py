@@ -125,3 +125,72 @@ def test_postgres_catalog_errors_are_clear_and_redacted(s3, postgres, pg_catalog
     with pytest.raises(WarehouseError) as err:
         warehouse.replace_partitions(leaky, S, h.system_load(DAYS[0]), [DAYS[0]])
     assert "s3cr3t-pw" not in str(err.value) and "no_such_db" in str(err.value)
+
+
+def test_read_only_connection_reads_s3_data_and_refuses_writes(pg_config, s3):
+    """With external access off and the configuration locked, DuckLake still reads its Parquet files from S3; the
+    PostgreSQL catalog cannot be reached around the read-only attach."""
+    from isone_platform import warehouse as analyst
+
+    warehouse.replace_partitions(pg_config, S, h.system_load_days(DAYS, version=3), DAYS)
+    keys = list_keys(s3.client, s3.bucket)
+    refused = [
+        f"ATTACH 'ducklake:{pg_config.catalog}' AS rw (DATA_PATH '{pg_config.data_path}'); "
+        "DELETE FROM rw.std.isone__system_load_5min",
+        f"ATTACH '{pg_config.catalog.removeprefix('postgres:')}' AS meta (TYPE postgres)",
+        "CALL postgres_execute('__ducklake_metadata_isone', 'DELETE FROM ducklake_snapshot')",
+        f"COPY (SELECT * FROM system_load) TO '{pg_config.data_path}stolen.parquet'",
+        "CREATE SECRET s3_other (TYPE s3, KEY_ID 'k', SECRET 's')",
+        "SET enable_external_access = true",
+    ]
+    with analyst.connect(config=pg_config) as con:
+        assert con.sql("select count(*), sum(native_load_mw) from system_load").fetchone() == (564, 564 * 3.0)
+        assert con.sql("summarize std.isone__system_load_5min").pl().height > 0  # reads the S3 objects
+        for sql in refused:
+            with pytest.raises(analyst.ReadOnlyViolation, match="refused on the read-only warehouse connection"):
+                con.execute(sql)
+        assert con.sql("select count(*) from system_load").fetchone() == (564,)
+    assert list_keys(s3.client, s3.bucket) == keys
+    assert warehouse.read_partitions(pg_config, S, DAYS).height == 564
+
+
+def test_a_writer_never_creates_a_catalog_over_s3_data(pg_config, s3, postgres, tmp_path):
+    """An empty PostgreSQL database in front of a data path that holds files: the catalog is lost, not new."""
+    warehouse.replace_partitions(pg_config, S, h.system_load_days(DAYS), DAYS)
+    files = [k for k in list_keys(s3.client, s3.bucket) if k.endswith(".parquet")]
+    empty = postgres.create_database("catalog_lost_" + os.urandom(4).hex())
+    lost = WarehouseConfig(catalog=parse_catalog_url(postgres.url(empty), tmp_path), data_path=pg_config.data_path)
+    with pytest.raises(warehouse.CatalogLostError, match=rf"holds {len(files)} data file\(s\)") as err:
+        warehouse.replace_partitions(lost, S, h.system_load(DAYS[0]), [DAYS[0]])
+    assert "PostgreSQL database's own backup" in str(err.value) and APP_PASSWORD not in str(err.value)
+    assert postgres.execute("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'ducklake%'", dbname=empty) == [(0,)]
+    assert [k for k in list_keys(s3.client, s3.bucket) if k.endswith(".parquet")] == files
+
+
+def test_orphaned_files_are_deleted_from_s3_and_referenced_ones_kept(pg_config, s3):
+    from datetime import timedelta
+
+    warehouse.replace_partitions(pg_config, S, h.system_load_days(DAYS), DAYS)
+    referenced = list_keys(s3.client, s3.bucket, "wh/tables/")
+    orphan = "wh/tables/std/isone__system_load_5min/operating_day=2024-03-10/ducklake-killed-write.parquet"
+    s3.client.put_object(Bucket=s3.bucket, Key=orphan, Body=b"")  # an S3 outage between PUT and COMMIT
+    assert warehouse.delete_orphaned_files(pg_config, min_age=timedelta(hours=1)) == 0  # too young
+    assert warehouse.delete_orphaned_files(pg_config, min_age=timedelta(0)) == 1
+    assert list_keys(s3.client, s3.bucket, "wh/tables/") == referenced
+    assert warehouse.read_partitions(pg_config, S, DAYS).height == 564
+
+
+def test_a_sqlite_catalog_is_backed_up_to_an_s3_lake_and_restored(s3, tmp_path):
+    from isone_platform.lib.lake import lake_from_url
+
+    config = WarehouseConfig(catalog=f"sqlite:{tmp_path / 'catalog.sqlite'}", data_path=f"s3://{s3.bucket}/wh/tables/")
+    warehouse.replace_partitions(config, S, h.system_load_days(DAYS), DAYS)
+    lake = lake_from_url(f"s3://{s3.bucket}/lake")
+    key = warehouse.backup_sqlite_catalog(config, lake)
+    assert f"lake/{key}" in list_keys(s3.client, s3.bucket, "lake/backups/")
+    for path in tmp_path.glob("catalog.sqlite*"):
+        path.unlink()
+    with pytest.raises(warehouse.CatalogLostError, match="holds 2 data file"):
+        warehouse.replace_partitions(config, S, h.system_load(DAYS[0]), [DAYS[0]])
+    assert warehouse.restore_sqlite_catalog(config, lake) == key
+    assert warehouse.read_partitions(config, S, DAYS).height == 564

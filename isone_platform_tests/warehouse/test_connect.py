@@ -1,8 +1,11 @@
-"""isone_platform.warehouse.connect(): read-only analyst sessions, std tables and the four views; config from env."""
+"""isone_platform.warehouse.connect(): read-only analyst sessions (the whole session: nothing written, nothing
+reached outside the warehouse), std tables and the four views; config from env; a lost catalog is never
+re-created over existing data."""
 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -195,3 +198,129 @@ def test_attach_errors_hide_catalog_passwords():
         warehouse.open_connection(cfg, read_only=True)
     assert "hunter2" not in str(err.value) and "password=***" in str(err.value)
     assert warehouse._redact("postgresql://u:pw@h:5/db") == "postgresql://u:***@h:5/db"
+
+
+REFUSED = {
+    "ATTACH 'ducklake:sqlite:{catalog}' AS rw (DATA_PATH '{data}'); DELETE FROM rw.std.isone__system_load_5min":
+        "attaches another database",
+    "ATTACH '{catalog}' AS meta (TYPE sqlite)": "attaches another database",
+    "ATTACH ':memory:' AS scratch": "attaches another database",
+    "DETACH isone": "detaches a database",
+    "COPY (SELECT 1 AS x) TO '{out}/x.parquet'": "copies data to or from files",
+    "COPY FROM DATABASE isone TO memory": "copies a database",
+    "EXPORT DATABASE '{out}/export'": "exports the database",
+    "INSTALL httpfs": "installs or loads an extension",
+    "FORCE INSTALL httpfs": "installs or loads an extension",
+    "LOAD httpfs": "installs or loads an extension",
+    "CREATE SECRET s (TYPE s3, KEY_ID 'k', SECRET 's')": "creates a secret",
+    "CREATE OR REPLACE PERSISTENT SECRET s (TYPE http)": "creates a secret",
+    "SET enable_external_access = true": "changes the setting 'enable_external_access'",
+    "RESET lock_configuration": "changes the setting 'lock_configuration'",
+    "SET GLOBAL allowed_directories = ['/']": "changes the setting 'allowed_directories'",
+    "PRAGMA threads = 8": "changes the setting 'threads'",
+    "UPDATE EXTENSIONS": "not a read",
+    "SELECT * FROM sqlite_scan('{catalog}', 'ducklake_snapshot')": "calls sqlite_scan()",
+    "CALL postgres_execute('__ducklake_metadata_isone', 'DELETE FROM ducklake_snapshot')": "calls postgres_execute()",
+    "SELECT * FROM query('SELECT 1')": "calls query()",
+    "EXPLAIN ANALYZE COPY (SELECT 1) TO '{out}/y.csv'": "copies data to or from files",
+    "SELECT 1; ATTACH '{out}/other.db' AS other": "attaches another database",
+    "EXPLAIN (FORMAT json) SELECT * FROM sqlite_scan('{catalog}', 'ducklake_file')": "calls sqlite_scan()",
+    "PREPARE snoop AS SELECT * FROM sqlite_scan('{catalog}', 'ducklake_file')": "calls sqlite_scan()",
+    "CREATE MACRO sneaky() AS TABLE SELECT * FROM sqlite_scan('{catalog}', 'ducklake_snapshot')": "calls sqlite_scan()",
+}
+
+
+@pytest.mark.parametrize("template", list(REFUSED))
+def test_read_only_connection_refuses_what_writes_or_reaches_outside(env, tmp_path, template):
+    warehouse.replace_partitions(env, SYSTEM_LOAD_5MIN, h.system_load(DAY), [DAY])
+    out = tmp_path / "out"
+    out.mkdir()
+    sql = template.format(catalog=env.sqlite_path, data=env.data_path, out=out)
+    with analyst.connect() as con:
+        with pytest.raises(analyst.ReadOnlyViolation, match=rf"refused on the read-only warehouse connection: .*"
+                           rf"{REFUSED[template].replace('(', '[(]').replace(')', '[)]')}"):
+            con.execute(sql)
+        assert con.sql("select count(*) from system_load").fetchone() == (288,)  # still usable
+    assert list(out.iterdir()) == []
+    assert warehouse.read_partitions(env, SYSTEM_LOAD_5MIN, [DAY]).height == 288
+
+
+def test_the_engine_refuses_too_where_the_guard_is_bypassed(env, tmp_path):
+    """The lock holds on the raw connection underneath the guard (what a library given `con.raw` uses)."""
+    warehouse.replace_partitions(env, SYSTEM_LOAD_5MIN, h.system_load(DAY), [DAY])
+    with analyst.connect() as con:
+        raw = con.raw
+        with pytest.raises(duckdb.PermissionException, match="disabled by configuration"):
+            raw.execute(f"COPY (SELECT 1) TO '{tmp_path}/x.csv'")
+        with pytest.raises(duckdb.PermissionException):
+            raw.execute("SELECT * FROM read_csv('/etc/hostname')")
+        with pytest.raises(duckdb.Error, match="configuration has been locked"):
+            raw.execute("SET enable_external_access = true")
+        with pytest.raises(analyst.ReadOnlyViolation, match="writes a file"):
+            con.sql("select 1 as x").to_parquet(f"{tmp_path}/y.parquet")
+        with pytest.raises(analyst.ReadOnlyViolation, match="attaches another database"):
+            con.cursor().execute(f"ATTACH '{tmp_path}/z.db' AS z")
+        with pytest.raises(analyst.ReadOnlyViolation, match="attaches another database"):
+            con.execute(raw.extract_statements(f"ATTACH '{tmp_path}/z.db' AS z")[0])
+        with pytest.raises(analyst.ReadOnlyViolation, match="attaches another database"):
+            con.sql("select 1 as x").query("t", f"ATTACH '{tmp_path}/z.db' AS z")
+    assert not any(tmp_path.glob("*.csv")) and not any(tmp_path.glob("*.parquet")) and not any(tmp_path.glob("z.db"))
+
+
+def test_read_only_connection_reads_everything_of_the_warehouse(env):
+    _fill(env)
+    with analyst.connect() as con:
+        for view in ("system_load", "zonal_load", "lmp", "fuel_mix"):
+            assert con.sql(f"select count(*) from {view}").fetchone()[0] > 0, view
+        assert con.sql("summarize std.isone__lmp_rt_5min").pl().height > 0  # every Parquet column read
+        assert con.execute("select max(load_mw) from system_load where operating_day = ?", [DAY]).fetchone()
+        assert len(con.sql("select * from ducklake_snapshots('isone')").fetchall()) > 1
+        assert con.sql("select * from system_load").filter("load_mw > 0").aggregate("count(*)").fetchone() == (288,)
+        assert con.sql("explain analyze select 1 as x from system_load").fetchall()
+        con.execute("prepare peak as select max(load_mw) as mw from system_load")
+        assert con.execute("execute peak").fetchone()[0] > 0
+        con.execute("SET TimeZone = 'America/New_York'")  # display settings stay changeable
+        assert con.sql("select min(ts_utc)::varchar from system_load").fetchone() == ("2024-07-01 00:00:00-04",)
+        con.execute("SET VARIABLE day = DATE '2024-07-01'")
+        con.execute("create table memory.main.daily as select operating_day, max(load_mw) as peak from system_load "
+                    "group by 1")
+        assert con.sql("select count(*) from memory.main.daily").fetchone() == (1,)
+        con.execute("USE memory")
+        assert con.sql("select count(*) from isone.std.isone__fuel_mix").fetchone()[0] > 0
+
+
+def test_writer_connections_keep_full_access(env, tmp_path):
+    """The lock belongs to the analysts' own DuckDB: the pipeline's shared session and maintenance are untouched."""
+    warehouse.replace_partitions(env, SYSTEM_LOAD_5MIN, h.system_load(DAY), [DAY])
+    analyst.connect().close()
+    writer = analyst.connect(read_only=False)
+    try:
+        writer.execute(f"COPY (SELECT 1 AS x) TO '{tmp_path}/x.csv'")
+    finally:
+        writer.close()
+    assert (tmp_path / "x.csv").is_file()
+    warehouse.replace_partitions(env, SYSTEM_LOAD_5MIN, h.system_load(DAY, 5), [DAY])
+    assert warehouse.read_partitions(env, SYSTEM_LOAD_5MIN, [DAY])["native_load_mw"].unique().to_list() == [5.0]
+
+
+def test_a_writer_never_creates_a_catalog_over_existing_data(env, tmp_path):
+    _fill(env)
+    files = sorted(Path(env.data_path).rglob("*.parquet"))
+    for path in env.sqlite_path.parent.glob("catalog.sqlite*"):
+        path.unlink()
+    with pytest.raises(warehouse.CatalogLostError) as err:
+        warehouse.replace_partitions(env, SYSTEM_LOAD_5MIN, h.system_load(DAY), [DAY])
+    message = str(err.value)
+    assert f"ducklake:sqlite:{env.sqlite_path}" in message and f"holds {len(files)} data file(s)" in message
+    assert "restore-catalog" in message and not env.sqlite_path.exists()
+    env.sqlite_path.write_bytes(b"")  # an empty file (what a crashed first attach leaves) is no catalog either
+    with pytest.raises(warehouse.CatalogLostError, match=f"holds {len(files)} data file"):
+        warehouse.replace_partitions(env, SYSTEM_LOAD_5MIN, h.system_load(DAY), [DAY])
+    with pytest.raises(warehouse.CatalogLostError, match="is missing or empty"):
+        analyst.connect()
+    assert sorted(Path(env.data_path).rglob("*.parquet")) == files
+
+
+def test_a_new_warehouse_still_starts_with_a_new_catalog(env):
+    warehouse.replace_partitions(env, SYSTEM_LOAD_5MIN, h.system_load(DAY), [DAY])
+    assert warehouse.read_partitions(env, SYSTEM_LOAD_5MIN, [DAY]).height == 288
