@@ -135,7 +135,9 @@ def platform(platform_env, all_assets, sim) -> Platform:
 
 @pytest.fixture(autouse=True)
 def _reset_simulator(sim):
-    """The simulator is shared by the session: every test leaves it without faults, at the suite's clock."""
+    """The simulator is shared by the session: every test starts with its request log empty and leaves it without
+    faults, at the suite's clock."""
+    sim.reset_requests()
     yield
     sim.clear_faults()
     sim.clock.set(datetime.fromisoformat(SIM_NOW))
