@@ -27,9 +27,9 @@ DEFAULT_BASE_URL = "https://webservices.iso-ne.com/api/v1.1"
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER_SECONDS = 120.0
 DEFAULT_READ_TIMEOUT_SECONDS = 60.0
-# The largest decoded body accepted (`ISONE_MAX_BODY_MB`): an all-node 5-minute LMP hour is ~6 MB and an
-# all-node day ~73 MB, so 512 MB is far above any real answer yet below what a worker can hold several times
-# over while parsing (the audit's 200 MB body peaked at 1.31 GB RSS).
+# The largest decoded body accepted (`ISONE_MAX_BODY_MB`). An all-node 5-minute LMP hour is ~3 MB (its
+# day of 24 hours, fetched hour by hour, 73 MB), so 512 MB is far above any real answer, yet below what a worker
+# can hold several times over while parsing (the audit's 200 MB body peaked at 1.31 GB RSS).
 DEFAULT_MAX_BODY_MB = 512
 MAX_BODY_ENV = "ISONE_MAX_BODY_MB"
 _MB = 1024 * 1024
