@@ -19,6 +19,7 @@ import pytest
 from isone_platform.lib.isone_client import DEFAULT_READ_TIMEOUT_SECONDS
 from isone_platform.lib.settings import load_project_env
 from isone_platform.simulator import Fault, SimulatorServer
+from isone_platform_tests.conftest import REPO_ROOT
 from isone_platform_tests.faults.conftest import Platform
 
 DAY = date(2024, 11, 19)
@@ -37,16 +38,21 @@ def statuses(sim, path: str = PATH) -> list[int]:
     return [r.status for r in sim.requests if r.path.endswith(path)]
 
 
-def recovers(platform: Platform, fault: Fault) -> list[int]:
+def recovers(platform: Platform, fault: Fault) -> tuple[list[int], dg.ExecuteInProcessResult]:
     """Store the clean day, run it again through `fault`: the run succeeds and the stored day is unchanged.
-    Returns the statuses the simulator answered during the faulty run."""
+    Returns the statuses the simulator answered during the faulty run, and the run."""
     clean = platform.baseline(DATASET, DAY)
     platform.sim.add_fault(fault)
     platform.sim.reset_requests()
     result = platform.materialize(DATASET, day=DAY)
     assert result.success
     assert platform.fingerprint(DATASET, DAY) == clean
-    return statuses(platform.sim)
+    return statuses(platform.sim), result
+
+
+def step_retries(result: dg.ExecuteInProcessResult) -> int:
+    """How many times Dagster retried the raw (fetching) step of the run."""
+    return result.retry_attempts_for_node(f"raw__isone__{DATASET}")
 
 
 def fails_keeping_the_day(platform: Platform, fault: Fault, *needles: str) -> str:
@@ -77,16 +83,16 @@ def test_case_01_429_retry_after_is_waited_out(platform, sim):
 def test_case_02_a_5xx_burst_within_the_clients_attempts_recovers(platform, kind):
     """Case 2: a short burst of server errors is ridden out by the client's own retries, in one step attempt."""
     burst = CLIENT_ATTEMPTS - 1
-    seen = recovers(platform, Fault(PATH, kind, first_n=burst, retry_after=0.1))
-    assert seen == [int(kind)] * burst + [200]
+    seen, result = recovers(platform, Fault(PATH, kind, first_n=burst, retry_after=0.1))
+    assert seen == [int(kind)] * burst + [200] and step_retries(result) == 0
 
 
 def test_case_02_a_503_burst_beyond_the_clients_attempts_is_picked_up_by_the_step_retry(platform):
     """Case 2: the client gives up after its attempts; Dagster's step retry starts it again and the day is stored
     once, as clean (the audit's 503×7)."""
     burst = CLIENT_ATTEMPTS + 2
-    seen = recovers(platform, Fault(PATH, "503", first_n=burst, retry_after=0.1))
-    assert seen == [503] * burst + [200]
+    seen, result = recovers(platform, Fault(PATH, "503", first_n=burst, retry_after=0.1))
+    assert seen == [503] * burst + [200] and step_retries(result) == 1
 
 
 def test_case_02_a_persistent_503_fails_loudly_and_keeps_the_previous_day(platform, sim):
@@ -99,8 +105,8 @@ def test_case_02_a_persistent_503_fails_loudly_and_keeps_the_previous_day(platfo
 
 def test_case_03_connection_resets_are_retried(platform):
     """Case 3: a connection reset without a response is a transport error: retried, day intact."""
-    seen = recovers(platform, Fault(PATH, "reset", first_n=2))
-    assert seen == [0, 0, 200]
+    seen, result = recovers(platform, Fault(PATH, "reset", first_n=2))
+    assert seen == [0, 0, 200] and step_retries(result) == 0
 
 
 def test_case_03_persistent_connection_resets_fail_loudly(platform):
@@ -108,16 +114,15 @@ def test_case_03_persistent_connection_resets_fail_loudly(platform):
     fails_keeping_the_day(platform, Fault(PATH, "reset"), "ReadError", f"gave up after {PERSISTENT_ATTEMPTS} attempts")
 
 
-def test_case_04_a_response_slower_than_the_read_timeout_is_retried(platform, monkeypatch):
+def test_case_04_a_response_slower_than_the_read_timeout_is_retried(platform, monkeypatch, caplog):
     """Case 4: the read timeout comes from ISONE_READ_TIMEOUT_SECONDS (the audit waited the default 60 s); a
-    stalled answer times out, the retry gets the day."""
+    stalled answer times out, the client's retry gets the day."""
     assert DEFAULT_READ_TIMEOUT_SECONDS == 60.0
     monkeypatch.setenv("ISONE_READ_TIMEOUT_SECONDS", "1")
-    clean = platform.baseline(DATASET, DAY)
-    platform.sim.add_fault(Fault(PATH, "slow", first_n=1, delay=4))
-    result = platform.materialize(DATASET, day=DAY)
-    assert result.success and platform.fingerprint(DATASET, DAY) == clean
-    assert not any("ReadTimeout" in e.message for e in result.all_events if e.is_step_failure)
+    seen, result = recovers(platform, Fault(PATH, "slow", first_n=1, delay=4))
+    assert step_retries(result) == 0
+    retried = [r.getMessage() for r in caplog.records if "retrying" in r.getMessage()]
+    assert len(retried) == 1 and f"GET {PATH}: ReadTimeout" in retried[0]
 
 
 def test_case_04_a_stalled_server_fails_loudly_after_the_timeouts(platform, monkeypatch):
@@ -129,7 +134,8 @@ def test_case_04_a_stalled_server_fails_loudly_after_the_timeouts(platform, monk
 
 def test_case_05_truncated_json_is_retried(platform):
     """Case 5: a body cut in half is refused before landing and fetched again."""
-    assert recovers(platform, Fault(PATH, "truncated_json", first_n=2)) == [200, 200, 200]
+    seen, result = recovers(platform, Fault(PATH, "truncated_json", first_n=2))
+    assert seen == [200, 200, 200] and step_retries(result) == 0
 
 
 def test_case_05_persistent_truncated_json_fails_loudly(platform):
@@ -139,7 +145,8 @@ def test_case_05_persistent_truncated_json_fails_loudly(platform):
 
 def test_case_06_an_html_page_with_status_200_is_retried(platform):
     """Case 6: ISO-NE's maintenance page arrives as 200 text/html: transient, retried."""
-    assert recovers(platform, Fault(PATH, "html_200", first_n=2)) == [200, 200, 200]
+    seen, result = recovers(platform, Fault(PATH, "html_200", first_n=2))
+    assert seen == [200, 200, 200] and step_retries(result) == 0
 
 
 def test_case_06_a_persistent_html_page_fails_loudly(platform):
@@ -164,6 +171,12 @@ def test_case_24_bad_or_missing_credentials_fail_at_once_with_an_explanation(pla
 
 # Case 25: a password no other string in the platform contains, so any hit is a leak.
 SECRET_USER, SECRET_PASSWORD = "auditor", "pw-7Qx2-never-stored"
+WRONG_PASSWORD = "wrong-" + SECRET_PASSWORD[::-1]
+
+
+def basic_token(password: str) -> bytes:
+    """What the Authorization header carries: base64 of user:password."""
+    return base64.b64encode(f"{SECRET_USER}:{password}".encode())
 
 
 @pytest.fixture
@@ -187,7 +200,7 @@ def test_case_25_credentials_are_never_stored(platform, secret_sim, tmp_path, mo
     databases, the compute logs, the lake or the warehouse."""
     home = tmp_path / "dagster_home"
     home.mkdir()
-    (home / "dagster.yaml").write_text(Path("deploy/local/dagster.yaml").read_text())
+    (home / "dagster.yaml").write_text((REPO_ROOT / "deploy" / "local" / "dagster.yaml").read_text())
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     monkeypatch.setenv("ISONE_BASE_URL", secret_sim.base_url)
     monkeypatch.setenv("ISONE_USERNAME", SECRET_USER)
@@ -196,7 +209,7 @@ def test_case_25_credentials_are_never_stored(platform, secret_sim, tmp_path, mo
         assert platform.materialize(DATASET, day=DAY, instance=instance).success
         secret_sim.add_fault(Fault(PATH, "503", first_n=2, retry_after=0.1))
         assert platform.materialize(DATASET, day=DAY, instance=instance).success
-        monkeypatch.setenv("ISONE_PASSWORD", "wrong-" + SECRET_PASSWORD[::-1])
+        monkeypatch.setenv("ISONE_PASSWORD", WRONG_PASSWORD)
         assert not platform.materialize(DATASET, day=DAY, instance=instance).success
         monkeypatch.delenv("ISONE_USERNAME")
         monkeypatch.delenv("ISONE_PASSWORD")
@@ -205,8 +218,8 @@ def test_case_25_credentials_are_never_stored(platform, secret_sim, tmp_path, mo
         assert os.environ["ISONE_PASSWORD"] == SECRET_PASSWORD
         assert platform.materialize(DATASET, day=date(2024, 11, 18), instance=instance).success
         assert len(instance.get_runs()) == 4
-    token = base64.b64encode(f"{SECRET_USER}:{SECRET_PASSWORD}".encode())
-    secrets = [SECRET_PASSWORD.encode(), SECRET_PASSWORD[::-1].encode(), token]
+    secrets = [SECRET_PASSWORD.encode(), WRONG_PASSWORD.encode(), basic_token(SECRET_PASSWORD),
+               basic_token(WRONG_PASSWORD)]
     stores = [home, tmp_path / "lake", *tmp_path.glob("catalog.sqlite*")]
     assert any(p.suffix == ".db" for p in home.rglob("*")) and any((tmp_path / "lake").rglob("*.parquet"))
     assert leaks(stores, secrets) == []
@@ -216,7 +229,7 @@ def test_case_25_the_leak_search_finds_a_planted_secret(tmp_path):
     """Case 25's search would see a leak: the same grep over a SQLite file that holds the token."""
     import sqlite3
 
-    token = base64.b64encode(f"{SECRET_USER}:{SECRET_PASSWORD}".encode())
+    token = basic_token(SECRET_PASSWORD)
     con = sqlite3.connect(tmp_path / "runs.db")
     con.execute("create table t (x text)")
     con.execute("insert into t values (?)", [f"Authorization: Basic {token.decode()}"])
