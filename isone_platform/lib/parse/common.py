@@ -177,7 +177,7 @@ def finite_or_null(frame: pl.DataFrame, fields: Mapping[str, str], ctx: ParseCon
 
 
 def _intervals(frame: pl.DataFrame, col: str, count: int) -> str:
-    """`interval 2024-11-03T05:00:00Z location 4001, …` for the first rows where `col` is not finite."""
+    """`interval(s) 2024-11-03T05:00:00Z location 4001, … and N more`: the first rows where `col` is not finite."""
     keys = ["interval_begin_utc", *(c for c in SERIES_COLUMNS if c in frame.columns)]
     rows = frame.filter(~pl.col(col).is_finite()).select(keys).head(NAMED_INTERVALS).rows()
     named = ", ".join(
