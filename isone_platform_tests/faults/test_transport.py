@@ -239,9 +239,14 @@ def test_case_25_the_leak_search_finds_a_planted_secret(tmp_path):
 
 
 def test_case_27_everything_listens_on_loopback_only(sim, monkeypatch):
-    """Case 27: the simulator binds 127.0.0.1 (also its CLI's default), and the UI is started on 127.0.0.1."""
+    """Case 27: the simulator binds 127.0.0.1 (also its CLI's default), and the UI is started on 127.0.0.1, which
+    is also dagster-webserver's own default (code servers talk over unix sockets)."""
+    from dagster_webserver.cli import dagster_webserver
+
     from isone_platform import demo
     from isone_platform.simulator import cli as sim_cli
+
+    assert {p.name: p.default for p in dagster_webserver.params}["host"] == "127.0.0.1"
 
     assert sim._httpd.socket.getsockname()[0] == "127.0.0.1"  # noqa: SLF001 - the bound socket is the truth
     assert SimulatorServer().host == "127.0.0.1"
