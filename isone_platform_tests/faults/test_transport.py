@@ -16,6 +16,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from isone_platform.lib.ingest_assets import ISONE_RETRY_POLICY
 from isone_platform.lib.isone_client import DEFAULT_READ_TIMEOUT_SECONDS
 from isone_platform.lib.settings import load_project_env
 from isone_platform.simulator import Fault, SimulatorServer
@@ -27,8 +28,8 @@ DATASET = "system_load_5min"
 PATH = "/fiveminutesystemload/day/20241119"
 # What the client is allowed (platform_env's ISONE_MAX_ATTEMPTS) and how often Dagster retries the step.
 CLIENT_ATTEMPTS = 4
-STEP_ATTEMPTS = 1 + 3  # ISONE_STEP_MAX_RETRIES
-# Client attempts when a fault never clears: fewer, so that the 4 step attempts fail quickly.
+STEP_ATTEMPTS = 1 + ISONE_RETRY_POLICY.max_retries  # ISONE_STEP_MAX_RETRIES
+# Client attempts when a fault never clears: fewer, so that every step attempt fails quickly.
 PERSISTENT_ATTEMPTS = 2
 RETRY_AFTER = 1.5
 
