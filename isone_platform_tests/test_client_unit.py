@@ -8,7 +8,9 @@ import httpx
 import pytest
 
 from isone_platform.lib.isone_client import (
+    DEFAULT_MAX_BODY_MB,
     IsoneApiError,
+    IsoneBodyTooLargeError,
     IsoneAuthError,
     IsoneClient,
     IsoneNotFoundError,
@@ -156,3 +158,70 @@ def test_a_truncated_gzip_stream_is_retried_then_named():
     with pytest.raises(IsoneApiError, match=r"GET /x: gzip body cannot be decoded.*possibly truncated.*2 attempts"):
         _gzip_client([wire[: len(wire) // 2]] * 2, sleeps).get("/x")
     assert len(sleeps) == 1
+
+
+class _Chunked(httpx.SyncByteStream):
+    """A body arriving in many chunks, counting how many the client pulled before it stopped reading."""
+
+    def __init__(self, data: bytes, size: int = 64 * 1024):
+        self.chunks = [data[i:i + size] for i in range(0, len(data), size)]
+        self.pulled = 0
+
+    def __iter__(self):
+        for chunk in self.chunks:
+            self.pulled += 1
+            yield chunk
+
+
+def _capped_client(stream: _Chunked, headers: dict, sleeps: list[float], max_body_mb: int | None = 1) -> IsoneClient:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={**JSON, **headers}, stream=stream)
+
+    return IsoneClient("http://sim.test/api/v1.1", "demo", SECRET, retry=RetryPolicy(3, 0.5, 30.0),
+                       sleep=sleeps.append, seed=1, transport=httpx.MockTransport(handler), max_body_mb=max_body_mb)
+
+
+def _bomb(decoded_mb: int) -> bytes:
+    """A gzip stream of `decoded_mb` MB of spaces: ~1,000 times smaller on the wire."""
+    import zlib
+
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    block = b" " * (1024 * 1024)
+    return b"".join(packer.compress(block) for _ in range(decoded_mb)) + packer.flush()
+
+
+def test_a_gzip_bomb_stops_at_the_cap_naming_path_and_cap_without_retrying():
+    """Case 30: the bomb decodes to 64 MB; reading stops just past the 1 MB cap, long before the end of the
+    stream, and the same request is not sent again (it would give the same body)."""
+    stream, sleeps = _Chunked(_bomb(64), size=1024), []
+    with pytest.raises(IsoneBodyTooLargeError) as err:
+        _capped_client(stream, {"content-encoding": "gzip"}, sleeps).get("/fiveminutesystemload/day/20241103")
+    message = str(err.value)
+    assert "GET /fiveminutesystemload/day/20241103" in message and "ISONE_MAX_BODY_MB cap of 1 MB" in message
+    assert sleeps == [] and stream.pulled < len(stream.chunks) / 10
+
+
+def test_a_plain_body_past_the_cap_is_refused_as_it_arrives():
+    stream = _Chunked(b'{"x":"' + b"a" * (2 * 1024 * 1024) + b'"}')
+    with pytest.raises(IsoneBodyTooLargeError, match=r"GET /x -> HTTP 200: .*cap of 1 MB"):
+        _capped_client(stream, {}, []).get("/x")
+    assert stream.pulled == 17  # 16 chunks of 64 KiB fill the cap; the 17th passes it
+
+
+def test_bodies_within_the_cap_and_multi_member_gzip_decode_as_before():
+    import gzip
+
+    doc = b'{"FiveMinSystemLoads":{"FiveMinSystemLoad":[' + b'{"LoadMw":1},' * 10_000 + b'{"LoadMw":2}]}}'
+    wire = gzip.compress(doc[:1000], mtime=0) + gzip.compress(doc[1000:], mtime=0)
+    response = _capped_client(_Chunked(wire, size=100), {"content-encoding": "gzip"}, []).get("/x")
+    assert response.body == doc and response.gzipped == wire
+
+
+def test_the_cap_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("ISONE_MAX_BODY_MB", "3")
+    assert IsoneClient("http://sim.test/api/v1.1").max_body_bytes == 3 * 1024 * 1024
+    monkeypatch.delenv("ISONE_MAX_BODY_MB")
+    assert IsoneClient("http://sim.test/api/v1.1").max_body_bytes == DEFAULT_MAX_BODY_MB * 1024 * 1024
+    monkeypatch.setenv("ISONE_MAX_BODY_MB", "lots")
+    with pytest.raises(ValueError, match="ISONE_MAX_BODY_MB='lots'"):
+        IsoneClient("http://sim.test/api/v1.1")

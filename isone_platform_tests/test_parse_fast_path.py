@@ -11,6 +11,7 @@ import random
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
@@ -167,6 +168,19 @@ QUIRKS = {
     "top-level list": ("lmp_rt_5min", b"[1, 2]"),
     "NaN": ("lmp_rt_5min", b'{"FiveMinLmps": {"FiveMinLmp": [{"BeginDate": "2024-11-03T01:00:00.000-04:00", '
                            b'"Location": {"@LocId": "1", "$": "A"}, "LmpTotal": NaN}]}}'),
+    # Case 13: NaN, ±Infinity and not-a-number text become NULL with a warning, on both paths.
+    "Infinity tokens": ("lmp_rt_5min", json.dumps(wrap("lmp_rt_5min", [
+        lmp(LmpTotal=float("inf")), lmp(loc_id="4002", LmpTotal=float("-inf"), EnergyComponent=float("nan"))])).encode()),
+    "overflowing number": ("lmp_rt_5min", json.dumps(wrap("lmp_rt_5min", [lmp(), lmp(loc_id="4002")])).encode()
+                           .replace(b'"LmpTotal": 30.5', b'"LmpTotal": 1e999', 1)),
+    "NaN string": ("lmp_rt_5min", wrap("lmp_rt_5min", [lmp(), lmp(loc_id="4002", LmpTotal="NaN")])),
+    "Infinity string": ("lmp_rt_5min", wrap("lmp_rt_5min", [lmp(LossComponent="-Infinity"), lmp(loc_id="4002")])),
+    "sysload NaN string": ("system_load_5min", wrap("system_load_5min", [sysload(LoadMw="NaN"), second(sysload)])),
+    "sysload NaN": ("system_load_5min", json.dumps(wrap("system_load_5min", [sysload(NativeLoad=float("nan"))])).encode()),
+    "zonal NaN string": ("zonal_load_5min", wrap("zonal_load_5min", [zonal(estimated_load_mw="NaN"), second(zonal)])),
+    "zonal Infinity": ("zonal_load_5min", json.dumps(wrap("zonal_load_5min", [zonal(estimated_btm_pv_mw=float("inf"))])).encode()),
+    "fuel GenMw NaN string": ("fuel_mix", wrap("fuel_mix", [fuel(GenMw="NaN"), fuel(FuelCategory="Wind")])),
+    "fuel GenMw NaN": ("fuel_mix", json.dumps(wrap("fuel_mix", [fuel(GenMw=float("nan"))])).encode()),
     "whitespace before colons": ("lmp_rt_5min", json.dumps(wrap("lmp_rt_5min", [lmp(Extra=1)]), separators=(",", " : ")).encode()),
     "pretty printed": ("lmp_rt_5min", json.dumps(wrap("lmp_rt_5min", [lmp(), lmp(loc_id="4002")]), indent=2).encode()),
     "escaped colon": ("lmp_rt_5min", b'{"FiveMinLmps": {"FiveMinLmp": [{"BeginDate": "2024-11-03T01:00:00.000-04:00", '
@@ -200,6 +214,32 @@ def test_fast_path_is_taken_for_plain_bodies_and_refused_for_lenient_reads(monke
         name, doc = QUIRKS[case]
         outcome(name, body(doc))
         assert python_path == ([] if expect else [True]), case
+
+
+NOT_A_NUMBER = [c for c in QUIRKS if "NaN" in c or "Infinity" in c or c in ("overflowing number", "word in a number")]
+
+
+@pytest.mark.parametrize("case", NOT_A_NUMBER)
+def test_not_a_number_is_null_with_a_warning_on_both_paths(case):
+    """Case 13 on both paths: never a stored NaN or infinity, always a warning saying which field and interval."""
+    name, doc = QUIRKS[case]
+    frame, warnings, error = assert_same(name, body(doc))
+    measures = [c for c, t in frame.schema.items() if t == pl.Float64]
+    assert error is None and frame.select(pl.any_horizontal(pl.col(measures).is_nan().any())).item() is False
+    assert frame.select(pl.any_horizontal(pl.col(measures).is_infinite().any())).item() is False
+    assert any("stored as NULL" in w and "interval(s) 2024-11-03T0" in w for w in warnings), warnings
+
+
+def test_a_non_finite_value_from_the_fast_path_is_nulled_too():
+    """The fast path cannot read NaN today (polars refuses the token, strings send the body to the Python path);
+    were a future polars to accept it, the same rule still applies: both paths end in `finite_or_null`."""
+    ctx = ParseContext("system_load_5min", DAY, "/p", FETCHED, "abc")
+    frame = pl.DataFrame({"interval_begin_utc": [FETCHED, FETCHED], "load_mw": [float("nan"), 1.0]})
+    warnings: list[str] = []
+    out = common.finite_or_null(frame, {"LoadMw": "load_mw"}, ctx, warnings)
+    assert out["load_mw"].to_list() == [None, 1.0]
+    assert warnings == ["system_load_5min day 2024-11-03: 1 value(s) of field 'LoadMw' (load_mw) are NaN, Infinity "
+                        "or not a number, stored as NULL; interval(s) 2024-11-04T12:00:00Z"]
 
 
 def test_random_floats_read_bit_exact():

@@ -59,9 +59,35 @@ class TestNumbersAndFields:
         assert result.frame["load_mw"].to_list() == [12000.0, 12001.5]
         assert any("numeric string" in w for w in result.warnings)
 
-    def test_a_non_numeric_string_is_an_error_naming_the_field(self):
-        rec = sysload("2024-11-03T00:00:00.000-04:00", load="n/a")
-        with pytest.raises(ParseError, match="'load_mw'.*'n/a'"):
+    @pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf"), "NaN", "Infinity", "-inf", "n/a"])
+    def test_nan_infinity_and_non_numeric_text_become_null_with_a_warning_naming_field_and_interval(self, value):
+        """Case 13: such a value is no measurement. Stored as NaN it passed the range checks and poisoned sums;
+        as NULL the completeness/null checks see it, and the warning says where it was."""
+        recs = [sysload("2024-11-03T00:00:00.000-04:00"), sysload("2024-11-03T00:05:00.000-04:00", load=value)]
+        result = parse("system_load_5min", {"FiveMinSystemLoads": {"FiveMinSystemLoad": recs}})
+        assert result.frame["load_mw"].to_list() == [12000.0, None]
+        [warning] = [w for w in result.warnings if "stored as NULL" in w]
+        assert "system_load_5min day 2024-11-03" in warning and "'LoadMw'" in warning
+        assert "2024-11-03T04:05:00Z" in warning and "1 value(s)" in warning
+        assert not any("numeric string" in w for w in result.warnings)  # "NaN" is not a number read from text
+
+    def test_nan_in_a_body_as_json_writes_it(self):
+        """Python's JSON reader accepts the bare NaN / Infinity / -Infinity tokens that ISO-NE's serializer could
+        emit (and 1e999, which overflows to infinity): all NULL, one warning per field, naming each series."""
+        body = (b'{"FiveMinLmps":{"FiveMinLmp":[' + b",".join(
+            b'{"BeginDate":"2024-11-03T00:%02d:00.000-04:00","Location":{"@LocId":"%d","$":"N"},"LmpTotal":%s,'
+            b'"EnergyComponent":%s}' % (5 * i, 4001 + i, v, v) for i, v in enumerate([b"NaN", b"Infinity", b"-Infinity", b"1e999", b"2"])
+        ) + b"]}}")
+        result = parse("lmp_rt_5min", body)
+        assert result.frame["lmp"].to_list() == [None, None, None, None, 2.0]
+        assert result.frame["energy_component"].null_count() == 4
+        total = next(w for w in result.warnings if "'LmpTotal'" in w)
+        assert "4 value(s)" in total and "04:00:00Z location 4001" in total and "and 1 more" in total
+
+    def test_booleans_and_objects_in_a_number_stay_errors(self):
+        """Not a value but a different shape: the body is not what this parser knows."""
+        rec = sysload("2024-11-03T00:00:00.000-04:00", load={"v": 1})
+        with pytest.raises(ParseError, match="'load_mw'.*not a number"):
             parse("system_load_5min", {"FiveMinSystemLoads": {"FiveMinSystemLoad": [rec]}})
 
     def test_missing_required_field_names_feed_day_and_field(self):

@@ -8,22 +8,32 @@ credentials (they travel only in the Authorization header, which is never logged
 from __future__ import annotations
 
 import email.utils
-import gzip
-import zlib
 import json
 import logging
 import random
 import threading
 import time
+import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import duckdb
 import httpx
 
+from isone_platform.lib.settings import env_count
+
 DEFAULT_BASE_URL = "https://webservices.iso-ne.com/api/v1.1"
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER_SECONDS = 120.0
+DEFAULT_READ_TIMEOUT_SECONDS = 60.0
+# The largest decoded body accepted (`ISONE_MAX_BODY_MB`). An all-node 5-minute LMP hour is ~3 MB (its
+# day of 24 hours, fetched hour by hour, 73 MB), so 512 MB is far above any real answer, yet below what a worker
+# can hold several times over while parsing (the audit's 200 MB body peaked at 1.31 GB RSS).
+DEFAULT_MAX_BODY_MB = 512
+MAX_BODY_ENV = "ISONE_MAX_BODY_MB"
+_MB = 1024 * 1024
+_GZIP_WBITS = 16 + zlib.MAX_WBITS  # zlib reads the gzip header and trailer itself
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +55,10 @@ class IsoneAuthError(IsoneApiError):
 
 class IsoneNotFoundError(IsoneApiError):
     pass
+
+
+class IsoneBodyTooLargeError(IsoneApiError):
+    """A body larger than the cap once decoded. Not retried: the same request gives the same body."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +141,64 @@ class _CorruptEncoding(Exception):
     """A body whose Content-Encoding cannot be decoded: retried like a truncated body."""
 
 
+@dataclass(frozen=True)
+class _Cap:
+    """The decoded-body limit of one response, and what its error names."""
+
+    limit: int
+    path: str
+    status: int
+
+    def exceeded(self, size: int) -> IsoneBodyTooLargeError:
+        return IsoneBodyTooLargeError(
+            self.path, self.status,
+            f"response body exceeds the {MAX_BODY_ENV} cap of {self.limit / _MB:g} MB once decoded (stopped "
+            f"reading at {size:,} bytes); raise {MAX_BODY_ENV} if the feed really answers that much",
+        )
+
+
+def _capped(chunks: Iterable[bytes], cap: _Cap) -> bytes:
+    """The chunks joined, or the cap's error as soon as they pass it."""
+    parts, size = [], 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > cap.limit:
+            raise cap.exceeded(size)
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _gunzip_capped(chunks: Iterable[bytes], cap: _Cap) -> tuple[bytes, bytes]:
+    """(decoded body, wire bytes) of a gzip stream, decoding each chunk as it arrives with at most
+    `cap.limit + 1` bytes of output, so a bomb is stopped after ~1 byte past the cap. Several gzip members
+    in a row are read like `gzip.decompress` reads them."""
+    wire, out, size = [], [], 0
+    inflater, fed = zlib.decompressobj(_GZIP_WBITS), False
+    try:
+        for chunk in chunks:
+            wire.append(chunk)
+            data = chunk
+            while data:
+                fed = True
+                piece = inflater.decompress(data, cap.limit + 1 - size)
+                size += len(piece)
+                if size > cap.limit:
+                    raise cap.exceeded(size)
+                out.append(piece)
+                data = inflater.unconsumed_tail
+                if inflater.eof:  # a member ended: anything after it is the next member
+                    data, inflater, fed = inflater.unused_data, zlib.decompressobj(_GZIP_WBITS), False
+    except zlib.error as exc:
+        raise _CorruptEncoding(_gzip_problem(sum(map(len, wire)), exc)) from None
+    if fed:  # a member was cut short (a cut connection truncates the gzip stream)
+        raise _CorruptEncoding(_gzip_problem(sum(map(len, wire)), "incomplete gzip stream"))
+    return b"".join(out), b"".join(wire)
+
+
+def _gzip_problem(wire_bytes: int, why: object) -> str:
+    return f"gzip body cannot be decoded ({wire_bytes} bytes, possibly truncated): {why}"
+
+
 def _explain(status: int) -> str:
     if status == 401:
         return (
@@ -151,16 +223,19 @@ class IsoneClient:
         *,
         retry: RetryPolicy | None = None,
         connect_timeout: float = 10.0,
-        read_timeout: float = 60.0,
+        read_timeout: float = DEFAULT_READ_TIMEOUT_SECONDS,
         max_connections: int = 8,
         sleep=time.sleep,
         seed: int | None = None,
         transport: httpx.BaseTransport | None = None,
+        max_body_mb: int | None = None,
     ):
+        """`max_body_mb`: the decoded-body cap (default `ISONE_MAX_BODY_MB`, else DEFAULT_MAX_BODY_MB)."""
         if "@" in base_url.split("//", 1)[-1].split("/", 1)[0]:
             raise ValueError("ISONE_BASE_URL must not embed credentials; set ISONE_USERNAME / ISONE_PASSWORD")
         self.base_url = base_url.rstrip("/")
         self.retry = retry or RetryPolicy()
+        self.max_body_bytes = (max_body_mb or env_count(MAX_BODY_ENV, DEFAULT_MAX_BODY_MB)) * _MB
         self._sleep = sleep
         self._rng = random.Random(seed)
         self._rng_lock = threading.Lock()
@@ -187,20 +262,25 @@ class IsoneClient:
         self._http.close()
 
     def _send(self, path: str) -> tuple[httpx.Response, bytes, bytes | None]:
-        """The response, its decoded body and, when the server gzipped it, the bytes as received."""
+        """The response, its decoded body and, when the server gzipped it, the bytes as received.
+
+        Reads and decodes chunk by chunk, and stops as soon as the decoded body passes the cap: a gzip bomb
+        (or a runaway answer) is an error naming the path, never an out-of-memory.
+        """
         with self._http.stream("GET", self.base_url + path) as response:
             if response.is_stream_consumed:  # read and decoded already (an in-memory transport, e.g. in tests)
-                return response, response.content, None
-            wire = b"".join(response.iter_raw())
-        encoding = response.headers.get("content-encoding", "").strip().lower()
-        if encoding in ("", "identity"):
-            return response, wire, None
-        if encoding != "gzip":
-            raise _CorruptEncoding(f"unsupported Content-Encoding {encoding!r} (only gzip was asked for)")
-        try:
-            return response, gzip.decompress(wire), wire
-        except (OSError, EOFError, zlib.error) as exc:  # a cut connection truncates the gzip stream
-            raise _CorruptEncoding(f"gzip body cannot be decoded ({len(wire)} bytes, possibly truncated): {exc}") from None
+                return response, _capped([response.content], self._body_cap(path, response)), None
+            cap = self._body_cap(path, response)
+            encoding = response.headers.get("content-encoding", "").strip().lower()
+            if encoding in ("", "identity"):
+                return response, _capped(response.iter_raw(), cap), None
+            if encoding != "gzip":
+                raise _CorruptEncoding(f"unsupported Content-Encoding {encoding!r} (only gzip was asked for)")
+            body, wire = _gunzip_capped(response.iter_raw(), cap)
+            return response, body, wire
+
+    def _body_cap(self, path: str, response: httpx.Response) -> _Cap:
+        return _Cap(self.max_body_bytes, path, response.status_code)
 
     def get(self, path: str) -> ApiResponse:
         """GET `path` (relative to the base URL, e.g. `/fiveminutesystemload/day/20241103`) with retries."""

@@ -12,8 +12,8 @@ import dagster as dg
 from dagster_aws.s3 import S3Resource
 from pydantic import Field
 
-from isone_platform.lib.isone_client import DEFAULT_BASE_URL, IsoneClient, RetryPolicy
-from isone_platform.lib.settings import project_root
+from isone_platform.lib.isone_client import DEFAULT_BASE_URL, DEFAULT_READ_TIMEOUT_SECONDS, IsoneClient, RetryPolicy
+from isone_platform.lib.settings import env_seconds, project_root
 
 
 class IsoneApiResource(dg.ConfigurableResource):
@@ -26,7 +26,8 @@ class IsoneApiResource(dg.ConfigurableResource):
     backoff_base_seconds: float = 0.5
     backoff_max_seconds: float = 30.0
     connect_timeout_seconds: float = 10.0
-    read_timeout_seconds: float = 60.0
+    read_timeout_seconds: float = Field(default=DEFAULT_READ_TIMEOUT_SECONDS, description="seconds without a byte "
+                                        "from the server before a request fails (retried); ISONE_READ_TIMEOUT_SECONDS")
     max_concurrent_requests: int = Field(default=4, description="parallel requests within one run")
 
     @contextmanager
@@ -127,6 +128,7 @@ def build_resources() -> dict[str, Any]:
             username=_secret("ISONE_USERNAME"),
             password=_secret("ISONE_PASSWORD"),
             max_attempts=int(os.environ.get("ISONE_MAX_ATTEMPTS", "5")),
+            read_timeout_seconds=env_seconds("ISONE_READ_TIMEOUT_SECONDS", DEFAULT_READ_TIMEOUT_SECONDS),
         ),
         "warehouse_io_manager": DuckLakeIOManager.from_env(),
         "dbt": dbt_resource(),

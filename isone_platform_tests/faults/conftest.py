@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import dagster as dg
 import pytest
 
 from isone_platform.lib.lake import day_prefix, lake_from_url
 from isone_platform.lib.resources import build_resources
+from isone_platform_tests.conftest import SIM_NOW
 from isone_platform_tests.helpers import query
 
 
@@ -38,12 +40,18 @@ class DayFingerprint:
     raw_bodies: tuple[str, ...]
 
 
+# When the body was fetched: every fetch changes it, so a day fetched again with the same data would never
+# compare equal with it; the body's sha256 (in the digest and in raw_bodies) says whether the data changed.
+UNSTABLE_COLUMNS = "fetched_at_utc"
+
+
 def fingerprint(dataset: str, day: date, lake_url: str) -> DayFingerprint:
     from isone_platform.lib.schemas import STD_TABLES
 
     table = STD_TABLES[f"isone__{dataset}"]
     key = ", ".join(f'"{c}"' for c in table.primary_key)
-    rows = query(f"select * from {table.qualified_name} where operating_day = DATE '{day}' order by {key}")
+    rows = query(f"select * exclude ({UNSTABLE_COLUMNS}) from {table.qualified_name} "
+                 f"where operating_day = DATE '{day}' order by {key}")
     [(distinct,)] = query(
         f"select count(*) from (select distinct {key} from {table.qualified_name} where operating_day = DATE '{day}')"
     )
@@ -54,6 +62,23 @@ def fingerprint(dataset: str, day: date, lake_url: str) -> DayFingerprint:
     if lake.exists(manifest_key):
         bodies = tuple(sorted(b["sha256"] for b in json.loads(lake.get(manifest_key))["bodies"]))
     return DayFingerprint(len(rows), distinct, digest, bodies)
+
+
+# Where and when a row's body came from: the same data fetched in another body (shuffled, numbers as strings)
+# differs only here.
+PROVENANCE = ("fetched_at_utc", "body_sha256", "source_path")
+
+
+def stored_rows(dataset: str, day: date) -> list[dict]:
+    """The std rows of a day without their provenance, in key order: equal lists mean equal data."""
+    from isone_platform.lib.schemas import STD_TABLES
+
+    table = STD_TABLES[f"isone__{dataset}"]
+    names = [c for c in table.column_names if c not in PROVENANCE]
+    key = ", ".join(f'"{c}"' for c in table.primary_key)
+    cols = ", ".join(f'"{c}"' for c in names)
+    rows = query(f"select {cols} from {table.qualified_name} where operating_day = DATE '{day}' order by {key}")
+    return [dict(zip(names, row)) for row in rows]
 
 
 class Platform:
@@ -76,6 +101,27 @@ class Platform:
     def fingerprint(self, dataset: str, day: date) -> DayFingerprint:
         return fingerprint(dataset, day, self.env["ISONE_LAKE_URL"])
 
+    def baseline(self, dataset: str, day: date) -> DayFingerprint:
+        """The day materialized with no fault: what a recovered run must equal and a failed one must leave."""
+        self.materialize(dataset, day=day, raise_on_error=True)
+        stored = self.fingerprint(dataset, day)
+        assert stored.rows > 0 and stored.rows == stored.distinct_keys
+        return stored
+
+    def fails_loudly(self, dataset: str, day: date, *needles: str) -> str:
+        """Materialize a day that must fail; return the failure text after checking it names each needle."""
+        result = self.materialize(dataset, day=day)
+        assert not result.success
+        message = failure_messages(result)
+        for needle in needles:
+            assert needle in message, (needle, message)
+        return message
+
+
+def warnings_logged(instance: dg.DagsterInstance, result: dg.ExecuteInProcessResult) -> list[str]:
+    """The WARNING messages a run on `instance` logged (each parse warning among them)."""
+    return [r.user_message for r in instance.all_logs(result.run_id) if r.level == logging.WARNING]
+
 
 def failure_messages(result: dg.ExecuteInProcessResult) -> str:
     """Every step failure's error text of a run, joined (what the person reading the run sees)."""
@@ -85,3 +131,13 @@ def failure_messages(result: dg.ExecuteInProcessResult) -> str:
 @pytest.fixture
 def platform(platform_env, all_assets, sim) -> Platform:
     return Platform(platform_env, all_assets, sim)
+
+
+@pytest.fixture(autouse=True)
+def _reset_simulator(sim):
+    """The simulator is shared by the session: every test starts with its request log empty and leaves it without
+    faults, at the suite's clock."""
+    sim.reset_requests()
+    yield
+    sim.clear_faults()
+    sim.clock.set(datetime.fromisoformat(SIM_NOW))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -121,7 +122,11 @@ def check_fields(
 
 
 def numbers(name: str, values: list, ctx: ParseContext, warnings: list[str]) -> pl.Series:
-    """Float64 column from JSON numbers (ints for whole values), nulls, or numeric strings like "123.4"."""
+    """Float64 column from JSON numbers (ints for whole values), nulls, or numeric strings like "123.4".
+
+    NaN, ±Infinity and text that is no number ("NaN", "n/a") come out as NaN here: `finite_or_null` then
+    stores them as NULL with a warning naming the field and its intervals, which this column cannot know.
+    """
     try:
         return pl.Series(name, values, dtype=pl.Float64, strict=False if _only_numbers(values) else True)
     except (TypeError, ValueError, pl.exceptions.PolarsError):
@@ -130,24 +135,62 @@ def numbers(name: str, values: list, ctx: ParseContext, warnings: list[str]) -> 
     coerced = 0
     for i, v in enumerate(values):
         if v is None or isinstance(v, (int, float)) and not isinstance(v, bool):
-            out.append(None if v is None else float(v))
-            continue
-        if isinstance(v, str):
-            try:
-                out.append(float(v) if v.strip() else None)
-                coerced += 1
-                continue
-            except ValueError:
-                pass
-        raise ParseError(ctx, f"field {name!r} of record {i} is not a number: {v!r}")
+            out.append(None if v is None else _float(v))
+        elif isinstance(v, str):
+            number = _float(v) if v.strip() else None
+            coerced += number is None or math.isfinite(number)  # not-a-number text is finite_or_null's to report
+            out.append(number)
+        else:
+            raise ParseError(ctx, f"field {name!r} of record {i} is not a number: {v!r}")
     if coerced:
         warnings.append(f"{ctx.feed} {ctx.describe_day()}: {coerced} numeric string(s) in {name!r} read as numbers")
     return pl.Series(name, out, dtype=pl.Float64)
 
 
+def _float(value: int | float | str) -> float:
+    """The value as a float; NaN for text that is no number and for integers beyond float's range."""
+    try:
+        return float(value)
+    except (ValueError, OverflowError):
+        return math.nan
+
+
+# How many intervals a not-a-number warning names (the count covers all).
+NAMED_INTERVALS = 3
+# Columns that, with the interval, say which series a value belongs to.
+SERIES_COLUMNS = ("location_id", "zone_id", "fuel_category")
+
+
+def finite_or_null(frame: pl.DataFrame, fields: Mapping[str, str], ctx: ParseContext, warnings: list[str]) -> pl.DataFrame:
+    """NULL in place of NaN, ±Infinity or not-a-number text in the measurement columns (`fields`: API field ->
+    column), with one warning per field naming the first intervals. Such a value is no measurement: stored as
+    NaN it would pass range checks unnoticed and turn every sum and average over it into NaN."""
+    measured = {api: col for api, col in fields.items() if frame.schema.get(col) == pl.Float64}
+    if not measured or frame.is_empty():
+        return frame
+    counts = frame.select((~pl.col(col).is_finite()).sum() for col in measured.values()).row(0)
+    bad = {api: (col, n) for (api, col), n in zip(measured.items(), counts) if n}
+    for api, (col, n) in bad.items():
+        warnings.append(f"{ctx.feed} {ctx.describe_day()}: {n} value(s) of field {api!r} ({col}) are NaN, "
+                        f"Infinity or not a number, stored as NULL; {_intervals(frame, col, n)}")
+    return frame.with_columns(pl.when(pl.col(col).is_finite()).then(pl.col(col)).alias(col) for col, _ in bad.values())
+
+
+def _intervals(frame: pl.DataFrame, col: str, count: int) -> str:
+    """`interval(s) 2024-11-03T05:00:00Z location 4001, … and N more`: the first rows where `col` is not finite."""
+    keys = ["interval_begin_utc", *(c for c in SERIES_COLUMNS if c in frame.columns)]
+    rows = frame.filter(~pl.col(col).is_finite()).select(keys).head(NAMED_INTERVALS).rows()
+    named = ", ".join(
+        " ".join([f"{begin:%Y-%m-%dT%H:%M:%SZ}", *(f"{k.split('_')[0]} {v}" for k, v in zip(keys[1:], rest))])
+        for begin, *rest in rows
+    )
+    more = f" and {count - len(rows)} more" if count > len(rows) else ""
+    return f"interval(s) {named}{more}"
+
+
 def _only_numbers(values: list) -> bool:
-    # strict=False would silently null strings; allow it only when there are none.
-    return not any(isinstance(v, (str, bool)) for v in values)
+    # strict=False would silently null strings, objects and lists; allow it only when there are none.
+    return all(v is None or type(v) is float or type(v) is int for v in values)
 
 
 def strings(name: str, values: list, ctx: ParseContext) -> pl.Series:

@@ -11,6 +11,7 @@ from isone_platform.lib.parse.common import (
     ParseResult,
     check_fields,
     extract_records,
+    finite_or_null,
     fast_numbers,
     fast_records,
     fast_strings,
@@ -31,6 +32,7 @@ MARGINAL_FLAGS = {"Y": True, "N": False, None: None}
 FUEL_MIX_PATH = ("GenFuelMixes", "GenFuelMix")
 REQUIRED = ("BeginDate", "FuelCategory", "GenMw")
 KNOWN = ("FuelCategoryRollup", "MarginalFlag")
+MEASURES = {"GenMw": "gen_mw"}
 # The usual record layout, read without inference when it fits (common.fast_records)
 LAYOUT = {"BeginDate": pl.String, "GenMw": pl.Float64, "FuelCategoryRollup": pl.String, "FuelCategory": pl.String,
           "MarginalFlag": pl.String}
@@ -44,6 +46,7 @@ def parse_fuel_mix(body: bytes, ctx: ParseContext) -> ParseResult:
     except NotFast:
         begin, fuels, rollups, gen_mw, marginal = _python_columns(body, ctx, warnings)
     frame = pl.DataFrame([begin, begin.alias("interval_end_utc"), fuels, rollups, gen_mw, marginal])
+    frame = finite_or_null(frame, MEASURES, ctx, warnings)
     frame = with_provenance(with_operating_day(frame, ctx), ctx)
     return ParseResult(FUEL_MIX.conform(frame), warnings)
 

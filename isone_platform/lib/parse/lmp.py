@@ -13,6 +13,7 @@ from isone_platform.lib.parse.common import (
     ParseResult,
     check_fields,
     extract_records,
+    finite_or_null,
     fast_integers,
     fast_numbers,
     fast_records,
@@ -57,6 +58,7 @@ def parse_lmp(
         (pl.col("interval_begin_utc") + grain).alias("interval_end_utc"),
         pl.lit(price_status, dtype=pl.Utf8).alias("price_status"),
     )
+    frame = finite_or_null(frame, LMP_COMPONENTS, ctx, warnings)
     frame = with_provenance(with_operating_day(frame, ctx), ctx)
     return ParseResult(table.conform(frame), warnings)
 

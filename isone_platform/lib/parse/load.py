@@ -13,6 +13,7 @@ from isone_platform.lib.parse.common import (
     ParseResult,
     check_fields,
     extract_records,
+    finite_or_null,
     fast_integers,
     fast_numbers,
     fast_records,
@@ -72,6 +73,7 @@ def parse_system_load(body: bytes, ctx: ParseContext) -> ParseResult:
     frame = pl.DataFrame([begin, *columns]).with_columns(
         (pl.col("interval_begin_utc") + FIVE_MINUTES).alias("interval_end_utc")
     )
+    frame = finite_or_null(frame, SYSTEM_LOAD_FIELDS, ctx, warnings)
     frame = with_provenance(with_operating_day(frame, ctx), ctx)
     return ParseResult(SYSTEM_LOAD_5MIN.conform(frame), warnings)
 
@@ -102,5 +104,6 @@ def parse_zonal_load(body: bytes, ctx: ParseContext) -> ParseResult:
             *(numbers(col, [r.get(field) for r in records_py], ctx, warnings) for field, col in ZONAL_LOAD_FIELDS.items()),
         ]
     frame = pl.DataFrame(columns).with_columns((pl.col("interval_begin_utc") + FIVE_MINUTES).alias("interval_end_utc"))
+    frame = finite_or_null(frame, ZONAL_LOAD_FIELDS, ctx, warnings)
     frame = with_provenance(with_operating_day(frame, ctx), ctx)
     return ParseResult(ZONAL_LOAD_5MIN.conform(frame), warnings)
