@@ -113,11 +113,13 @@ def test_runs_not_known_dead_keep_their_slot(instance, tag_for):
     assert instance.get_run_by_id(holder).status == DagsterRunStatus.STARTED
 
 
-def test_the_launcher_reports_only_dead_local_runs_failed(instance):
-    dead = add_started_run(instance, dead_worker_tag)
+def test_the_launcher_reports_only_dead_local_runs_failed_and_frees_their_slots(instance):
+    dead = instance.get_run_by_id(hold_slot(instance, dead_worker_tag))
     alive = add_started_run(instance, lambda r: RunWorker.current(r).to_tag())
-    assert instance.run_launcher.check_run_worker_health(dead).status == WorkerStatus.FAILED
     assert instance.run_launcher.check_run_worker_health(alive).status == WorkerStatus.RUNNING
+    assert claimed_by(instance) == [dead.run_id]
+    assert instance.run_launcher.check_run_worker_health(dead).status == WorkerStatus.FAILED
+    assert claimed_by(instance) == []
 
 
 def test_a_blocked_claim_waits_a_tick_where_dagster_would_spin(instance):

@@ -221,6 +221,11 @@ class LocalRunLauncher(DefaultRunLauncher):
         return True
 
     def check_run_worker_health(self, run: DagsterRun) -> CheckRunHealthResult:
-        if run_process_gone(run):
-            return CheckRunHealthResult(WorkerStatus.FAILED, f"process {RunWorker.of(run).to_tag()} is gone")
-        return CheckRunHealthResult(WorkerStatus.RUNNING)
+        """A run's process gone from this host means FAILED, and its slots are freed at once: our runs execute
+        in-process, so no step process of theirs can still be using a slot (Dagster would wait for
+        `free_slots_after_run_end_seconds`, one more monitoring interval, before freeing them)."""
+        if not run_process_gone(run):
+            return CheckRunHealthResult(WorkerStatus.RUNNING)
+        self._instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        return CheckRunHealthResult(WorkerStatus.FAILED, f"process {RunWorker.of(run).to_tag()} is gone; "
+                                                         "its pool slots were freed")
