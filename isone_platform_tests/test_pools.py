@@ -188,3 +188,16 @@ def test_a_blocked_cli_run_sleeps_explains_and_stops_on_sigterm(platform_env, ho
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+def test_a_killed_process_counts_as_gone_before_its_parent_reaps_it():
+    """A zombie keeps its /proc entry until its parent waits for it: it must not pass for alive."""
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    worker = RunWorker("run", socket.gethostname(), proc.pid, process_start(proc.pid))
+    try:
+        assert not worker.is_gone()
+        proc.kill()
+        wait_for(worker.is_gone, 10, "the killed process to count as gone")
+    finally:
+        proc.kill()
+        proc.wait()

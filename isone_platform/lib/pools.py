@@ -45,15 +45,16 @@ def blocked_log_seconds() -> int:
 
 
 def process_start(pid: int) -> str | None:
-    """When `pid` started (clock ticks since boot, from /proc), "" where /proc is missing, None if no such process.
+    """When `pid` started (clock ticks since boot, from /proc), "" where /proc is missing, None if no such process
+    or only its zombie (killed, not yet reaped by its parent).
 
     The start time tells a reused pid (after a crash, or a reboot) from the process that was recorded."""
-    stat = Path(f"/proc/{pid}/stat")
     if Path("/proc/self/stat").exists():
         try:
-            return stat.read_text().rsplit(")", 1)[1].split()[19]
-        except (FileNotFoundError, ProcessLookupError, IndexError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
             return None
+        return None if fields[0] in ("Z", "X") else fields[19]
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
