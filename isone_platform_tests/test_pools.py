@@ -15,12 +15,15 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from dagster._core.events import DagsterEvent, DagsterEventType
+from dagster._core.events.log import EventLogEntry
 from dagster._core.execution.plan.instance_concurrency_context import InstanceConcurrencyContext
 from dagster._core.launcher import WorkerStatus
 from dagster._core.storage.dagster_run import DagsterRunStatus
 from dagster._core.utils import make_new_run_id
 
 from isone_platform.lib.pools import (
+    LAUNCHED_ON_TAG,
     POOL_WAIT_TICK_SECONDS,
     RUN_WORKER_TAG,
     PoolWait,
@@ -111,6 +114,36 @@ def test_runs_not_known_dead_keep_their_slot(instance, tag_for):
     assert sweep_pool(instance, POOL) == []
     assert claimed_by(instance) == [holder]
     assert instance.get_run_by_id(holder).status == DagsterRunStatus.STARTED
+
+
+def dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def started_unrecorded_run(instance, pid: int | None, host: str) -> dg.DagsterRun:
+    """A run launched on `host` that died before recording its process: only its RUN_START event names a pid."""
+    run_id = make_new_run_id()
+    run = instance.add_run(dg.DagsterRun(job_name="holder", run_id=run_id, status=DagsterRunStatus.STARTED,
+                                         tags={LAUNCHED_ON_TAG: host}))
+    if pid is not None:
+        event = DagsterEvent(DagsterEventType.RUN_START.value, "holder", pid=pid)
+        instance.store_event(EventLogEntry(None, "debug", "", run_id, time.time(), job_name="holder", dagster_event=event))
+    return run
+
+
+@pytest.mark.parametrize(("pid", "host", "gone"), [
+    ("dead", "here", True),
+    ("alive", "here", False),
+    ("dead", "another-host", False),
+    (None, "here", False),                  # launched, never started: start_timeout_seconds covers it
+], ids=["dead", "alive", "other-host", "not-started"])
+def test_a_run_killed_before_recording_itself_is_judged_by_its_run_start_pid(instance, pid, host, gone):
+    pids = {"dead": dead_pid(), "alive": os.getpid(), None: None}
+    run = started_unrecorded_run(instance, pids[pid], socket.gethostname() if host == "here" else host)
+    status = instance.run_launcher.check_run_worker_health(run).status
+    assert status == (WorkerStatus.FAILED if gone else WorkerStatus.RUNNING)
 
 
 def test_the_launcher_reports_only_dead_local_runs_failed_and_frees_their_slots(instance):

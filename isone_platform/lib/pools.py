@@ -26,12 +26,15 @@ from pathlib import Path
 from dagster import DagsterInstance, DagsterRun, get_dagster_logger
 from dagster._core.errors import DagsterExecutionInterruptedError
 from dagster._core.execution.plan.instance_concurrency_context import InstanceConcurrencyContext
-from dagster._core.launcher import CheckRunHealthResult, DefaultRunLauncher, WorkerStatus
+from dagster._core.events import DagsterEventType
+from dagster._core.launcher import CheckRunHealthResult, DefaultRunLauncher, LaunchRunContext, WorkerStatus
 from dagster._utils.interrupts import pop_captured_interrupt
 
 from isone_platform.lib.settings import env_seconds
 
 RUN_WORKER_TAG = "isone/run_worker"
+# Set by LocalRunLauncher: the host a run was launched on, for the moments before its process records itself.
+LAUNCHED_ON_TAG = "isone/launched_on"
 # While blocked on a pool the run loop re-checks (interrupts, the pending claim) this often, instead of spinning.
 POOL_WAIT_TICK_SECONDS = 1.0
 BLOCKED_LOG_SECONDS_DEFAULT = 60
@@ -94,10 +97,24 @@ class RunWorker:
         return self.host == socket.gethostname() and process_start(self.pid) != self.started
 
 
-def run_process_gone(run: DagsterRun) -> bool:
-    """Whether the run's process is known to be dead (False when unknown: not recorded, or on another host)."""
+def run_process_gone(instance: DagsterInstance, run: DagsterRun) -> bool:
+    """Whether the run's process is known to be dead (False when unknown: not recorded, or on another host).
+
+    A run killed between its start and its record (while its resources initialize) is judged by the pid of its
+    RUN_START event, when LocalRunLauncher launched it on this host: dead only if no such process exists."""
     worker = RunWorker.of(run)
-    return worker is not None and worker.is_gone()
+    if worker is not None:
+        return worker.is_gone()
+    if run.tags.get(LAUNCHED_ON_TAG) != socket.gethostname():
+        return False
+    pid = run_start_pid(instance, run.run_id)
+    return pid is not None and process_start(pid) is None
+
+
+def run_start_pid(instance: DagsterInstance, run_id: str) -> int | None:
+    """The pid that wrote the run's RUN_START event (its run worker), if it started."""
+    records = instance.get_records_for_run(run_id, of_type=DagsterEventType.RUN_START, limit=1).records
+    return records[0].event_log_entry.dagster_event.pid if records else None
 
 
 def record_run_worker(instance: DagsterInstance, run: DagsterRun) -> None:
@@ -116,11 +133,11 @@ def free_dead_run(instance: DagsterInstance, run_id: str) -> str | None:
     """Free the slots of `run_id` when its process is gone (failing the run first if it still looks in progress);
     returns what was done, or None when the run is alive or cannot be judged from here."""
     run = instance.get_run_by_id(run_id)
-    if run is not None and not run_process_gone(run):
+    if run is not None and not run_process_gone(instance, run):
         return None
     if run is not None and not run.is_finished:
-        instance.report_run_failed(run, f"The run's process ({RunWorker.of(run).to_tag()}) is gone "
-                                        "(killed or crashed): marked failed and its pool slots freed.")
+        instance.report_run_failed(run, f"The run's process on {socket.gethostname()} is gone (killed or crashed): "
+                                        "marked failed and its pool slots freed.")
     instance.event_log_storage.free_concurrency_slots_for_run(run_id)
     state = "deleted run" if run is None else f"{run.status.value} run, process gone"
     return f"freed the pool slots of {run_id} ({state})"
@@ -225,8 +242,13 @@ class LocalRunLauncher(DefaultRunLauncher):
         """A run's process gone from this host means FAILED, and its slots are freed at once: our runs execute
         in-process, so no step process of theirs can still be using a slot (Dagster would wait for
         `free_slots_after_run_end_seconds`, one more monitoring interval, before freeing them)."""
-        if not run_process_gone(run):
+        if not run_process_gone(self._instance, run):
             return CheckRunHealthResult(WorkerStatus.RUNNING)
         self._instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
-        return CheckRunHealthResult(WorkerStatus.FAILED, f"process {RunWorker.of(run).to_tag()} is gone; "
+        return CheckRunHealthResult(WorkerStatus.FAILED, f"the run's process on {socket.gethostname()} is gone; "
                                                          "its pool slots were freed")
+
+    def launch_run(self, context: LaunchRunContext) -> None:
+        """Record the host first: the run's process records itself only once its resources are up."""
+        self._instance.add_run_tags(context.dagster_run.run_id, {LAUNCHED_ON_TAG: socket.gethostname()})
+        super().launch_run(context)

@@ -17,7 +17,7 @@ import dagster as dg
 import pytest
 from dagster._core.storage.dagster_run import DagsterRunStatus
 
-from isone_platform.lib.pools import RunWorker
+from isone_platform.lib.pools import LAUNCHED_ON_TAG, RunWorker
 from isone_platform.lib.resources import lake_url_from_env
 from isone_platform.simulator import SimulatorServer
 from isone_platform_tests.e2e.conftest import (
@@ -214,6 +214,7 @@ def test_case_19_dagster_dev_crash_mid_backfill_then_restart_completes_it(tmp_pa
         with dg.DagsterInstance.from_config(str(dev.home)) as instance:
             dead = instance.get_run_record_by_id(worker.run_id)
             assert dead.dagster_run.status == DagsterRunStatus.FAILURE
+            assert dead.dagster_run.tags[LAUNCHED_ON_TAG] == worker.host
             failed_after = dead.end_time - restarted_at
         print(f"case 19: dead run failed {failed_after:.0f} s, backfill done {time.time() - restarted_at:.0f} s after the restart")
         assert failed_after < RERUN_BUDGET_SECONDS
