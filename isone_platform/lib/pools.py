@@ -4,9 +4,9 @@ Dagster (1.13.27) keeps a step's pool slot until the run frees it. A run whose p
 later writer waits for `warehouse` (or `isone_api`) forever. Three pieces close that gap:
 
 - every run records where it executes (host, pid, process start) in the `RUN_WORKER_TAG` tag when its executor
-  starts, before any step claims a slot;
+  starts, before any step claims a slot (`LocalRunLauncher` also tags the host at launch, `LAUNCHED_ON_TAG`);
 - a step that has to wait for a pool first frees the slots of holders whose process is gone (`sweep_pool`),
-  fails those runs if they still look alive, and while it waits says why every `ISONE_POOL_BLOCKED_LOG_SECONDS`
+  fails those still marked in progress, and while it waits says why every `ISONE_POOL_BLOCKED_LOG_SECONDS`
   and honours SIGTERM/SIGINT (`PoolWait`);
 - the run-monitoring daemon asks `LocalRunLauncher` whether a run's process is alive, fails it when it is not,
   and frees its slots (`run_monitoring` in deploy/local/dagster.yaml).
