@@ -185,6 +185,28 @@ def crash(dev, worker: RunWorker) -> None:
     wait_for(worker.is_gone, 10, "the run worker to die")
 
 
+def launch_backfill(dev, days: list[date]) -> str:
+    """A backfill of system load (raw + std) for `days`, launched the way the UI does."""
+    params = {"assetSelection": SYSTEM_LOAD, "partitionNames": [d.isoformat() for d in days]}
+    launched = dev.graphql(LAUNCH_BACKFILL, {"p": params})["launchPartitionBackfill"]
+    assert launched["__typename"] == "LaunchBackfillSuccess", launched
+    return launched["backfillId"]
+
+
+def finished_backfill(dev, backfill_id: str) -> dict | None:
+    backfill = dev.graphql(BACKFILL, {"id": backfill_id})["partitionBackfillOrError"]
+    return backfill if backfill["status"] not in ("REQUESTED", "CANCELING") else None
+
+
+def dead_run_failed_at(dev, worker: RunWorker) -> float:
+    """When run monitoring failed the run the crash killed (it must have: FAILURE, launched on this host)."""
+    with dg.DagsterInstance.from_config(str(dev.home)) as instance:
+        dead = instance.get_run_record_by_id(worker.run_id)
+    assert dead.dagster_run.status == DagsterRunStatus.FAILURE
+    assert dead.dagster_run.tags[LAUNCHED_ON_TAG] == worker.host
+    return dead.end_time
+
+
 @pytest.mark.e2e
 @pytest.mark.timeout(600)
 def test_case_19_dagster_dev_crash_mid_backfill_then_restart_completes_it(tmp_path, monkeypatch):
@@ -194,32 +216,24 @@ def test_case_19_dagster_dev_crash_mid_backfill_then_restart_completes_it(tmp_pa
     sim.add_fault(f"/fiveminutesystemload/day/*=slow:delay={SLOW_FETCH_SECONDS}")
     env = platform_process_env(tmp_path, initialized_home(tmp_path), sim)
     env.update(ISONE_BACKFILL_DAYS_PER_RUN="1", ISONE_POLLING="off")
-    dev = start_dagster_dev(tmp_path, env, "before_crash.log")
+    dev = None
     try:
-        days = [d.isoformat() for d in BACKFILL_DAYS]
-        launched = dev.graphql(LAUNCH_BACKFILL, {"p": {"assetSelection": SYSTEM_LOAD, "partitionNames": days}})
-        backfill_id = launched["launchPartitionBackfill"]["backfillId"]
+        dev = start_dagster_dev(tmp_path, env, "before_crash.log")
+        backfill_id = launch_backfill(dev, BACKFILL_DAYS)
         worker = dev.wait_for(lambda: started_run_holding_api(dev), 180, "a backfill run fetching", every=0.5)
         crash(dev, worker)
         sim.clear_faults()
         restarted_at = time.time()
         dev = start_dagster_dev(tmp_path, env, "after_restart.log")
-
-        def finished():
-            backfill = dev.graphql(BACKFILL, {"id": backfill_id})["partitionBackfillOrError"]
-            return backfill if backfill["status"] not in ("REQUESTED", "CANCELING") else None
-
-        backfill = dev.wait_for(finished, BACKFILL_BUDGET_SECONDS, "the backfill to finish", every=3)
+        backfill = dev.wait_for(lambda: finished_backfill(dev, backfill_id), BACKFILL_BUDGET_SECONDS,
+                                "the backfill to finish", every=3)
         assert backfill["status"] in ("COMPLETED", "COMPLETED_SUCCESS"), backfill
-        with dg.DagsterInstance.from_config(str(dev.home)) as instance:
-            dead = instance.get_run_record_by_id(worker.run_id)
-            assert dead.dagster_run.status == DagsterRunStatus.FAILURE
-            assert dead.dagster_run.tags[LAUNCHED_ON_TAG] == worker.host
-            failed_after = dead.end_time - restarted_at
+        failed_after = dead_run_failed_at(dev, worker) - restarted_at
         print(f"case 19: dead run failed {failed_after:.0f} s, backfill done {time.time() - restarted_at:.0f} s after the restart")
         assert failed_after < RERUN_BUDGET_SECONDS
     finally:
-        stop_dagster_dev(dev.proc)
+        if dev is not None:
+            stop_dagster_dev(dev.proc)
         sim.stop()
     use_platform_env(monkeypatch, env)
     for day in BACKFILL_DAYS:
