@@ -1,4 +1,4 @@
-"""`isone-platform`: the demo, and SQL on the warehouse for analysts."""
+"""`isone-platform`: the demo, the dashboard, and SQL on the warehouse for analysts."""
 
 from __future__ import annotations
 
@@ -35,6 +35,12 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo(ui=not args.no_ui, days=args.days, ui_port=args.port, sim_port=args.sim_port)
 
 
+def _dashboard(args: argparse.Namespace) -> int:
+    from isone_platform.dashboard.server import serve
+
+    return serve(args.host, args.port)
+
+
 def main(argv: list[str] | None = None) -> int:
     from isone_platform.lib.settings import load_project_env
 
@@ -53,6 +59,13 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--port", type=int, default=3000, help="Dagster UI port (127.0.0.1)")
     demo.add_argument("--sim-port", type=int, default=8765, help="simulator port (127.0.0.1)")
     demo.set_defaults(func=_demo)
+
+    from isone_platform.dashboard.server import DEFAULT_HOST, DEFAULT_PORT
+
+    dash = sub.add_parser("dashboard", help="serve the analysts' dashboard (read-only) until Ctrl-C")
+    dash.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
+    dash.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    dash.set_defaults(func=_dashboard)
 
     dq = sub.add_parser("dq", help="print a data-quality snapshot (read-only); exit 1 on any ERROR finding")
     dq_days = dq.add_mutually_exclusive_group()
