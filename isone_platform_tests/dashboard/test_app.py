@@ -1,0 +1,101 @@
+"""The Streamlit page (app.py) with Streamlit's AppTest on hand-made warehouses: what a person reads on it."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from isone_platform.dashboard import app as app_module
+from isone_platform.dashboard import queries as q
+
+from . import synthetic
+from .test_queries import LATEST
+
+PAGE_TIMEOUT_S = 120  # the whole page, Data health included, on a machine shared with other test processes
+
+
+@pytest.fixture
+def page():
+    """A fresh AppTest of the dashboard (the server-wide caches cleared: each test has its own warehouse)."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    return AppTest.from_file(app_module.__file__, default_timeout=PAGE_TIMEOUT_S)
+
+
+def metric(at: AppTest, label: str) -> str:
+    [value] = [m.value for m in at.metric if m.label == label]
+    return value
+
+
+def texts(at: AppTest) -> list[str]:
+    return [e.value for e in [*at.info, *at.warning, *at.markdown, *at.caption]]
+
+
+def test_page_shows_latest_interval_load_parity_and_zones(page, filled):
+    at = page.run()
+    assert not at.exception and not at.error
+    system = synthetic.system_mw(LATEST)
+    assert metric(at, "Latest 5-minute interval") == "2024-11-09 23:55 EST"
+    assert metric(at, "System load") == f"{system:,.0f} MW"
+    assert metric(at, f"Sum of the {q.ZONE_COUNT} zones") == f"{system * synthetic.ZONES_OVER_SYSTEM:,.0f} MW"
+    assert metric(at, "Zones − system") == f"{system * (synthetic.ZONES_OVER_SYSTEM - 1):+,.0f} MW (+1.00 %)"
+    for name, share in synthetic.ZONE_SHARES.values():
+        assert metric(at, name) == f"{system * share * synthetic.ZONES_OVER_SYSTEM:,.0f} MW"
+    assert any(w.value.startswith("Stale: the latest interval is") for w in at.warning)  # data of 2024
+    assert any("marginal: **Natural Gas**" in t for t in texts(at))
+
+
+def test_every_panel_renders_its_chart_or_table(page, filled):
+    at = page.run()
+    assert not at.exception
+    subheaders = [h.value for h in at.subheader]
+    assert subheaders == ["Now", "Zones", "Sparklines", "Heatmap", "Prices", "Fuel mix", "Data health"]
+    assert len(at.get("vega_lite_chart")) == 5  # zones, sparklines, heatmap, hub prices, fuel mix
+    assert len(at.table) == 6  # LMP now, fuel now, top spread, top congestion, fuel shares, data health
+    assert not [i.value for i in at.info]
+
+
+def test_sparkline_slider_changes_the_window(page, filled):
+    at = page.run()
+    assert at.slider(key="sparkline_hours").value == q.SPARKLINE_DEFAULT_HOURS
+    assert sparkline_domain(at) == [q.SPARKLINE_DEFAULT_HOURS, 0]
+    at.slider(key="sparkline_hours").set_value(q.SPARKLINE_MAX_HOURS).run()
+    assert not at.exception and at.slider(key="sparkline_hours").value == q.SPARKLINE_MAX_HOURS
+    assert sparkline_domain(at) == [q.SPARKLINE_MAX_HOURS, 0]
+
+
+def sparkline_domain(at: AppTest) -> list[int]:
+    """The x domain (hours ago) of the sparkline chart the page sent."""
+    [spec] = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart") if "hours_ago" in c.proto.spec]
+    return spec["spec"]["encoding"]["x"]["scale"]["domain"]
+
+
+def test_a_day_without_data_is_a_message(page, filled):
+    at = page.run()
+    at.date_input(key="price_day").set_value(date(2024, 1, 1))
+    at.date_input(key="fuel_day").set_value(date(2024, 1, 1)).run()
+    assert not at.exception
+    infos = [i.value for i in at.info]
+    assert f"Nothing to show: no Hub ({q.HUB_NAME}) price on 2024-01-01." in infos
+    assert "Nothing to show: no fuel-mix snapshot on 2024-01-01." in infos
+
+
+def test_no_warehouse_yet_is_a_clear_page(page, no_warehouse):
+    at = page.run()
+    assert not at.exception
+    assert [i.value for i in at.info] == [app_module.NO_WAREHOUSE]
+    assert "make demo" in app_module.NO_WAREHOUSE
+
+
+def test_missing_datasets_are_named(page, load_only):
+    at = page.run()
+    assert not at.exception and not at.error
+    infos = [i.value for i in at.info]
+    assert "Nothing to show: std.isone__zonal_load_5min is not materialized yet." in infos
+    assert "Nothing to show: mart.isone__lmp_daily is not materialized yet." in infos
+    assert "Nothing to show: mart.isone__fuel_mix_daily is not materialized yet." in infos
+    assert metric(at, "System load") == f"{synthetic.system_mw(LATEST):,.0f} MW"
