@@ -6,6 +6,7 @@ times interleaved with its baselines, prints a table with pass/fail beside each 
 count: absolute times depend on the machine and on how busy it is (the load average is recorded).
 
     uv run python benchmarks/bench.py [--repeat 3] [--only B1,B3,B4] [--backfill-days 30] [--no-gridstatus]
+    (`--only B5` alone merges its figures into the existing results file, keeping B1-B4)
 
 B1  parse + standardize + warehouse load of one day of every feed (the all-node RT 5-minute LMP day is the
     24 `starthour` chunks), against (a) DuckDB's native `read_json` of the same bodies from disk, transformed
@@ -19,6 +20,7 @@ B2  a backfill of every partitioned asset (raw, std, checks, marts) through a re
 B3  polling: sensor tick + `isone_poll` run in process against the simulator: requests and bytes per feed per
     tick; latency from publication (simulator clock) to a separate reader seeing the new interval.
 B4  analyst queries on a year of marts (written directly as synthetic rows): p50 / p95 ms.
+B5  the dashboard's server-side time on a year of marts + 7 days of std: see benchmarks/b5_dashboard.py.
 """
 
 from __future__ import annotations
@@ -1033,7 +1035,7 @@ def table(results: dict) -> str:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--repeat", type=int, default=3, help="B1 repetitions (interleaved)")
-    p.add_argument("--only", default="B1,B2,B3,B4")
+    p.add_argument("--only", default="B1,B2,B3,B4,B5")
     p.add_argument("--backfill-days", type=int, default=30)
     p.add_argument("--backfill-timeout", type=float, default=900)
     p.add_argument("--days-per-run", type=int, default=None,
@@ -1064,6 +1066,17 @@ def main() -> None:
             b2(args, results)
         except Exception as exc:  # noqa: BLE001 - report it in the table, keep the other figures
             results["B2"] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
+    if "B5" in only:
+        from b5_dashboard import b5, summary
+
+        log("B5: dashboard panels on a year of marts")
+        results["B5"] = b5(args.query_repeat)
+        print(summary(results["B5"]))
+    if only == {"B5"} and Path(args.out).exists():  # B5 alone: merged into the last full results, the rest kept
+        run = {k: results[k] for k in ("started_utc", "git", "load_start")}
+        merged = {**json.loads(Path(args.out).read_text()), "B5": {**results["B5"], **run, "load_end": loadavg()}}
+        Path(args.out).write_text(json.dumps(merged, indent=2, default=str) + "\n")
+        return
     results.pop("_gridstatus_note", None)
     results["load_end"] = loadavg()
     results["elapsed_s"] = round(time.perf_counter() - t0, 1)

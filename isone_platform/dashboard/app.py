@@ -2,12 +2,12 @@
 
 Every number comes from `queries.py` through one shared read-only connection (`reader.py`), cached for
 `ISONE_DASHBOARD_REFRESH_SECONDS` (default 60); the Now and Zones panels re-run themselves on that period.
-A missing warehouse, table or day is a message on the page, never a traceback.
+Data health evaluates every data-quality rule, seconds on a full warehouse: it runs in the background on its own
+connection and its panel fills in when done, so the rest of the page never waits for it. A missing warehouse, table or day is a message on the page, never a traceback.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -17,31 +17,12 @@ import streamlit as st
 
 from isone_platform.dashboard import charts
 from isone_platform.dashboard import queries as q
-from isone_platform.dashboard.reader import Reader
-from isone_platform.lib.settings import env_seconds
+from isone_platform.dashboard.cache import HEALTH_POLL_SECONDS, REFRESH_SECONDS, cached, health_query, shared_reader
 from isone_platform.lib.warehouse import WarehouseNotFoundError
 
-REFRESH_ENV = "ISONE_DASHBOARD_REFRESH_SECONDS"
-DEFAULT_REFRESH_SECONDS = 60
-REFRESH_SECONDS = env_seconds(REFRESH_ENV, DEFAULT_REFRESH_SECONDS)
 ZONES_PER_ROW = 4
 NO_WAREHOUSE = ("No data yet — run `make demo`, or materialize the std assets (and the marts) in the Dagster UI; "
                 "then reload this page.")
-
-
-@st.cache_resource(show_spinner=False)
-def shared_reader() -> Reader:
-    """One connection for the whole server (an exception, e.g. no warehouse yet, is not cached)."""
-    return Reader()
-
-
-@st.cache_data(ttl=REFRESH_SECONDS, show_spinner=False)
-def cached(query_name: str, *args: Any) -> tuple[Any, str | None]:
-    """(result, None) or (None, why there is nothing to show) of `queries.<query_name>(con, *args)`."""
-    try:
-        return shared_reader().run(getattr(q, query_name), *args), None
-    except q.MissingData as missing:
-        return None, str(missing)
 
 
 def show(query_name: str, *args: Any) -> Any:
@@ -224,10 +205,21 @@ def fuel_panel() -> None:
             st.table(rounded(shares, 1), hide_index=True)
 
 
-def health_panel(now: datetime) -> None:
+@st.fragment(run_every=HEALTH_POLL_SECONDS)
+def health_panel() -> None:
+    """Data health, evaluated in the background (seconds on a full warehouse): the page does not wait for it,
+    this panel looks again every few seconds and shows the result once there."""
     with panel("health", "Data health"):
-        health = show("data_health", now.replace(second=0, microsecond=0))
-        if health is not None:
+        try:
+            done, health, missing = health_query().poll(datetime.now(UTC).replace(second=0, microsecond=0))
+        except duckdb.Error as exc:
+            st.warning(f"Could not evaluate the data-quality rules ({type(exc).__name__}: {exc}); retrying.")
+            return
+        if not done:
+            st.caption("Evaluating the data-quality rules of `isone-platform dq` …")
+        elif missing:
+            st.info(f"Nothing to show: {missing}.")
+        else:
             st.caption(f"Completeness (%) of the latest {q.HEALTH_DAYS} operating days and the failing rules "
                        "(the rules of `isone-platform dq`)")
             st.table(rounded(health, 1), hide_index=True)
@@ -253,7 +245,7 @@ def main() -> None:
     heatmap_panel()
     prices_panel()
     fuel_panel()
-    health_panel(datetime.now(UTC))
+    health_panel()
 
 
 main()

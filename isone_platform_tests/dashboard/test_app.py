@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import date
 
 import pytest
@@ -11,11 +12,21 @@ from streamlit.testing.v1 import AppTest
 
 from isone_platform.dashboard import app as app_module
 from isone_platform.dashboard import queries as q
+from isone_platform.dashboard.cache import HEALTH_POLL_SECONDS
 
 from . import synthetic
 from .test_queries import LATEST
 
 PAGE_TIMEOUT_S = 120  # the whole page, Data health included, on a machine shared with other test processes
+
+
+def run_until_health(at: AppTest) -> AppTest:
+    """Run the page until the background Data health evaluation has filled its panel in."""
+    deadline = time.monotonic() + PAGE_TIMEOUT_S
+    while "Evaluating the data-quality rules" in " ".join(texts(at.run())):
+        assert time.monotonic() < deadline, "Data health never finished"
+        time.sleep(HEALTH_POLL_SECONDS)
+    return at
 
 
 @pytest.fixture
@@ -50,7 +61,7 @@ def test_page_shows_latest_interval_load_parity_and_zones(page, filled):
 
 
 def test_every_panel_renders_its_chart_or_table(page, filled):
-    at = page.run()
+    at = run_until_health(page)
     assert not at.exception
     subheaders = [h.value for h in at.subheader]
     assert subheaders == ["Now", "Zones", "Sparklines", "Heatmap", "Prices", "Fuel mix", "Data health"]
@@ -92,7 +103,7 @@ def test_no_warehouse_yet_is_a_clear_page(page, no_warehouse):
 
 
 def test_missing_datasets_are_named(page, load_only):
-    at = page.run()
+    at = run_until_health(page)
     assert not at.exception and not at.error
     infos = [i.value for i in at.info]
     assert "Nothing to show: std.isone__zonal_load_5min is not materialized yet." in infos
