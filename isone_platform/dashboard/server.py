@@ -38,7 +38,12 @@ def url(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> str:
 
 
 def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
-    """Replace this process with the Streamlit server (Ctrl-C and SIGTERM then stop it directly)."""
+    """Replace this process with the Streamlit server (Ctrl-C and SIGTERM then stop it directly). The settings
+    are checked first, so a bad value is an error here rather than a traceback on the page."""
+    from isone_platform.dashboard.cache import DEFAULT_REFRESH_SECONDS, REFRESH_ENV
+    from isone_platform.lib.settings import env_seconds
+
+    env_seconds(REFRESH_ENV, DEFAULT_REFRESH_SECONDS)
     cmd = command(host, port)
     print(f"ISO-NE dashboard: {url(host, port)}  (Ctrl-C to stop)", flush=True)
     os.execv(cmd[0], cmd)
