@@ -3,8 +3,8 @@
 Starts the simulator (real clock), materializes the last N complete operating days and today with the main job
 (one run for the range, the way a single-run backfill writes), prints a summary, then serves the Dagster UI and the
 analysts' dashboard on 127.0.0.1 against the same simulator until Ctrl-C or SIGTERM, which stop both servers and
-everything they started (each runs in its own process group; if the demo process itself is killed, Linux sends
-them SIGTERM).
+everything they started (each runs in its own process group; if the demo process itself is killed, a watchdog
+process stops those groups).
 """
 
 from __future__ import annotations
@@ -108,18 +108,55 @@ def _die_with_parent() -> None:
         pass
 
 
+# A watchdog in its own process: when the demo process dies, even by SIGKILL, Linux sends it SIGTERM
+# (PR_SET_PDEATHSIG) and it stops the services' whole process groups -- dagster dev's code server and run workers
+# included, which a SIGTERM to dagster dev alone leaves running when dagster dev exits first.
+GUARDIAN = """
+import os, signal, sys, time
+grace, groups = float(sys.argv[1]), [int(g) for g in sys.argv[2:]]
+def alive():
+    left = []
+    for group in groups:
+        try:
+            os.killpg(group, 0)
+            left.append(group)
+        except OSError:
+            pass
+    return left
+def stop(*_):
+    for group in alive():
+        os.killpg(group, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while alive() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for group in alive():
+        os.killpg(group, signal.SIGKILL)
+    sys.exit(0)
+signal.signal(signal.SIGTERM, stop)
+while True:
+    signal.pause()
+"""
+
+
 class Services:
     """Long-running child processes (dagster dev, the dashboard), each in its own process group, so one SIGTERM
     to the group stops a server and everything it started (dagster dev's webserver, daemon and code servers)."""
 
     def __init__(self) -> None:
         self.procs: list[subprocess.Popen] = []
+        self.guardian: subprocess.Popen | None = None
 
     def start(self, cmd: list[str], env: dict[str, str]) -> subprocess.Popen:
         proc = subprocess.Popen(cmd, env=env, cwd=project_root(), start_new_session=True,
                                 preexec_fn=_die_with_parent)
         self.procs.append(proc)
         return proc
+
+    def guard(self) -> None:
+        """Start the watchdog over every service started so far (see GUARDIAN)."""
+        groups = [str(proc.pid) for proc in self.procs]
+        self.guardian = subprocess.Popen([sys.executable, "-c", GUARDIAN, str(STOP_TIMEOUT_S), *groups],
+                                         start_new_session=True, preexec_fn=_die_with_parent)
 
     def wait(self) -> int:
         """Until one service exits (its exit code)."""
@@ -131,6 +168,9 @@ class Services:
 
     def stop(self) -> None:
         """SIGTERM every group, wait, then SIGKILL what is left of the groups (never a lone parent)."""
+        if self.guardian is not None:  # this process is alive and does the stopping itself
+            self.guardian.kill()
+            self.guardian.wait()
         for proc in self.procs:
             _signal_group(proc, signal.SIGTERM)
         deadline = time.monotonic() + STOP_TIMEOUT_S
@@ -177,6 +217,7 @@ def serve(ui_port: int, dashboard_port: int) -> int:
     try:
         services.start(dagster_dev_command(ui_port), env)
         services.start(dashboard.command(dashboard.DEFAULT_HOST, dashboard_port), env)
+        services.guard()
         print(f"\nDagster UI: http://127.0.0.1:{ui_port}\nDashboard:  {dashboard.url(dashboard.DEFAULT_HOST, dashboard_port)}"
               "\n(Ctrl-C stops both)", flush=True)
         return services.wait()
