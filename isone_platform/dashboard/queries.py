@@ -75,20 +75,24 @@ def require(con: duckdb.DuckDBPyConnection, *tables: TableSchema | str) -> None:
             raise MissingData(f"{name} is not materialized yet")
 
 
-def latest_day(con: duckdb.DuckDBPyConnection, table: TableSchema) -> date:
-    """The table's latest operating day; `MissingData` when the table is missing or empty."""
-    require(con, table)
-    day = checks.latest_day(con, table)
-    if day is None:
+def latest_row(con: duckdb.DuckDBPyConnection, table: TableSchema, columns: str = "") -> tuple:
+    """(latest interval start (UTC), *columns) of the table's latest row, reading only its latest operating day,
+    in one query; `MissingData` when the table is missing or empty."""
+    sql = (f"SELECT interval_begin_utc{', ' + columns if columns else ''} FROM {table.qualified_name} "
+           f"WHERE operating_day = (SELECT max(operating_day) FROM {table.qualified_name}) "
+           "ORDER BY interval_begin_utc DESC LIMIT 1")
+    try:
+        row = con.execute(sql).fetchone()
+    except duckdb.CatalogException:
+        raise MissingData(f"{table.qualified_name} is not materialized yet") from None
+    if row is None:
         raise MissingData(f"{table.qualified_name} holds no data yet")
-    return day
+    return (row[0].astimezone(UTC), *row[1:])
 
 
 def latest_interval(con: duckdb.DuckDBPyConnection, table: TableSchema) -> datetime:
-    """The start (UTC) of the table's latest interval, reading only its latest operating day."""
-    day = latest_day(con, table)
-    sql = f"SELECT max(interval_begin_utc) FROM {table.qualified_name} WHERE operating_day = ?"
-    return con.execute(sql, [day]).fetchone()[0].astimezone(UTC)
+    """The start (UTC) of the table's latest interval."""
+    return latest_row(con, table)[0]
 
 
 def local_day(ts: datetime) -> date:
@@ -162,16 +166,12 @@ class NowSnapshot:
 
 def now_snapshot(con: duckdb.DuckDBPyConnection) -> NowSnapshot:
     """The Now panel's load numbers; `MissingData` without system load."""
-    latest = latest_interval(con, SYSTEM_LOAD_5MIN)
-    sql = f"SELECT load_mw FROM {SYSTEM_LOAD_5MIN.qualified_name} WHERE operating_day = ? AND interval_begin_utc = ?"
-    [(system_mw,)] = con.execute(sql, [local_day(latest), latest]).fetchall()
+    latest, system_mw = latest_row(con, SYSTEM_LOAD_5MIN, "load_mw")
     return NowSnapshot(latest, system_mw, parity(con, latest))
 
 
 def parity(con: duckdb.DuckDBPyConnection, not_after: datetime) -> Parity | None:
     """Parity at the latest interval (≤ `not_after`) present in both system and zonal load; None without zones."""
-    if not checks.table_exists(con, ZONAL_LOAD_5MIN):
-        return None
     since = local_day(not_after) - timedelta(days=1)
     sql = f"""
         WITH zones AS (
@@ -180,7 +180,10 @@ def parity(con: duckdb.DuckDBPyConnection, not_after: datetime) -> Parity | None
         SELECT s.interval_begin_utc, s.load_mw, z.zones_mw, z.zones_reported
         FROM {SYSTEM_LOAD_5MIN.qualified_name} s JOIN zones z USING (interval_begin_utc)
         WHERE s.operating_day >= ? AND s.load_mw IS NOT NULL ORDER BY 1 DESC LIMIT 1"""
-    row = con.execute(sql, [since, not_after, since]).fetchone()
+    try:
+        row = con.execute(sql, [since, not_after, since]).fetchone()
+    except duckdb.CatalogException:  # no zonal load table yet
+        return None
     return None if row is None else Parity(row[0].astimezone(UTC), row[1], row[2], row[3])
 
 
@@ -248,7 +251,7 @@ def heatmap(con: duckdb.DuckDBPyConnection, days: int = HEATMAP_DAYS) -> pl.Data
 
     Buckets use the America/New_York wall clock: on a fall-back day both 01:00 hours (EDT and EST) land in
     hour 1; a spring-forward day has no hour 2."""
-    last = latest_day(con, SYSTEM_LOAD_5MIN)
+    last = local_day(latest_interval(con, SYSTEM_LOAD_5MIN))
     sql = f"""
         WITH local AS (
             SELECT timezone('{LOCAL_TZ}', interval_begin_utc) AS local_ts, load_mw
