@@ -6,6 +6,8 @@ import json
 import time
 from datetime import date
 
+import polars as pl
+import pyarrow as pa
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -74,9 +76,26 @@ def test_sparkline_slider_changes_the_window(page, filled):
     at = page.run()
     assert at.slider(key="sparkline_hours").value == q.SPARKLINE_DEFAULT_HOURS
     assert sparkline_domain(at) == [q.SPARKLINE_DEFAULT_HOURS, 0]
+    assert chart_data(at, "hours_ago").height == q.SPARKLINE_DEFAULT_HOURS * 12 * q.ZONE_COUNT
     at.slider(key="sparkline_hours").set_value(q.SPARKLINE_MAX_HOURS).run()
     assert not at.exception and at.slider(key="sparkline_hours").value == q.SPARKLINE_MAX_HOURS
     assert sparkline_domain(at) == [q.SPARKLINE_MAX_HOURS, 0]
+    points = chart_data(at, "hours_ago")
+    assert points.group_by("zone_name").len()["len"].to_list() == [q.SPARKLINE_MAX_HOURS * 12] * q.ZONE_COUNT
+
+
+def chart_data(at: AppTest, field: str) -> pl.DataFrame:
+    """The rows the page sent to the one chart whose spec encodes `field`."""
+    [chart] = [c for c in at.get("vega_lite_chart") if f'"{field}' in c.proto.spec]
+    [dataset] = chart.proto.datasets
+    return pl.from_arrow(pa.ipc.open_stream(dataset.data.data).read_all())
+
+
+def test_heatmap_sent_to_the_browser_has_both_fall_back_hours_in_sunday_1am(page, filled):
+    cells = chart_data(page.run(), "local_hour")
+    assert cells.height == 7 * 24
+    intervals = {(r["weekday"], r["local_hour"]): r["intervals"] for r in cells.iter_rows(named=True)}
+    assert (intervals[("Sun", 1)], intervals[("Sun", 2)], intervals[("Mon", 1)]) == (5 * 12, 4 * 12, 4 * 12)
 
 
 def sparkline_domain(at: AppTest) -> list[int]:
