@@ -53,9 +53,9 @@ class MissingData(LookupError):
 # helpers
 
 
-def frame(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()) -> pl.DataFrame:
-    """One SELECT as a polars frame (timestamps UTC-aware)."""
-    return con.execute(sql, list(params)).pl()
+def frame(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] | dict[str, object] = ()) -> pl.DataFrame:
+    """One SELECT as a polars frame (timestamps UTC-aware); `params` positional (`?`) or named (`$name`)."""
+    return con.execute(sql, params if isinstance(params, dict) else list(params)).pl()
 
 
 def mart_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
@@ -88,6 +88,24 @@ def latest_row(con: duckdb.DuckDBPyConnection, table: TableSchema, columns: str 
     if row is None:
         raise MissingData(f"{table.qualified_name} holds no data yet")
     return (row[0].astimezone(UTC), *row[1:])
+
+
+def at_latest_interval(con: duckdb.DuckDBPyConnection, table: TableSchema, columns: str, where: str = "TRUE",
+                       order: str = "1", params: Sequence[object] = ()) -> pl.DataFrame:
+    """`columns` of the rows (matching `where`) at the table's latest interval, in one query; `MissingData` when
+    the table is missing or empty."""
+    name = table.qualified_name
+    sql = f"""
+        WITH latest AS (
+            SELECT operating_day, interval_begin_utc FROM {name}
+            WHERE operating_day = (SELECT max(operating_day) FROM {name}) ORDER BY interval_begin_utc DESC LIMIT 1)
+        SELECT interval_begin_utc, {columns} FROM {name} JOIN latest USING (operating_day, interval_begin_utc)
+        WHERE {where} ORDER BY {order}"""
+    try:
+        df = frame(con, sql, params)
+    except duckdb.CatalogException:
+        raise MissingData(f"{name} is not materialized yet") from None
+    return with_time_text(_non_empty(df, f"{name} holds no data yet"))
 
 
 def latest_interval(con: duckdb.DuckDBPyConnection, table: TableSchema) -> datetime:
@@ -189,23 +207,15 @@ def parity(con: duckdb.DuckDBPyConnection, not_after: datetime) -> Parity | None
 
 def lmp_now(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """RT 5-minute LMP at the Hub and each load zone at the latest priced interval (Hub first)."""
-    latest = latest_interval(con, LMP_RT_5MIN)
-    sql = f"""
-        SELECT interval_begin_utc, location_name, lmp, energy_component, congestion_component, loss_component
-        FROM {LMP_RT_5MIN.qualified_name}
-        WHERE operating_day = ? AND interval_begin_utc = ? AND (location_name = ? OR location_name LIKE ?)
-        ORDER BY location_name <> ?, location_name"""
-    return with_time_text(frame(con, sql, [local_day(latest), latest, HUB_NAME, ZONE_PREFIX + "%", HUB_NAME]))
+    columns = "location_name, lmp, energy_component, congestion_component, loss_component"
+    return at_latest_interval(con, LMP_RT_5MIN, columns, "location_name = $hub OR location_name LIKE $zones",
+                              "location_name <> $hub, location_name", {"hub": HUB_NAME, "zones": ZONE_PREFIX + "%"})
 
 
 def fuel_now(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The latest fuel-mix snapshot: MW per fuel, largest first, with the marginal flag."""
-    latest = latest_interval(con, FUEL_MIX)
-    sql = f"""
-        SELECT interval_begin_utc, fuel_category, gen_mw, coalesce(is_marginal, false) AS is_marginal
-        FROM {FUEL_MIX.qualified_name} WHERE operating_day = ? AND interval_begin_utc = ?
-        ORDER BY gen_mw DESC NULLS LAST, fuel_category"""
-    return with_time_text(frame(con, sql, [local_day(latest), latest]))
+    columns = "fuel_category, gen_mw, coalesce(is_marginal, false) AS is_marginal"
+    return at_latest_interval(con, FUEL_MIX, columns, order="gen_mw DESC NULLS LAST, fuel_category")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -214,11 +224,7 @@ def fuel_now(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 def zones_latest(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Each zone's load at the zonal table's latest interval, in zone id order."""
-    latest = latest_interval(con, ZONAL_LOAD_5MIN)
-    sql = f"""
-        SELECT interval_begin_utc, zone_id, zone_name, load_mw FROM {ZONAL_LOAD_5MIN.qualified_name}
-        WHERE operating_day = ? AND interval_begin_utc = ? ORDER BY zone_id"""
-    return with_time_text(frame(con, sql, [local_day(latest), latest]))
+    return at_latest_interval(con, ZONAL_LOAD_5MIN, "zone_id, zone_name, load_mw", order="zone_id")
 
 
 def check_sparkline_hours(hours: int) -> int:
@@ -283,18 +289,22 @@ _HUB_SERIES = ((LMP_DA_HOURLY, "DA hourly"), (LMP_RT_HOURLY, "RT hourly"), (LMP_
 
 def hub_prices(con: duckdb.DuckDBPyConnection, day: date) -> pl.DataFrame:
     """DA hourly, RT hourly and RT 5-minute LMP at the Hub over `day` (the series whose table exists)."""
-    parts = [
-        f"SELECT '{label}' AS series, interval_begin_utc, interval_end_utc, lmp FROM {table.qualified_name} "
-        "WHERE operating_day = $day AND location_name = $hub"
-        for table, label in _HUB_SERIES if checks.table_exists(con, table)
-    ]
-    if not parts:
-        raise MissingData("no LMP table is materialized yet")
-    sql = " UNION ALL ".join(parts) + " ORDER BY series, interval_begin_utc"
-    df = con.execute(sql, {"day": day, "hub": HUB_NAME}).pl()
+    try:
+        df = _hub_series(con, day, _HUB_SERIES)
+    except duckdb.CatalogException:  # some LMP table not materialized yet: the others only
+        df = _hub_series(con, day, [(t, label) for t, label in _HUB_SERIES if checks.table_exists(con, t)])
     if df.is_empty():
         raise MissingData(f"no Hub ({HUB_NAME}) price on {day.isoformat()}")
     return hours_since_day_start(with_time_text(df), day)
+
+
+def _hub_series(con: duckdb.DuckDBPyConnection, day: date, series: Sequence[tuple[TableSchema, str]]) -> pl.DataFrame:
+    if not series:
+        raise MissingData("no LMP table is materialized yet")
+    parts = [f"SELECT '{label}' AS series, interval_begin_utc, interval_end_utc, lmp FROM {table.qualified_name} "
+             "WHERE operating_day = $day AND location_name = $hub" for table, label in series]
+    sql = " UNION ALL ".join(parts) + " ORDER BY series, interval_begin_utc"
+    return frame(con, sql, {"day": day, "hub": HUB_NAME})
 
 
 def top_spread(con: duckdb.DuckDBPyConnection, day: date, n: int = TOP_NODES) -> pl.DataFrame:

@@ -109,7 +109,8 @@ def fuel_mix(day: date) -> pl.DataFrame:
 
 def _mart(name: str, columns: tuple[Column, ...], key: tuple[str, ...]) -> TableSchema:
     day = Column("operating_day", pl.Date(), "ISO-NE operating day.", nullable=False)
-    return TableSchema(name, f"synthetic {name}", (day, *columns), ("operating_day", *key), layer="mart")
+    return TableSchema(name, f"synthetic {name}", (day, *columns), ("operating_day", *key), layer="mart",
+                       partition_column=None)  # like dbt's tables: one table written whole, not per day
 
 
 LMP_DAILY = _mart("isone__lmp_daily", (
@@ -143,8 +144,9 @@ def fuel_mix_daily(day: date) -> pl.DataFrame:
 # writing
 
 
-def write(config: WarehouseConfig, schema: TableSchema, frames: list[pl.DataFrame], days: Sequence[date]) -> None:
-    replace_partitions(config, schema, pl.concat([schema.conform(f) for f in frames]), list(days))
+def write(config: WarehouseConfig, schema: TableSchema, frames: list[pl.DataFrame], days: Sequence[date] | None) -> None:
+    """Replace `days` of the table with `frames` (the whole table when `days` is None)."""
+    replace_partitions(config, schema, pl.concat([schema.conform(f) for f in frames]), None if days is None else list(days))
 
 
 def build(config: WarehouseConfig, load_days: Sequence[date], price_days: Sequence[date], *, extra_nodes: int = 3,
@@ -157,8 +159,8 @@ def build(config: WarehouseConfig, load_days: Sequence[date], price_days: Sequen
         write(config, schema, [lmp(d, step, node_list, da) for d in price_days], price_days)
     write(config, FUEL_MIX, [fuel_mix(d) for d in price_days], price_days)
     marts = list(mart_days if mart_days is not None else price_days)
-    write(config, LMP_DAILY, [lmp_daily(d, node_list) for d in marts], marts)
-    write(config, FUEL_MIX_DAILY, [fuel_mix_daily(d) for d in marts], marts)
+    write(config, LMP_DAILY, [lmp_daily(d, node_list) for d in marts], None)
+    write(config, FUEL_MIX_DAILY, [fuel_mix_daily(d) for d in marts], None)
 
 
 def day_range(first: date, last: date) -> list[date]:
