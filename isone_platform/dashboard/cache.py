@@ -18,11 +18,9 @@ import streamlit as st
 from isone_platform import warehouse
 from isone_platform.dashboard import queries as q
 from isone_platform.dashboard.reader import Reader
-from isone_platform.lib.settings import env_seconds
+from isone_platform.dashboard.server import refresh_seconds
 
-REFRESH_ENV = "ISONE_DASHBOARD_REFRESH_SECONDS"
-DEFAULT_REFRESH_SECONDS = 60
-REFRESH_SECONDS = env_seconds(REFRESH_ENV, DEFAULT_REFRESH_SECONDS)
+REFRESH_SECONDS = refresh_seconds()
 
 
 @st.cache_resource(show_spinner=False)
@@ -45,29 +43,33 @@ HEALTH_POLL_SECONDS = 2  # how often a page waiting for the data-quality rules l
 
 class BackgroundQuery:
     """A slow panel query (Data health evaluates every dq rule: seconds on a full warehouse) run in a thread on
-    its own connection, so neither the page nor the other panels' shared connection waits for it. The result
-    is kept for the refresh period, then recomputed on the next look."""
+    its own connection, so neither the page nor the other panels' shared connection waits for it. A result is
+    shown until it is older than the refresh period; then a new evaluation starts and the old result stays on
+    screen until the new one is there (an evaluation longer than the period must not hide every result)."""
 
     def __init__(self, fn: Callable[..., Any]) -> None:
         self._fn = fn
         self._lock = threading.Lock()
-        self._future: Future | None = None
-        self._started = 0.0
+        self._running: Future | None = None
+        self._latest: Future | None = None  # the last finished evaluation
+        self._finished_at = 0.0
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="isone-dashboard")
 
     def poll(self, *args: Any) -> tuple[bool, Any, str | None]:
-        """(done, result, why nothing) — starting the evaluation when there is none or it is older than the
-        refresh period. A failure of the query is raised here."""
+        """(done, result, why nothing) of the latest finished evaluation, starting a new one when there is none
+        or it is older than the refresh period. A failure of the query is raised here."""
         with self._lock:
-            if self._future is None or (self._future.done() and self._expired()):
-                self._future, self._started = self._executor.submit(self._run, *args), time.monotonic()
-            future = self._future
-        if not future.done():
+            if self._running is not None and self._running.done():
+                self._latest, self._running = self._running, None
+            if self._running is None and (self._latest is None or self._expired()):
+                self._running = self._executor.submit(self._run, *args)
+            latest = self._latest
+        if latest is None:
             return False, None, None
-        return (True, *future.result())
+        return (True, *latest.result())
 
     def _expired(self) -> bool:
-        return time.monotonic() - self._started > REFRESH_SECONDS
+        return time.monotonic() - self._finished_at > REFRESH_SECONDS
 
     def _run(self, *args: Any) -> tuple[Any, str | None]:
         con = warehouse.connect()
@@ -77,6 +79,7 @@ class BackgroundQuery:
             return None, str(missing)
         finally:
             con.close()
+            self._finished_at = time.monotonic()
 
 
 @st.cache_resource(show_spinner=False)

@@ -10,9 +10,18 @@ import os
 import sys
 from pathlib import Path
 
+from isone_platform.lib.settings import env_seconds
+
 APP = Path(__file__).with_name("app.py")
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8501
+REFRESH_ENV = "ISONE_DASHBOARD_REFRESH_SECONDS"
+DEFAULT_REFRESH_SECONDS = 60
+
+
+def refresh_seconds() -> int:
+    """The page's cache lifetime and auto-refresh period, from `ISONE_DASHBOARD_REFRESH_SECONDS` (default 60)."""
+    return env_seconds(REFRESH_ENV, DEFAULT_REFRESH_SECONDS)
 
 
 def check_port(port: int) -> int:
@@ -40,10 +49,7 @@ def url(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> str:
 def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
     """Replace this process with the Streamlit server (Ctrl-C and SIGTERM then stop it directly). The settings
     are checked first, so a bad value is an error here rather than a traceback on the page."""
-    from isone_platform.dashboard.cache import DEFAULT_REFRESH_SECONDS, REFRESH_ENV
-    from isone_platform.lib.settings import env_seconds
-
-    env_seconds(REFRESH_ENV, DEFAULT_REFRESH_SECONDS)
+    refresh_seconds()
     cmd = command(host, port)
     print(f"ISO-NE dashboard: {url(host, port)}  (Ctrl-C to stop)", flush=True)
     os.execv(cmd[0], cmd)
