@@ -159,7 +159,8 @@ def heatmap_panel() -> None:
     with panel("heatmap", "Heatmap"):
         cells = show("heatmap", q.HEATMAP_DAYS)
         if cells is not None:
-            st.caption(f"Average system load by local hour × weekday over the last {q.HEATMAP_DAYS} operating days")
+            st.caption(f"Average system load by local hour × weekday over the last {q.HEATMAP_DAYS} operating days "
+                       f"({cells['days_with_data'][0]} with data)")
             st.altair_chart(charts.heatmap(cells), width="stretch")
 
 

@@ -253,7 +253,8 @@ def sparklines(con: duckdb.DuckDBPyConnection, hours: int) -> pl.DataFrame:
 
 
 def heatmap(con: duckdb.DuckDBPyConnection, days: int = HEATMAP_DAYS) -> pl.DataFrame:
-    """Average system load per local hour (0–23) and weekday over the latest `days` operating days.
+    """Average system load per local hour (0–23) and weekday over the latest `days` operating days (and how many
+    of them hold data, `days_with_data`).
 
     Buckets use the America/New_York wall clock: on a fall-back day both 01:00 hours (EDT and EST) land in
     hour 1; a spring-forward day has no hour 2."""
@@ -263,7 +264,8 @@ def heatmap(con: duckdb.DuckDBPyConnection, days: int = HEATMAP_DAYS) -> pl.Data
             SELECT timezone('{LOCAL_TZ}', interval_begin_utc) AS local_ts, load_mw
             FROM {SYSTEM_LOAD_5MIN.qualified_name} WHERE operating_day > ? AND load_mw IS NOT NULL)
         SELECT isodow(local_ts)::INTEGER AS weekday_number, hour(local_ts)::INTEGER AS local_hour,
-               avg(load_mw) AS avg_mw, count(*)::INTEGER AS intervals
+               avg(load_mw) AS avg_mw, count(*)::INTEGER AS intervals,
+               (SELECT count(DISTINCT local_ts::DATE) FROM local)::INTEGER AS days_with_data
         FROM local GROUP BY ALL ORDER BY ALL"""
     df = frame(con, sql, [last - timedelta(days=days)])
     names = pl.Series("weekday", WEEKDAYS)

@@ -75,7 +75,9 @@ def expected_heatmap() -> dict[tuple[str, int], tuple[float, int]]:
 
 
 def test_heatmap_28_days_by_local_hour_and_weekday_with_the_fall_back_sunday(con):
-    cells = {(r["weekday"], r["local_hour"]): (r["avg_mw"], r["intervals"]) for r in q.heatmap(con).iter_rows(named=True)}
+    heat = q.heatmap(con)
+    assert heat["days_with_data"].unique().to_list() == [q.HEATMAP_DAYS]
+    cells = {(r["weekday"], r["local_hour"]): (r["avg_mw"], r["intervals"]) for r in heat.iter_rows(named=True)}
     expected = expected_heatmap()
     assert cells.keys() == expected.keys() and len(cells) == 7 * 24
     for key, (avg, n) in expected.items():
