@@ -6,6 +6,7 @@ times interleaved with its baselines, prints a table with pass/fail beside each 
 count: absolute times depend on the machine and on how busy it is (the load average is recorded).
 
     uv run python benchmarks/bench.py [--repeat 3] [--only B1,B3,B4] [--backfill-days 30] [--no-gridstatus]
+    (`--only B5` alone merges its figures into the existing results file, keeping B1-B4)
 
 B1  parse + standardize + warehouse load of one day of every feed (the all-node RT 5-minute LMP day is the
     24 `starthour` chunks), against (a) DuckDB's native `read_json` of the same bodies from disk, transformed
@@ -19,6 +20,8 @@ B2  a backfill of every partitioned asset (raw, std, checks, marts) through a re
 B3  polling: sensor tick + `isone_poll` run in process against the simulator: requests and bytes per feed per
     tick; latency from publication (simulator clock) to a separate reader seeing the new interval.
 B4  analyst queries on a year of marts (written directly as synthetic rows): p50 / p95 ms.
+B5  the dashboard's server-side time on a year of marts + 7 days of std (`--only B5` alone merges its figures
+    into the existing results file, keeping the others).
 
 Layout: one module per benchmark (benchmarks/b*_*.py, each with `run(args, results)`), shared code in
 benchmarks/common.py, the table and the results file in benchmarks/report.py; this file is only the command line.
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import sys
 import time
 from pathlib import Path
@@ -45,6 +49,7 @@ BENCHMARKS = {
     "B4": "benchmarks.b4_queries",
     "B3": "benchmarks.b3_polling",
     "B2": "benchmarks.b2_backfill",
+    "B5": "benchmarks.b5_dashboard",
 }
 
 
@@ -84,6 +89,13 @@ def selected(only: str) -> list[str]:
     return [name for name in BENCHMARKS if name in wanted]
 
 
+def merge_b5(results: dict, out: Path) -> None:
+    """B5 alone: its figures go into the last full results file, every other benchmark's kept."""
+    run = {k: results[k] for k in ("started_utc", "git", "load_start") if k in results}
+    merged = {**json.loads(out.read_text()), "B5": {**results["B5"], **run, "load_end": loadavg()}}
+    out.write_text(json.dumps(merged, indent=2, default=str) + "\n")
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     results = new_results({**vars(args), "out": shown_path(Path(args.out))})
@@ -91,6 +103,9 @@ def main(argv: list[str] | None = None) -> None:
     for name in selected(args.only):
         _, run = load(BENCHMARKS[name])
         run(args, results)
+    if selected(args.only) == ["B5"] and Path(args.out).exists():
+        merge_b5(results, Path(args.out))
+        return
     results["load_end"] = loadavg()
     results["elapsed_s"] = round(time.perf_counter() - t0, 1)
     results["table"] = text = table(results, registered_renderers())

@@ -1,4 +1,4 @@
-"""`isone-platform`: the demo, and SQL on the warehouse for analysts."""
+"""`isone-platform`: the demo, the dashboard, and SQL on the warehouse for analysts."""
 
 from __future__ import annotations
 
@@ -53,7 +53,14 @@ def _dq(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from isone_platform.demo import run_demo
 
-    return run_demo(ui=not args.no_ui, days=args.days, ui_port=args.port, sim_port=args.sim_port)
+    return run_demo(ui=not args.no_ui, days=args.days, ui_port=args.port, sim_port=args.sim_port,
+                    dashboard_port=args.dashboard_port)
+
+
+def _dashboard(args: argparse.Namespace) -> int:
+    from isone_platform.dashboard.server import serve
+
+    return serve(args.host, args.port)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,12 +75,20 @@ def main(argv: list[str] | None = None) -> int:
     sql.add_argument("--max-rows", type=int, default=50)
     sql.set_defaults(func=_sql)
 
-    demo = sub.add_parser("demo", help="run the platform on the bundled simulator and serve the UI")
+    from isone_platform.dashboard.server import DEFAULT_HOST, DEFAULT_PORT
+
+    demo = sub.add_parser("demo", help="run the platform on the bundled simulator and serve the UI and the dashboard")
     demo.add_argument("--no-ui", action="store_true", help="stop after the summary")
     demo.add_argument("--days", type=int, default=3, help="complete days before today to materialize")
     demo.add_argument("--port", type=int, default=3000, help="Dagster UI port (127.0.0.1)")
     demo.add_argument("--sim-port", type=int, default=8765, help="simulator port (127.0.0.1)")
+    demo.add_argument("--dashboard-port", type=int, default=DEFAULT_PORT, help="dashboard port (127.0.0.1)")
     demo.set_defaults(func=_demo)
+
+    dash = sub.add_parser("dashboard", help="serve the analysts' dashboard (read-only) until Ctrl-C")
+    dash.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
+    dash.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    dash.set_defaults(func=_dashboard)
 
     dq = sub.add_parser("dq", help="print a data-quality snapshot (read-only); exit 1 on any ERROR finding")
     dq_days = dq.add_mutually_exclusive_group()

@@ -1,12 +1,15 @@
 """`make demo`: the whole platform on the bundled simulator, no credentials, no internet.
 
 Starts the simulator (real clock), materializes the last N complete operating days and today with the main job
-(one run for the range, the way a single-run backfill writes), prints a summary, then serves the Dagster UI on
-127.0.0.1 against the same simulator until Ctrl-C.
+(one run for the range, the way a single-run backfill writes), prints a summary, then serves the Dagster UI and the
+analysts' dashboard on 127.0.0.1 against the same simulator until Ctrl-C or SIGTERM, which stop both servers and
+everything they started (each runs in its own process group; if the demo process itself is killed, a watchdog
+process stops those groups).
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 import signal
@@ -92,24 +95,141 @@ def print_summary() -> None:
         con.close()
 
 
-def serve_ui(port: int) -> int:
-    """`dagster dev` on 127.0.0.1 until Ctrl-C. Started with default signal handling so SIGTERM stops it cleanly."""
+STOP_TIMEOUT_S = 30  # dagster dev stops in ~3 s after SIGTERM; past this its whole group is killed
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: have Linux send it SIGTERM when the demo process dies, even by SIGKILL, so a
+    killed parent leaves no server holding the ports (no-op where prctl is missing)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+
+# A watchdog in its own process: when the demo process dies, even by SIGKILL, Linux sends it SIGTERM
+# (PR_SET_PDEATHSIG) and it stops the services' whole process groups -- dagster dev's code server and run workers
+# included, which a SIGTERM to dagster dev alone leaves running when dagster dev exits first.
+GUARDIAN = """
+import os, signal, sys, time
+grace, groups = float(sys.argv[1]), [int(g) for g in sys.argv[2:]]
+def alive():
+    left = []
+    for group in groups:
+        try:
+            os.killpg(group, 0)
+            left.append(group)
+        except OSError:
+            pass
+    return left
+def stop(*_):
+    for group in alive():
+        os.killpg(group, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while alive() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for group in alive():
+        os.killpg(group, signal.SIGKILL)
+    sys.exit(0)
+signal.signal(signal.SIGTERM, stop)
+while True:
+    signal.pause()
+"""
+
+
+class Services:
+    """Long-running child processes (dagster dev, the dashboard), each in its own process group, so one SIGTERM
+    to the group stops a server and everything it started (dagster dev's webserver, daemon and code servers)."""
+
+    def __init__(self) -> None:
+        self.procs: list[subprocess.Popen] = []
+        self.guardian: subprocess.Popen | None = None
+
+    def start(self, cmd: list[str], env: dict[str, str]) -> subprocess.Popen:
+        proc = subprocess.Popen(cmd, env=env, cwd=project_root(), start_new_session=True,
+                                preexec_fn=_die_with_parent)
+        self.procs.append(proc)
+        return proc
+
+    def guard(self) -> None:
+        """Start the watchdog over every service started so far (see GUARDIAN)."""
+        groups = [str(proc.pid) for proc in self.procs]
+        self.guardian = subprocess.Popen([sys.executable, "-c", GUARDIAN, str(STOP_TIMEOUT_S), *groups],
+                                         start_new_session=True, preexec_fn=_die_with_parent)
+
+    def wait(self) -> int:
+        """Until one service exits (its exit code)."""
+        while True:
+            for proc in self.procs:
+                if proc.poll() is not None:
+                    return proc.returncode
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        """SIGTERM every group, wait, then SIGKILL what is left of the groups (never a lone parent)."""
+        if self.guardian is not None:  # this process is alive and does the stopping itself
+            self.guardian.kill()
+            self.guardian.wait()
+        for proc in self.procs:
+            _signal_group(proc, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pass
+            _signal_group(proc, signal.SIGKILL)  # leftovers of the group (e.g. grandchildren)
+            proc.wait()
+
+
+def _signal_group(proc: subprocess.Popen, sig: signal.Signals) -> None:
+    try:
+        os.killpg(proc.pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def _stop_on_signals() -> None:
+    """SIGTERM and SIGHUP end the demo the way Ctrl-C does (KeyboardInterrupt), so the services are stopped."""
+    def interrupt(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, interrupt)
+
+
+def dagster_dev_command(port: int) -> list[str]:
+    """`dagster dev` on 127.0.0.1, with default signal handling (started from a script it ignores SIGINT/SIGTERM)."""
+    bin_dir = Path(sys.executable).parent
+    return ["env", "--default-signal=INT,TERM", str(bin_dir / "dagster"), "dev", "-w",
+            str(PACKAGE_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)]
+
+
+def serve(ui_port: int, dashboard_port: int) -> int:
+    """The Dagster UI and the dashboard until Ctrl-C, SIGTERM or one of them exits; then both are stopped."""
+    from isone_platform.dashboard import server as dashboard
+
     bin_dir = Path(sys.executable).parent
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
-    cmd = ["env", "--default-signal=INT,TERM", str(bin_dir / "dagster"), "dev", "-w", str(PACKAGE_ROOT / "workspace.yaml"),
-           "-h", "127.0.0.1", "-p", str(port)]
-    print(f"\nDagster UI: http://127.0.0.1:{port}  (Ctrl-C to stop)", flush=True)
-    proc = subprocess.Popen(cmd, env=env, cwd=project_root())
-    stop = lambda *_: proc.send_signal(signal.SIGTERM)  # noqa: E731
-    signal.signal(signal.SIGTERM, stop)
+    services = Services()
+    _stop_on_signals()
     try:
-        return proc.wait()
+        services.start(dagster_dev_command(ui_port), env)
+        services.start(dashboard.command(dashboard.DEFAULT_HOST, dashboard_port), env)
+        services.guard()
+        print(f"\nDagster UI: http://127.0.0.1:{ui_port}\nDashboard:  {dashboard.url(dashboard.DEFAULT_HOST, dashboard_port)}"
+              "\n(Ctrl-C stops both)", flush=True)
+        return services.wait()
     except KeyboardInterrupt:
-        proc.send_signal(signal.SIGTERM)
-        return proc.wait(timeout=30)
+        return 0
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)  # a second Ctrl-C must not cut the shutdown short
+        services.stop()
 
 
-def run_demo(*, ui: bool, days: int, ui_port: int, sim_port: int) -> int:
+def run_demo(*, ui: bool, days: int, ui_port: int, sim_port: int, dashboard_port: int) -> int:
     root = project_root()
     os.chdir(root)
     prepare_dagster_home(root)
@@ -118,6 +238,6 @@ def run_demo(*, ui: bool, days: int, ui_port: int, sim_port: int) -> int:
     try:
         materialize_recent_days(days)
         print_summary()
-        return serve_ui(ui_port) if ui else 0
+        return serve(ui_port, dashboard_port) if ui else 0
     finally:
         server.stop()
