@@ -93,6 +93,7 @@ def merge_b5(results: dict, out: Path) -> None:
     """B5 alone: its figures go into the last full results file, every other benchmark's kept."""
     run = {k: results[k] for k in ("started_utc", "git", "load_start") if k in results}
     merged = {**json.loads(out.read_text()), "B5": {**results["B5"], **run, "load_end": loadavg()}}
+    merged["table"] = table(merged, registered_renderers())
     out.write_text(json.dumps(merged, indent=2, default=str) + "\n")
 
 
