@@ -9,9 +9,9 @@ import dagster as dg
 import pytest
 
 from isone_platform.lib.lake import (
-    MANIFEST, LandedDays, LocalLake, RawLakeIOManager, day_prefix, lake_from_url, read_day, write_day,
+    MANIFEST, LandedDays, LocalLake, RawLakeIOManager, day_prefix, lake_from_url, land_days, read_day, write_day,
 )
-from isone_platform.lib.raw import FetchedDays, LandedBody, RawDay
+from isone_platform.lib.raw import LandedBody, RawDay
 from isone_platform.lib.resources import build_resources
 from isone_platform.simulator import Fault
 from .helpers import query
@@ -44,7 +44,7 @@ def raw_day(day: date, *bodies: bytes, dataset: str = "system_load_5min") -> Raw
 # --- raw: fetch, land, then fetch the next day ---------------------------------------------------------------
 
 
-def test_raw_io_manager_lands_each_day_before_asking_for_the_next(tmp_path):
+def test_landing_lands_each_day_before_asking_for_the_next(tmp_path):
     lake = LocalLake(tmp_path / "lake")
     produced: list[weakref.ref] = []
 
@@ -58,17 +58,34 @@ def test_raw_io_manager_lands_each_day_before_asking_for_the_next(tmp_path):
             yield raw
             del raw
 
-    stream = FetchedDays(DAYS[:3], fetch(), {"requests": 6})
-    context = dg.build_output_context(asset_key=dg.AssetKey(["raw", "isone__system_load_5min"]))
-    RawLakeIOManager(lake_url=str(tmp_path / "lake")).handle_output(context, stream)
+    report = land_days(lake, fetch())
     assert [read_day(lake, "system_load_5min", d).bodies[1].body for d in DAYS[:3]] == [
         d.isoformat().encode() for d in DAYS[:3]
     ]
-    metadata = {k: v.value for k, v in context.get_logged_metadata().items()}
-    assert metadata["days"] == [d.isoformat() for d in DAYS[:3]]
-    assert (metadata["bodies"], metadata["body_bytes"], metadata["requests"]) == (6, 3 * (8 + 10), 6)
-    with pytest.raises(RuntimeError, match="iterated once"):
-        list(stream)
+    assert report.metadata() == {"days": [d.isoformat() for d in DAYS[:3]], "bodies": 6, "body_bytes": 3 * (8 + 10)}
+
+
+def test_a_failed_landing_closes_the_producer(tmp_path):
+    closed = []
+
+    def fetch() -> Iterator[RawDay]:
+        try:
+            yield raw_day(DAYS[0], b"[1]")
+            yield "not a day"  # type: ignore[misc]
+            yield raw_day(DAYS[1], b"[2]")
+        finally:
+            closed.append(True)
+
+    with pytest.raises(TypeError, match="expected RawDay"):
+        land_days(LocalLake(tmp_path / "lake"), fetch())
+    assert closed == [True]
+
+
+def test_the_raw_io_manager_stores_days_an_asset_returns(tmp_path):
+    context = dg.build_output_context(asset_key=dg.AssetKey(["raw", "isone__system_load_5min"]))
+    RawLakeIOManager(lake_url=str(tmp_path / "lake")).handle_output(context, [raw_day(DAYS[0], b"[1]")])
+    assert read_day(LocalLake(tmp_path / "lake"), "system_load_5min", DAYS[0]).bodies[0].body == b"[1]"
+    assert {k: v.value for k, v in context.get_logged_metadata().items()}["days"] == [DAYS[0].isoformat()]
 
 
 def test_failure_on_day_3_leaves_days_1_2_landed_and_day_3_untouched(platform_env, all_assets, sim):

@@ -3,6 +3,7 @@
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
@@ -14,16 +15,16 @@ from isone_platform.lib import warehouse
 from isone_platform.lib.datasets import Dataset
 from isone_platform.lib.fetch import default_price_status, fetch_day
 from isone_platform.lib.io_managers import DuckLakeIOManager, dagster_table_schema
-from isone_platform.lib.isone_client import IsoneAuthError, IsoneBodyTooLargeError, IsoneNotFoundError
+from isone_platform.lib.isone_client import IsoneAuthError, IsoneBodyTooLargeError, IsoneClient, IsoneNotFoundError
 from isone_platform.lib.partitions import (
     expected_intervals,
     operating_day_backfill_policy,
     operating_day_partitions,
     partition_day,
 )
-from isone_platform.lib.lake import LandedDays, RawLakeIOManager, read_day
+from isone_platform.lib.lake import Lake, LandedDays, RawLakeIOManager, land_days, read_day
 from isone_platform.lib.poll import poll_day
-from isone_platform.lib.raw import FetchedDays, RawDay
+from isone_platform.lib.raw import RawDay
 from isone_platform.lib.schemas import TableSchema
 from isone_platform.lib.std_write import DaysRefused, GuardedDays, accept_all, quarantine, refusal_message
 from isone_platform.lib.warehouse import WarehouseConfig, WarehouseError, open_connection
@@ -57,9 +58,9 @@ class RawFetchConfig(dg.Config):
     )
 
 
-def _landed(io_manager: RawLakeIOManager, ds: Dataset, day: date) -> RawDay | None:
+def _landed(lake: Lake, ds: Dataset, day: date) -> RawDay | None:
     try:
-        return read_day(io_manager._lake(), ds.name, day)
+        return read_day(lake, ds.name, day)
     except FileNotFoundError:
         return None
 
@@ -87,50 +88,60 @@ def _days(context: dg.AssetExecutionContext) -> list[date | None]:
     return [partition_day(k) for k in context.partition_keys]
 
 
-def _fetch_days(
-    context: dg.AssetExecutionContext,
-    ds: Dataset,
-    config: RawFetchConfig,
-    isone_api: IsoneApiResource,
-    raw_lake: RawLakeIOManager,
-    warehouse_io: DuckLakeIOManager,
-    days: list[date | None],
-    report: dict[str, object],
-) -> Iterator[RawDay]:
-    """Fetch (or poll) the days one at a time, as the consumer asks for them; fills `report` for the metadata.
+@dataclass(frozen=True)
+class FetchPlan:
+    """What a raw run fetches: its days, how (whole days or polls), and where it reads what is already there."""
 
-    Runs while the raw lake IO manager iterates, still inside the step: its exceptions fail the step (and a
-    `dg.Failure(allow_retries=False)` skips the retry policy) exactly as if raised by the asset function.
-    """
+    ds: Dataset
+    config: RawFetchConfig
+    days: list[date | None]
+    lake: Lake
+    warehouse: WarehouseConfig
+    max_workers: int
+    report: dict[str, object] = field(default_factory=dict)  # what polling learned, for the metadata
+
+
+def fetch_days(context: dg.AssetExecutionContext, plan: FetchPlan, client: IsoneClient) -> Iterator[RawDay]:
+    """Fetch (or poll) the plan's days one at a time, as the caller asks for them: the caller lands each day
+    before the next is fetched, so one operating day's bodies are in memory and a failure on day 3 leaves
+    days 1-2 landed."""
+    for day in plan.days:
+        raw = _poll(context, plan, client, day) if plan.config.mode == "poll" and day is not None else _fetch(
+            context, plan, client, day)
+        yield raw
+        del raw  # a suspended generator keeps its locals: drop the landed day before fetching the next
+
+
+def _fetch(context: dg.AssetExecutionContext, plan: FetchPlan, client: IsoneClient, day: date | None) -> RawDay:
+    status = default_price_status(day) if plan.config.price_status == "auto" else plan.config.price_status
+    raw = fetch_day(client, plan.ds, day, status, max_workers=plan.max_workers)
+    context.log.info(f"{plan.ds.asset_name} {day or ''}: {len(raw.bodies)} bodies, {raw.total_bytes:,} bytes")
+    return raw
+
+
+def _poll(context: dg.AssetExecutionContext, plan: FetchPlan, client: IsoneClient, day: date) -> RawDay:
+    # Reads the lake and warehouse state the previous days' landing left: days are independent.
+    existing = _landed(plan.lake, plan.ds, day)
+    raw, poll = poll_day(client, plan.ds, day, existing, _landed_intervals(plan.warehouse, plan.ds.table, day))
+    note = poll.note or "new data"
+    context.log.info(
+        f"poll {plan.ds.asset_name} {day}: {poll.requests} requests, {poll.bytes:,} bytes; "
+        f"latest published {poll.latest_published_utc}; {note}"
+    )
+    plan.report.update(poll_requests=poll.requests, poll_bytes=poll.bytes, poll_note=note)
+    return raw
+
+
+def _fetch_and_land(context: dg.AssetExecutionContext, plan: FetchPlan, isone_api: IsoneApiResource) -> dict[str, object]:
+    """The raw step's work: fetch each day and land it before the next; the metadata of what was landed."""
     with isone_api.client() as client:
         try:
-            for day in days:
-                if config.mode == "poll" and day is not None:
-                    # Reads the lake and warehouse state the previous days' landing left: days are independent.
-                    existing = _landed(raw_lake, ds, day)
-                    have = _landed_intervals(warehouse_io.config, ds.table, day)
-                    raw, poll = poll_day(client, ds, day, existing, have)
-                    del existing  # only the merged day is needed from here on
-                    context.log.info(
-                        f"poll {ds.asset_name} {day}: {poll.requests} requests, {poll.bytes:,} bytes; "
-                        f"latest published {poll.latest_published_utc}; {poll.note or 'new data'}"
-                    )
-                    report.update(
-                        poll_requests=poll.requests, poll_bytes=poll.bytes, poll_note=poll.note or "new data"
-                    )
-                else:
-                    status = default_price_status(day) if config.price_status == "auto" else config.price_status
-                    raw = fetch_day(client, ds, day, status, max_workers=isone_api.max_concurrent_requests)
-                    context.log.info(
-                        f"{ds.asset_name} {day or ''}: {len(raw.bodies)} bodies, {raw.total_bytes:,} bytes"
-                    )
-                yield raw
-                del raw  # a suspended generator keeps its locals: drop the landed day before fetching the next
+            landed = land_days(plan.lake, fetch_days(context, plan, client))
         except (IsoneAuthError, IsoneNotFoundError, IsoneBodyTooLargeError) as exc:
             # Retrying the step cannot fix credentials, a missing path or an oversized body: fail once, clearly.
             raise dg.Failure(description=str(exc), allow_retries=False) from exc
-        finally:
-            report.update(requests=client.requests_sent, bytes_received=client.bytes_received)
+        traffic = {"requests": client.requests_sent, "bytes_received": client.bytes_received}
+    return {"lake": plan.lake.url, **landed.metadata(), **plan.report, **traffic}
 
 
 def build_ingest_assets(ds: Dataset) -> tuple[dg.AssetsDefinition, dg.AssetsDefinition]:
@@ -155,15 +166,12 @@ def build_ingest_assets(ds: Dataset) -> tuple[dg.AssetsDefinition, dg.AssetsDefi
         isone_api: IsoneApiResource,
         raw_lake_io_manager: dg.ResourceParam[RawLakeIOManager],
         warehouse_io_manager: dg.ResourceParam[DuckLakeIOManager],
-    ) -> FetchedDays:
+    ) -> dg.MaterializeResult:
         if config.mode == "poll" and not ds.current_path:
             raise dg.Failure(f"{ds.asset_name} cannot poll: ISO-NE has no `current` endpoint for it", allow_retries=False)
-        days = _days(context)
-        report: dict[str, object] = {}
-        # Nothing is fetched yet: the raw lake IO manager iterates the days and lands each one before the next
-        # is fetched (see FetchedDays), so this step holds one operating day's bodies at a time.
-        source = _fetch_days(context, ds, config, isone_api, raw_lake_io_manager, warehouse_io_manager, days, report)
-        return FetchedDays(days, source, report)
+        plan = FetchPlan(ds, config, _days(context), raw_lake_io_manager.lake(), warehouse_io_manager.config,
+                         isone_api.max_concurrent_requests)
+        return dg.MaterializeResult(metadata=_fetch_and_land(context, plan, isone_api))
 
     @dg.asset(
         key=dg.AssetKey(["std", ds.asset_name]),

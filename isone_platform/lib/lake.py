@@ -27,6 +27,7 @@ import os
 import secrets
 import zlib
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
@@ -35,7 +36,7 @@ import dagster as dg
 from dagster_aws.s3 import S3Resource
 
 from isone_platform.lib.partitions import partition_day
-from isone_platform.lib.raw import FetchedDays, LandedBody, RawDay
+from isone_platform.lib.raw import LandedBody, RawDay
 
 MANIFEST = "_manifest.json"
 
@@ -433,6 +434,44 @@ def _read_body(lake: Lake, entry: dict, dataset: str, day: date | None) -> Lande
     return landed
 
 
+@dataclass
+class LandingReport:
+    """What a raw run landed: its days, bodies and bytes (for the materialization's metadata)."""
+
+    days: list[str] = field(default_factory=list)
+    bodies: int = 0
+    body_bytes: int = 0
+
+    def add(self, raw: RawDay) -> None:
+        if raw.day:
+            self.days.append(raw.day.isoformat())
+        self.bodies += len(raw.bodies)
+        self.body_bytes += raw.total_bytes
+
+    def metadata(self) -> dict[str, object]:
+        return {"days": self.days or "unpartitioned", "bodies": self.bodies, "body_bytes": self.body_bytes}
+
+
+def land_days(lake: Lake, days: Iterable[RawDay]) -> LandingReport:
+    """Land each day as it comes, before the next is asked for (a lazy `days` fetches then): one day's bodies
+    alive at a time, and a failure leaves the earlier days landed. The producer is closed on the way out, so a
+    failed landing stops it (and its HTTP client) now rather than at garbage collection."""
+    report = LandingReport()
+    items = iter(days)
+    try:
+        for raw in items:
+            if not isinstance(raw, RawDay):
+                raise TypeError(f"expected RawDay items to land, got {type(raw).__name__}")
+            write_day(lake, raw)
+            report.add(raw)
+            del raw  # drop this day's bodies before the next one is fetched
+    finally:
+        close = getattr(items, "close", None)
+        if close is not None:
+            close()
+    return report
+
+
 class LandedDays:
     """Landed days of one dataset, read from the lake lazily: one day's bodies in memory at a time.
 
@@ -458,7 +497,7 @@ class LandedDays:
 
 
 class RawLakeIOManager(dg.ConfigurableIOManager):
-    """Lands the days raw/isone__* assets produce (`FetchedDays`, or any iterable of `RawDay`) in the lake, one
+    """Stores days an asset returns (any iterable of `RawDay`) in the lake, one
     at a time as they are iterated; gives std assets their landed days back lazily (`LandedDays`).
 
     `lake_url` is a local directory or `s3://bucket/prefix`; for S3 the client comes from `s3` (dagster-aws's
@@ -468,7 +507,8 @@ class RawLakeIOManager(dg.ConfigurableIOManager):
     lake_url: str
     s3: S3Resource | None = None
 
-    def _lake(self) -> Lake:
+    def lake(self) -> Lake:
+        """The lake this IO manager stores in: what the raw assets land their days in."""
         return lake_from_url(self.lake_url, s3=self.s3)
 
     @staticmethod
@@ -476,41 +516,16 @@ class RawLakeIOManager(dg.ConfigurableIOManager):
         return context.asset_key.path[-1].removeprefix("isone__")
 
     def handle_output(self, context: dg.OutputContext, obj: Iterable[RawDay]) -> None:
+        """Store days an asset returns (raw assets land their own days in their body and return none)."""
         if isinstance(obj, (str, bytes, RawDay)) or not isinstance(obj, Iterable):
             raise TypeError(
-                f"{context.asset_key.to_user_string()}: expected FetchedDays (an iterable of RawDay), "
-                f"got {type(obj).__name__}"
+                f"{context.asset_key.to_user_string()}: expected an iterable of RawDay, got {type(obj).__name__}"
             )
-        lake = self._lake()
-        days: list[str] = []
-        bodies = body_bytes = 0
-        # Each day is landed before the next is fetched (iterating FetchedDays fetches): a failure leaves the
-        # earlier days landed, and only one day's bodies are ever alive here.
-        items = iter(obj)
-        try:
-            for raw in items:
-                if not isinstance(raw, RawDay):
-                    raise TypeError(
-                        f"{context.asset_key.to_user_string()}: expected RawDay items, got {type(raw).__name__}"
-                    )
-                write_day(lake, raw)
-                if raw.day:
-                    days.append(raw.day.isoformat())
-                bodies += len(raw.bodies)
-                body_bytes += raw.total_bytes
-                del raw  # drop this day's bodies before the loop fetches the next one
-        finally:
-            close = getattr(items, "close", None)
-            if close is not None:
-                close()  # a failed landing stops the producer now (closes its HTTP client), not at garbage collection
-        report = obj.report if isinstance(obj, FetchedDays) else {}
-        context.add_output_metadata(
-            {"lake": self.lake_url, "days": days or "unpartitioned", "bodies": bodies, "body_bytes": body_bytes,
-             **report}
-        )
+        landed = land_days(self.lake(), obj)
+        context.add_output_metadata({"lake": self.lake_url, **landed.metadata()})
 
     def load_input(self, context: dg.InputContext) -> LandedDays:
         dataset = self._dataset(context)
         if not context.has_asset_partitions:
-            return LandedDays(self._lake(), dataset, [None])
-        return LandedDays(self._lake(), dataset, [partition_day(k) for k in context.asset_partition_keys])
+            return LandedDays(self.lake(), dataset, [None])
+        return LandedDays(self.lake(), dataset, [partition_day(k) for k in context.asset_partition_keys])

@@ -73,7 +73,7 @@ def back_up_catalog(
     warehouse_io_manager: dg.ResourceParam[DuckLakeIOManager],
     raw_lake_io_manager: dg.ResourceParam[RawLakeIOManager],
 ) -> None:
-    lake = raw_lake_io_manager._lake()  # noqa: SLF001 - the lake the IO manager lands raw bodies in
+    lake = raw_lake_io_manager.lake()
     key = backup_sqlite_catalog(warehouse_io_manager.config, lake)
     if key is None:
         context.log.info("PostgreSQL catalog: backed up by the database's own backups, not by this job")
@@ -90,7 +90,7 @@ class ArchiveConfig(dg.Config):
 def prune_raw_archive(
     context: dg.OpExecutionContext, config: ArchiveConfig, raw_lake_io_manager: dg.ResourceParam[RawLakeIOManager]
 ) -> None:
-    lake = raw_lake_io_manager._lake()  # noqa: SLF001 - the lake the IO manager lands raw bodies in
+    lake = raw_lake_io_manager.lake()
     deleted = prune_archive(lake, config.keep_days)
     context.log.info(f"deleted {deleted} archived raw object(s) superseded more than {config.keep_days} day(s) ago")
     context.add_output_metadata({"archived_objects_deleted": deleted, "keep_days": config.keep_days})
