@@ -112,6 +112,8 @@ class _MissingCatalog(Exception):
 
 
 def _attach_with_retries(con: duckdb.DuckDBPyConnection, config: WarehouseConfig, options: list[str]) -> None:
+    """ATTACH with `options`, retried while the catalog is busy; `_MissingCatalog` when there is none to attach,
+    any other failure a `WarehouseError` with the catalog's password redacted."""
     options = [f"DATA_PATH {_sql_str(config.data_path)}", *options]
     attach = f"ATTACH {_sql_str(config.attach_target)} AS {CATALOG_ALIAS} ({', '.join(options)})"
     for attempt in range(WRITE_ATTEMPTS):
@@ -189,6 +191,8 @@ def backup_sqlite_catalog(config: WarehouseConfig, lake: Lake, *, now: datetime 
 
 
 def _consistent_sqlite_copy(source: Path, target: Path) -> None:
+    """Copy `source` to `target` with SQLite's online backup (consistent while writers commit), out of WAL mode,
+    and refuse a copy that fails `quick_check`."""
     if not source.is_file():
         raise WarehouseError(f"cannot back up the warehouse catalog: {source} does not exist")
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)

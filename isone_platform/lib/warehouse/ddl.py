@@ -141,7 +141,7 @@ def analyst_view_sql(existing_tables: set[str]) -> dict[str, str]:
 
 
 def _normalize_sql(sql: str) -> str:
-    # DuckDB re-renders a view's SQL (parentheses, spacing): compare without whitespace, `;` or case
+    """DuckDB re-renders a view's SQL (parentheses, spacing): compare without whitespace, `;` or case."""
     return re.sub(r"[\s;]+", "", sql).lower()
 
 

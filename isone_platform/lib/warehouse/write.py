@@ -202,7 +202,6 @@ def _replace(
     return _with_write_retries(replace_once)
 
 
-
 def _in_transaction(con: duckdb.DuckDBPyConnection, schema: TableSchema, work: Callable[[], T]) -> T:
     """`work()` between BEGIN and COMMIT; any failure (COMMIT's own included) rolls back."""
     con.execute("BEGIN")
