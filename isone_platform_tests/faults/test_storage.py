@@ -71,10 +71,12 @@ def test_case_22_disk_full_during_the_warehouse_write_keeps_the_previous_day(pla
     def disk_full(con, insert, frame):
         raise duckdb.IOException("Could not write file \"ducklake-x.parquet\": No space left on device")
 
+    real_insert = warehouse._insert
     monkeypatch.setattr(warehouse, "_insert", disk_full)
     result = platform.materialize("system_load_5min", day=DAY, layers=("std",))
     assert not result.success and "No space left on device" in failure_messages(result)
-    monkeypatch.undo()
+    # only the disk comes back: `monkeypatch.undo()` would also drop the platform fixture's environment
+    monkeypatch.setattr(warehouse, "_insert", real_insert)
     assert platform.fingerprint("system_load_5min", DAY) == before
     assert platform.materialize("system_load_5min", day=DAY, layers=("std",)).success
 
