@@ -14,7 +14,7 @@ from isone_platform.lib import warehouse
 from isone_platform.lib.datasets import Dataset
 from isone_platform.lib.fetch import default_price_status, fetch_day
 from isone_platform.lib.io_managers import DuckLakeIOManager, dagster_table_schema
-from isone_platform.lib.isone_client import IsoneAuthError, IsoneNotFoundError
+from isone_platform.lib.isone_client import IsoneAuthError, IsoneBodyTooLargeError, IsoneNotFoundError
 from isone_platform.lib.partitions import (
     expected_intervals,
     operating_day_backfill_policy,
@@ -126,8 +126,8 @@ def _fetch_days(
                     )
                 yield raw
                 del raw  # a suspended generator keeps its locals: drop the landed day before fetching the next
-        except (IsoneAuthError, IsoneNotFoundError) as exc:
-            # Retrying the step cannot fix credentials or a missing path: fail once, clearly.
+        except (IsoneAuthError, IsoneNotFoundError, IsoneBodyTooLargeError) as exc:
+            # Retrying the step cannot fix credentials, a missing path or an oversized body: fail once, clearly.
             raise dg.Failure(description=str(exc), allow_retries=False) from exc
         finally:
             report.update(requests=client.requests_sent, bytes_received=client.bytes_received)

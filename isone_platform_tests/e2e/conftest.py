@@ -54,7 +54,7 @@ class DagsterDev:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-n:]) if self.log.exists() else ""
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def stop_dagster_dev(proc: subprocess.Popen) -> None:
     """SIGTERM the `dagster dev` group (started with default signal handling, it stops in ~3 s)."""
     if proc.poll() is not None:
         return
@@ -73,27 +73,26 @@ def e2e_sim():
     server.stop()
 
 
-@pytest.fixture(scope="package")
-def dagster_dev(e2e_sim, tmp_path_factory) -> DagsterDev:
-    root = tmp_path_factory.mktemp("platform")
+def dagster_home(root: Path) -> Path:
+    """A DAGSTER_HOME under `root` holding the local instance config (run queue, pools, run monitoring)."""
     home = root / "dagster_home"
-    home.mkdir()
+    home.mkdir(exist_ok=True)
     shutil.copyfile(REPO / "deploy" / "local" / "dagster.yaml", home / "dagster.yaml")
+    return home
+
+
+def start_dagster_dev(root: Path, env: dict, log_name: str = "dagster_dev.log") -> DagsterDev:
+    """`dagster dev` on 127.0.0.1 in its own process group, once its code location has loaded (stop it with
+    `stop_dagster_dev`). `env` is the whole environment, DAGSTER_HOME included."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ISONE_")}
-    env.update(
-        DAGSTER_HOME=str(home), ISONE_PROJECT_ROOT=str(root), ISONE_BASE_URL=e2e_sim.base_url,
-        ISONE_USERNAME="demo", ISONE_PASSWORD="demo", ISONE_POLL_PROBE_SECONDS="5",
-        ISONE_STEP_RETRY_DELAY_SECONDS="1", PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-    )
-    log = root / "dagster_dev.log"
+    log = root / log_name
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             ["env", "--default-signal=INT,TERM", str(BIN / "dagster"), "dev", "-w", str(REPO / "workspace.yaml"),
              "-h", "127.0.0.1", "-p", str(port)],
             cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )
-    dev = DagsterDev(f"http://127.0.0.1:{port}", proc, log, home, env)
+    dev = DagsterDev(f"http://127.0.0.1:{port}", proc, log, Path(env["DAGSTER_HOME"]), env)
     try:
         def assets_loaded():
             try:
@@ -104,8 +103,30 @@ def dagster_dev(e2e_sim, tmp_path_factory) -> DagsterDev:
 
         dev.wait_for(assets_loaded, 180, "the code location to load")
         dev.graphql("mutation { setNuxSeen }")  # the first-visit community popup would cover the UI
+    except BaseException:
+        stop_dagster_dev(proc)
+        raise
+    return dev
+
+
+def platform_process_env(root: Path, home: Path, sim) -> dict:
+    """The environment `dagster dev` gets: the simulator, a project root, and fast probes and step retries."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ISONE_")}
+    env.update(
+        DAGSTER_HOME=str(home), ISONE_PROJECT_ROOT=str(root), ISONE_BASE_URL=sim.base_url,
+        ISONE_USERNAME="demo", ISONE_PASSWORD="demo", ISONE_POLL_PROBE_SECONDS="5",
+        ISONE_STEP_RETRY_DELAY_SECONDS="1", PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    )
+    return env
+
+
+@pytest.fixture(scope="package")
+def dagster_dev(e2e_sim, tmp_path_factory) -> DagsterDev:
+    root = tmp_path_factory.mktemp("platform")
+    dev = start_dagster_dev(root, platform_process_env(root, dagster_home(root), e2e_sim))
+    try:
         yield dev
     finally:
-        _stop(proc)
+        stop_dagster_dev(dev.proc)
         ARTIFACTS.mkdir(exist_ok=True)
-        shutil.copyfile(log, ARTIFACTS / "dagster_dev.log")
+        shutil.copyfile(dev.log, ARTIFACTS / "dagster_dev.log")

@@ -158,11 +158,13 @@ def test_case_30_a_body_past_the_cap_fails_loudly_keeping_the_day(platform, sim,
     grow without bound — is an error naming the path and the cap, not an out-of-memory; the stored day stays."""
     monkeypatch.setenv("ISONE_MAX_BODY_MB", str(CAP_MB))
     clean = platform.baseline("system_load_5min", DAY)
+    sim.reset_requests()
     with RewritingProxy(sim.root_url, oversized(kind)) as proxy:
         monkeypatch.setenv("ISONE_BASE_URL", proxy.base_url)
         platform.fails_loudly("system_load_5min", DAY, f"GET {SYSTEM_LOAD_PATH} -> HTTP 200",
                               f"ISONE_MAX_BODY_MB cap of {CAP_MB} MB")
     assert platform.fingerprint("system_load_5min", DAY) == clean
+    assert len([r for r in sim.requests if r.path.endswith(SYSTEM_LOAD_PATH)]) == 1  # neither client nor step retried
 
 
 def test_case_30_the_bomb_is_a_bomb():

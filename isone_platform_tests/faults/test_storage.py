@@ -4,13 +4,11 @@ previous day intact and nothing duplicated."""
 
 from __future__ import annotations
 
-import sqlite3
-import threading
-import time
+import subprocess
+import sys
 from datetime import date
 
 import duckdb
-import pytest
 
 from isone_platform.lib import ingest_assets, warehouse
 
@@ -19,31 +17,31 @@ from .conftest import failure_messages
 DAY = date(2024, 7, 15)
 
 
-def _hold_catalog_lock(catalog: str, seconds: float) -> threading.Thread:
-    """Another writer's long transaction: an exclusive lock on the SQLite catalog for `seconds`."""
-    ready = threading.Event()
+HOLD_LOCK = """
+import sqlite3, sys, time
+con = sqlite3.connect(sys.argv[1], timeout=30, isolation_level=None)
+con.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+con.execute("ROLLBACK")
+"""
 
-    def hold() -> None:
-        con = sqlite3.connect(catalog, timeout=30, isolation_level=None)
-        con.execute("BEGIN EXCLUSIVE")
-        ready.set()
-        time.sleep(seconds)
-        con.execute("ROLLBACK")
-        con.close()
 
-    thread = threading.Thread(target=hold, daemon=True)
-    thread.start()
-    ready.wait(10)
-    return thread
+def _hold_catalog_lock(catalog: str, seconds: float) -> subprocess.Popen:
+    """Another writer's long transaction: an exclusive lock on the SQLite catalog for `seconds`, held by another
+    process (SQLite's POSIX locks do not exclude connections of one process made by two SQLite libraries)."""
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, catalog, str(seconds)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    return holder
 
 
 def test_case_17_a_catalog_locked_past_the_writes_retries_is_retried_by_the_step(platform, monkeypatch):
     platform.materialize("system_load_5min", day=DAY, raise_on_error=True)
     before = platform.fingerprint("system_load_5min", DAY)
     monkeypatch.setattr(ingest_assets, "STD_CONFLICT_WAIT_SECONDS", 1)
-    holder = _hold_catalog_lock(platform.env["ISONE_CATALOG_URL"], seconds=14)
+    holder = _hold_catalog_lock(platform.env["ISONE_CATALOG_URL"], seconds=20)
     result = platform.materialize("system_load_5min", day=DAY, layers=("std",))
-    holder.join()
+    holder.wait(60)
     assert result.success
     retries = [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
     assert len(retries) >= 1
@@ -58,7 +56,7 @@ def test_case_17_a_lock_that_outlasts_every_retry_fails_loudly_with_the_day_inta
     holder = _hold_catalog_lock(platform.env["ISONE_CATALOG_URL"], seconds=40)
     result = platform.materialize("system_load_5min", day=DAY, layers=("std",))
     assert not result.success and "database is locked" in failure_messages(result)
-    holder.join()
+    holder.wait(60)
     assert platform.fingerprint("system_load_5min", DAY) == before
 
 
@@ -71,18 +69,15 @@ def test_case_22_disk_full_during_the_warehouse_write_keeps_the_previous_day(pla
     def disk_full(con, insert, frame):
         raise duckdb.IOException("Could not write file \"ducklake-x.parquet\": No space left on device")
 
-    real_insert = warehouse._insert
-    monkeypatch.setattr(warehouse, "_insert", disk_full)
-    result = platform.materialize("system_load_5min", day=DAY, layers=("std",))
+    with monkeypatch.context() as patch:
+        patch.setattr(warehouse, "_insert", disk_full)
+        result = platform.materialize("system_load_5min", day=DAY, layers=("std",))
     assert not result.success and "No space left on device" in failure_messages(result)
-    # only the disk comes back: `monkeypatch.undo()` would also drop the platform fixture's environment
-    monkeypatch.setattr(warehouse, "_insert", real_insert)
     assert platform.fingerprint("system_load_5min", DAY) == before
     assert platform.materialize("system_load_5min", day=DAY, layers=("std",)).success
 
 
-@pytest.mark.parametrize("raising", [True])
-def test_case_22_disk_full_on_the_raw_lake_names_the_object_and_keeps_the_day(platform, monkeypatch, raising):
+def test_case_22_disk_full_on_the_raw_lake_names_the_object_and_keeps_the_day(platform, monkeypatch):
     import errno
     import os
 
@@ -98,9 +93,9 @@ def test_case_22_disk_full_on_the_raw_lake_names_the_object_and_keeps_the_day(pl
         return real_open(path, flags, mode, **kw)
 
     platform.sim.add_fault("/fiveminutesystemload/day/*=out_of_range")  # a new body, so landing must write
-    monkeypatch.setattr(lake_mod.os, "open", full)
-    result = platform.materialize("system_load_5min", day=DAY)
-    monkeypatch.undo()
+    with monkeypatch.context() as patch:
+        patch.setattr(lake_mod.os, "open", full)
+        result = platform.materialize("system_load_5min", day=DAY)
     message = failure_messages(result)
     assert not result.success and "No space left on device" in message
     assert "raw/isone__system_load_5min/operating_day=2024-07-15/" in message

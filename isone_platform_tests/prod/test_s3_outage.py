@@ -16,6 +16,7 @@ import dagster as dg
 import pytest
 
 from isone_platform import warehouse
+from isone_platform.lib import warehouse as warehouse_mod
 from isone_platform.lib import lake as lake_mod
 from isone_platform.lib.lake import lake_from_url, read_day
 from isone_platform.lib.partitions import partition_day
@@ -110,3 +111,35 @@ def test_server_stopped_mid_run_fails_loudly_keeps_earlier_objects_and_rerun_suc
     assert rows_per_day() == {**rows_before, "2024-11-04": 288, "2024-11-05": 288, "2024-11-06": 288}
     for day in ("2024-11-04", "2024-11-05", "2024-11-06"):
         assert read_day(lake, "system_load_5min", partition_day(day)).bodies
+
+
+def test_case_16_server_stopped_during_the_warehouse_write_keeps_every_stored_day(prod_env, ingest_assets, monkeypatch):
+    """Fault-matrix case 16: S3 goes away between two days' Parquet writes of one std transaction."""
+    s3 = prod_env.s3
+    assert run_range(ingest_assets, "2024-11-01", "2024-11-02").success
+    rows_before = rows_per_day()
+    std_only = [a for a in ingest_assets if all(k.path[0] == "std" for k in a.keys)]
+    real_insert = warehouse_mod._insert
+    calls = []
+
+    def stop_before_the_second_day(con, insert, frame):
+        calls.append(frame.height)
+        if len(calls) == 2:
+            s3.server.stop()
+        return real_insert(con, insert, frame)
+
+    monkeypatch.setattr(warehouse_mod, "_insert", stop_before_the_second_day)
+    selection = [dg.AssetKey(["std", "isone__system_load_5min"])]
+    failed = dg.materialize(std_only + [a for a in ingest_assets if a not in std_only], selection=selection,
+                            resources=build_resources(), raise_on_error=False,
+                            tags={"dagster/asset_partition_range_start": "2024-11-01",
+                                  "dagster/asset_partition_range_end": "2024-11-02"})
+    monkeypatch.setattr(warehouse_mod, "_insert", real_insert)
+    s3.server.restart()
+    assert len(calls) == 2 and not failed.success
+    message = "\n".join(error_chain(e.event_specific_data.error) for e in failed.all_events
+                        if e.event_type == dg.DagsterEventType.STEP_FAILURE)
+    assert f"HTTP PUT to '{s3.endpoint}/{s3.bucket}/lake/tables/std/isone__system_load_5min/" in message, message
+    assert "testing-secret" not in message
+    assert rows_per_day() == rows_before
+    assert run_range(ingest_assets, "2024-11-01", "2024-11-02").success and rows_per_day() == rows_before
