@@ -4,7 +4,7 @@ Reads through `isone_platform.warehouse.connect()` (a read-only DuckLake attach:
 is never blocked by it) and the raw lake's manifests. Prints, per operating day: rows per table and layer (raw
 bodies, std rows, mart rows), the time range and interval count of every std table, NULL counts, join coverage
 (LMP locations found in `isone__locations`, zonal intervals matched by system load), and every data-quality rule
-of `lib/checks.py` (the same functions the asset checks run). Returns 1 if any rule fails with severity ERROR,
+of `lib/dq/` (the same functions the asset checks run). Returns 1 if any rule fails with severity ERROR,
 else 0 (WARN findings are printed, they do not fail the command).
 """
 
@@ -18,10 +18,11 @@ from typing import Any, TextIO
 
 import duckdb
 
-from isone_platform.lib import checks
+from isone_platform.lib import dq
 from isone_platform.lib.datasets import DATASETS
 from isone_platform.lib.partitions import day_bounds_utc, expected_intervals
 from isone_platform.lib.schemas import LOCATIONS, STD_TABLES, TableSchema
+from isone_platform.lib.sql_literals import days_sql
 
 DEFAULT_LAST = 3
 FUEL_MIX_NOTE = "snapshots"
@@ -52,7 +53,7 @@ def _section(title: str, out: TextIO) -> None:
 
 
 def _partitioned_tables(con: duckdb.DuckDBPyConnection) -> list[TableSchema]:
-    return [s for s in STD_TABLES.values() if s.partition_column and checks.table_exists(con, s)]
+    return [s for s in STD_TABLES.values() if s.partition_column and dq.table_exists(con, s)]
 
 
 def latest_days(con: duckdb.DuckDBPyConnection, n: int) -> list[date]:
@@ -65,8 +66,6 @@ def latest_days(con: duckdb.DuckDBPyConnection, n: int) -> list[date]:
     return sorted(r[0] for r in rows)
 
 
-def _in_days(days: Sequence[date]) -> str:
-    return ", ".join(f"DATE '{d.isoformat()}'" for d in days)
 
 
 def _raw_counts(days: Sequence[date]) -> dict[tuple[str, date], tuple[int, int]] | str:
@@ -95,7 +94,7 @@ def _raw_counts(days: Sequence[date]) -> dict[tuple[str, date], tuple[int, int]]
 
 def _rows_per_day(con: duckdb.DuckDBPyConnection, qualified: str, days: Sequence[date]) -> dict[date, int]:
     rows = con.execute(
-        f"SELECT operating_day, count(*) FROM {qualified} WHERE operating_day IN ({_in_days(days)}) GROUP BY 1"
+        f"SELECT operating_day, count(*) FROM {qualified} WHERE operating_day IN ({days_sql(days)}) GROUP BY 1"
     ).fetchall()
     return {d: int(n) for d, n in rows}
 
@@ -134,7 +133,7 @@ def _print_counts(con: duckdb.DuckDBPyConnection, days: list[date], out: TextIO)
                 ]
                 rows.append(["raw", f"isone__{ds.name}", *cells])
     for schema in STD_TABLES.values():
-        if not checks.table_exists(con, schema):
+        if not dq.table_exists(con, schema):
             rows.append(["std", schema.name, *["(no table)" for _ in days]])
         elif schema.partition_column is None:
             [(n,)] = con.execute(f"SELECT count(*) FROM {schema.qualified_name}").fetchall()
@@ -164,7 +163,7 @@ def _print_time_ranges(con: duckdb.DuckDBPyConnection, days: list[date], out: Te
             r[0]: r[1:]
             for r in con.execute(
                 f"SELECT operating_day, min(interval_begin_utc), max(interval_begin_utc), count(DISTINCT interval_begin_utc) "
-                f"FROM {schema.qualified_name} WHERE operating_day IN ({_in_days(days)}) GROUP BY 1"
+                f"FROM {schema.qualified_name} WHERE operating_day IN ({days_sql(days)}) GROUP BY 1"
             ).fetchall()
         }
         for d in days:
@@ -185,9 +184,9 @@ def _print_nulls(con: duckdb.DuckDBPyConnection, days: list[date], out: TextIO) 
     _section("NULL counts (columns with any NULL; key/NOT NULL columns marked *)", out)
     rows = []
     for schema in STD_TABLES.values():
-        if not checks.table_exists(con, schema):
+        if not dq.table_exists(con, schema):
             continue
-        where = f"WHERE operating_day IN ({_in_days(days)})" if schema.partition_column else ""
+        where = f"WHERE operating_day IN ({days_sql(days)})" if schema.partition_column else ""
         cols = schema.column_names
         null_counts = ", ".join(f'count(*) FILTER (WHERE "{c}" IS NULL)' for c in cols)
         counts = con.execute(f"SELECT count(*), {null_counts} FROM {schema.qualified_name} {where}").fetchone()
@@ -205,29 +204,29 @@ def _print_nulls(con: duckdb.DuckDBPyConnection, days: list[date], out: TextIO) 
 def _print_join_coverage(con: duckdb.DuckDBPyConnection, days: list[date], out: TextIO) -> None:
     _section("join coverage", out)
     rows = []
-    have_locations = checks.table_exists(con, LOCATIONS)
-    for name in checks.LMP_DATASETS:
+    have_locations = dq.table_exists(con, LOCATIONS)
+    for name in dq.LMP_DATASETS:
         schema = STD_TABLES[f"isone__{name}"]
-        if not checks.table_exists(con, schema):
+        if not dq.table_exists(con, schema):
             continue
         if have_locations:
             total, known = con.execute(
                 f"SELECT count(DISTINCT l.location_id), count(DISTINCT x.location_id) FROM {schema.qualified_name} l "
-                f"LEFT JOIN {LOCATIONS.qualified_name} x USING (location_id) WHERE l.operating_day IN ({_in_days(days)})"
+                f"LEFT JOIN {LOCATIONS.qualified_name} x USING (location_id) WHERE l.operating_day IN ({days_sql(days)})"
             ).fetchone()
         else:
             [(total,)] = con.execute(
-                f"SELECT count(DISTINCT location_id) FROM {schema.qualified_name} WHERE operating_day IN ({_in_days(days)})"
+                f"SELECT count(DISTINCT location_id) FROM {schema.qualified_name} WHERE operating_day IN ({days_sql(days)})"
             ).fetchall()
             known = 0
         share = f"{known / total:.1%}" if total else "-"
         rows.append([f"{schema.name}.location_id", LOCATIONS.name + ("" if have_locations else " (missing)"),
                      f"{total:,}", f"{known:,}", share])
     zonal, system = STD_TABLES["isone__zonal_load_5min"], STD_TABLES["isone__system_load_5min"]
-    if checks.table_exists(con, zonal) and checks.table_exists(con, system):
+    if dq.table_exists(con, zonal) and dq.table_exists(con, system):
         total, known = con.execute(
             f"SELECT count(*), count(s.interval_begin_utc) FROM (SELECT DISTINCT operating_day, interval_begin_utc "
-            f"FROM {zonal.qualified_name} WHERE operating_day IN ({_in_days(days)})) z "
+            f"FROM {zonal.qualified_name} WHERE operating_day IN ({days_sql(days)})) z "
             f"LEFT JOIN {system.qualified_name} s USING (operating_day, interval_begin_utc)"
         ).fetchone()
         rows.append([f"{zonal.name} intervals", system.name, f"{total:,}", f"{known:,}", f"{known / total:.1%}" if total else "-"])
@@ -237,22 +236,22 @@ def _print_join_coverage(con: duckdb.DuckDBPyConnection, days: list[date], out: 
         print("  nothing to join yet", file=out)
 
 
-def _print_rules(con: duckdb.DuckDBPyConnection, days: list[date], out: TextIO, now: datetime) -> list[checks.RuleOutcome]:
+def _print_rules(con: duckdb.DuckDBPyConnection, days: list[date], out: TextIO, now: datetime) -> list[dq.RuleOutcome]:
     _section("data-quality rules (the asset checks' rules; ERROR fails the command)", out)
-    outcomes: list[checks.RuleOutcome] = []
+    outcomes: list[dq.RuleOutcome] = []
     rows = []
     for ds in DATASETS.values():
-        if not checks.table_exists(con, ds.table):
+        if not dq.table_exists(con, ds.table):
             rows.append([ds.table.name, "(all)", "-", "", "table not materialized yet"])
             continue
-        for outcome in checks.evaluate_rules(con, ds.name, days if ds.partitioned else None, now=now):
+        for outcome in dq.evaluate_rules(con, ds.name, days if ds.partitioned else None, now=now):
             outcomes.append(outcome)
             rows.append([ds.table.name, outcome.rule, outcome.finding, f"{outcome.count:,}" if outcome.count else "",
                          outcome.summary])
     _table(rows, ["table", "rule", "result", "count", "summary"], out)
     bad = [o for o in outcomes if not o.passed and o.rows]
     if bad:
-        _section(f"offending rows (first {min(checks.MAX_ROWS, 5)} per failed rule)", out)
+        _section(f"offending rows (first {min(dq.MAX_ROWS, 5)} per failed rule)", out)
         for o in bad:
             print(f"\n  {o.table} / {o.rule} [{o.severity}]: {o.summary}", file=out)
             sample = o.rows[:5]

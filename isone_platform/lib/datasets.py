@@ -7,12 +7,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import partial
 from typing import Literal
 
 import polars as pl
 
-from isone_platform.lib.parse.common import ParseContext, ParseResult
+from isone_platform.lib.parse.common import FIVE_MINUTES, ParseContext, ParseResult
 from isone_platform.lib.parse.fuel_mix import parse_fuel_mix
 from isone_platform.lib.parse.load import parse_system_load, parse_zonal_load
 from isone_platform.lib.parse.lmp import parse_lmp
@@ -106,7 +105,6 @@ def _parse_lmp(table: TableSchema, grain: timedelta) -> Callable[[bytes, ParseCo
     return parse
 
 
-FIVE_MINUTES = timedelta(minutes=5)
 ONE_HOUR = timedelta(hours=1)
 
 DATASETS: dict[str, Dataset] = {

@@ -19,6 +19,7 @@ import duckdb
 import polars as pl
 
 from isone_platform.lib.schemas import TableSchema
+from isone_platform.lib.sql_literals import date_sql
 
 INTERVAL = "interval_begin_utc"
 FINAL = "final"
@@ -71,7 +72,7 @@ def _final_rows(schema: TableSchema, frame: pl.DataFrame) -> int:
 
 def stored_profile(con: duckdb.DuckDBPyConnection, schema: TableSchema, day: date | None) -> DayProfile:
     """The profile of what the warehouse holds for `day` (the whole table when unpartitioned)."""
-    where = "TRUE" if day is None else f"{schema.partition_column} = DATE '{day.isoformat()}'"
+    where = "TRUE" if day is None else f"{schema.partition_column} = {date_sql(day)}"
     table = schema.qualified_name
     final = "count(*) FILTER (WHERE price_status = 'final')" if "price_status" in schema.column_names else "0"
     if INTERVAL not in schema.column_names:

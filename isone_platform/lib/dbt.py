@@ -31,7 +31,7 @@ from typing import Any
 
 import duckdb
 
-from isone_platform.lib import warehouse
+from isone_platform.lib import aws, warehouse
 from isone_platform.lib.schemas import STD_TABLES
 from isone_platform.lib.settings import PACKAGE_ROOT
 from isone_platform.lib.warehouse import WarehouseConfig
@@ -83,20 +83,17 @@ def _s3_settings_env() -> dict[str, str]:
     """DuckDB s3_* settings for the profile, from the same AWS variables the warehouse's S3 secret uses
     (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION`/`AWS_DEFAULT_REGION`,
     `AWS_ENDPOINT_URL[_S3]`). Credentials go in `DBT_ENV_SECRET_*` variables, which dbt redacts from its logs."""
-    from urllib.parse import urlsplit
-
-    env = {"ISONE_DBT_S3_REGION": os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"}
+    env = {"ISONE_DBT_S3_REGION": aws.region()}
     for name, var in (("AWS_ACCESS_KEY_ID", "KEY_ID"), ("AWS_SECRET_ACCESS_KEY", "SECRET"),
                       ("AWS_SESSION_TOKEN", "SESSION_TOKEN")):
         if os.environ.get(name):
             env[f"DBT_ENV_SECRET_ISONE_S3_{var}"] = os.environ[name]
-    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    endpoint = aws.s3_endpoint()
     if endpoint:
-        parts = urlsplit(endpoint if "://" in endpoint else f"https://{endpoint}")
         env.update(
-            ISONE_DBT_S3_ENDPOINT=parts.netloc + parts.path.rstrip("/"),
+            ISONE_DBT_S3_ENDPOINT=endpoint.host,
             ISONE_DBT_S3_URL_STYLE="path",
-            ISONE_DBT_S3_USE_SSL="true" if parts.scheme == "https" else "false",
+            ISONE_DBT_S3_USE_SSL="true" if endpoint.use_ssl else "false",
         )
     return env
 

@@ -2,7 +2,7 @@
 
 Not the stock dagster-duckdb IO managers: they delete and insert outside a transaction, by column position and
 by a timestamp window. This one replaces whole `operating_day` partitions in one transaction, selects columns by
-name into the schema registry's canonical schema, and never blocks readers (see `lib/warehouse.py`).
+name into the schema registry's canonical schema, and never blocks readers (see `lib/warehouse/`).
 """
 
 from __future__ import annotations

@@ -35,6 +35,7 @@ from typing import Protocol
 import dagster as dg
 from dagster_aws.s3 import S3Resource
 
+from isone_platform.lib import aws
 from isone_platform.lib.partitions import partition_day
 from isone_platform.lib.raw import LandedBody, RawDay
 
@@ -115,18 +116,10 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def _s3_endpoint_from_env() -> str | None:
-    return os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or None
-
-
-def _s3_region_from_env() -> str:
-    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-
-
 def default_s3_resource() -> S3Resource:
     """dagster-aws's S3 resource from the environment: endpoint `AWS_ENDPOINT_URL` (S3-compatible stores), region
     `AWS_REGION`/`AWS_DEFAULT_REGION`; credentials from boto's usual chain (env, profile, instance/IRSA role)."""
-    return S3Resource(endpoint_url=_s3_endpoint_from_env(), region_name=_s3_region_from_env())
+    return S3Resource(endpoint_url=aws.s3_endpoint_url(), region_name=aws.region())
 
 
 def parse_s3_url(url: str) -> tuple[str, str]:
@@ -154,8 +147,8 @@ class S3Lake:
         self.prefix = prefix.strip("/")
         self.url = f"s3://{bucket}/{self.prefix}" if self.prefix else f"s3://{bucket}"
         if client is None:
-            resource = S3Resource(endpoint_url=endpoint_url or _s3_endpoint_from_env(),
-                                  region_name=region_name or _s3_region_from_env())
+            resource = S3Resource(endpoint_url=endpoint_url or aws.s3_endpoint_url(),
+                                  region_name=region_name or aws.region())
             client = resource.get_client()
         self.client = client
         self.endpoint = endpoint_url or getattr(getattr(client, "meta", None), "endpoint_url", None) or "AWS S3"

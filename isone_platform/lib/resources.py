@@ -12,6 +12,7 @@ import dagster as dg
 from dagster_aws.s3 import S3Resource
 from pydantic import Field
 
+from isone_platform.lib import aws
 from isone_platform.lib.isone_client import DEFAULT_BASE_URL, DEFAULT_READ_TIMEOUT_SECONDS, IsoneClient, RetryPolicy
 from isone_platform.lib.settings import env_seconds, project_root
 
@@ -100,8 +101,8 @@ def s3_resource_from_env() -> S3Resource:
     AWS_SECRET_ACCESS_KEY from the environment, or uses a profile or the instance/IRSA role, so no secret ever
     appears in resource config, the UI or run records."""
     return S3Resource(
-        endpoint_url=os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or None,
-        region_name=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+        endpoint_url=aws.s3_endpoint_url(),
+        region_name=aws.region(),
     )
 
 

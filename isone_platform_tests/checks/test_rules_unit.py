@@ -1,4 +1,4 @@
-"""The rule functions of lib/checks.py on tiny hand-made tables (cases the simulator cannot produce): schema drift,
+"""The rule functions of lib/dq.py on tiny hand-made tables (cases the simulator cannot produce): schema drift,
 intervals outside their day, DST days, a day in progress, freshness at a fixed now, range edges, tolerances."""
 
 from datetime import UTC, date, datetime, timedelta
@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import polars as pl
 import pytest
 
-from isone_platform.lib import checks
+from isone_platform.lib import dq
 from isone_platform.lib.partitions import day_bounds_utc
 from isone_platform.lib.schemas import LMP_DA_HOURLY, SYSTEM_LOAD_5MIN, ZONAL_LOAD_5MIN
 from isone_platform.lib.warehouse import WarehouseConfig, open_connection, replace_partitions
@@ -81,19 +81,19 @@ def test_structural_and_completeness_pass_on_dst_days_and_fail_on_gaps(wh):
     for day in (SPRING, FALL, NORMAL):
         wh.write(SYSTEM_LOAD_5MIN, system_frame(day, drop=3 if day == NORMAL else 0), [day])
     con = wh.con()
-    for rule in (checks.schema_matches_registry, checks.primary_key_unique, checks.key_columns_not_null,
-                 checks.intervals_inside_operating_day):
+    for rule in (dq.schema_matches_registry, dq.primary_key_unique, dq.key_columns_not_null,
+                 dq.intervals_inside_operating_day):
         assert rule(con, SYSTEM_LOAD_5MIN, [SPRING, FALL, NORMAL]).passed, rule.__name__
     now = datetime(2025, 1, 1, tzinfo=UTC)
-    ok = checks.intervals_complete(con, SYSTEM_LOAD_5MIN, [SPRING, FALL], grain=FIVE, now=now)
+    ok = dq.intervals_complete(con, SYSTEM_LOAD_5MIN, [SPRING, FALL], grain=FIVE, now=now)
     assert ok.passed and ok.count == 0
-    gaps = checks.intervals_complete(con, SYSTEM_LOAD_5MIN, [SPRING, NORMAL], grain=FIVE, now=now)
+    gaps = dq.intervals_complete(con, SYSTEM_LOAD_5MIN, [SPRING, NORMAL], grain=FIVE, now=now)
     assert not gaps.passed and gaps.count == 3 and gaps.severity == "ERROR"
     [row] = gaps.rows
     assert row["operating_day"] == "2024-07-15" and (row["present"], row["expected"]) == (285, 288)
     assert row["first_missing_utc"] == (day_bounds_utc(NORMAL)[1] - 3 * FIVE).isoformat()
     # a day without any row is entirely missing
-    empty = checks.intervals_complete(con, SYSTEM_LOAD_5MIN, [date(2024, 7, 16)], grain=FIVE, now=now)
+    empty = dq.intervals_complete(con, SYSTEM_LOAD_5MIN, [date(2024, 7, 16)], grain=FIVE, now=now)
     assert empty.count == 288
     con.close()
 
@@ -104,7 +104,7 @@ def test_interval_outside_its_operating_day(wh):
     stray = frame.head(1).with_columns(pl.lit(end).alias("interval_begin_utc"), pl.lit(end + FIVE).alias("interval_end_utc"))
     wh.write(SYSTEM_LOAD_5MIN, pl.concat([frame, stray]), [NORMAL])
     con = wh.con()
-    outcome = checks.intervals_inside_operating_day(con, SYSTEM_LOAD_5MIN, [NORMAL])
+    outcome = dq.intervals_inside_operating_day(con, SYSTEM_LOAD_5MIN, [NORMAL])
     assert not outcome.passed and outcome.count == 1
     assert outcome.rows[0]["issue"] == "begins after the day"
     assert outcome.rows[0]["interval_begin_utc"] == end.isoformat()
@@ -124,19 +124,19 @@ def test_schema_drift_and_nulls_in_a_hand_made_table(wh):
     )
     con.close()
     con = wh.con()
-    schema = checks.schema_matches_registry(con, ZONAL_LOAD_5MIN)
+    schema = dq.schema_matches_registry(con, ZONAL_LOAD_5MIN)
     assert not schema.passed and schema.severity == "ERROR"
     assert "column order differs" in schema.summary and "type or NOT NULL differs for" in schema.summary
     by_position = {r["position"]: r for r in schema.rows}
     assert by_position[4]["table_column"] == "zone_name" and by_position[4]["registry_column"] == "zone_id"
     assert by_position[6]["table_type"] == "FLOAT" and by_position[6]["registry_type"] == "DOUBLE"
     assert by_position[1]["table_nullable"] is True and by_position[1]["registry_nullable"] is False
-    nulls = checks.key_columns_not_null(con, ZONAL_LOAD_5MIN, [NORMAL])
+    nulls = dq.key_columns_not_null(con, ZONAL_LOAD_5MIN, [NORMAL])
     assert not nulls.passed and nulls.count == 1 and nulls.rows[0]["null_columns"] == "zone_name"
     assert "zone_name: 1" in nulls.summary
     # a missing table fails every rule instead of raising
-    assert not checks.schema_matches_registry(con, SYSTEM_LOAD_5MIN).passed
-    assert "does not exist" in checks.load_in_range(con, SYSTEM_LOAD_5MIN, [NORMAL]).summary
+    assert not dq.schema_matches_registry(con, SYSTEM_LOAD_5MIN).passed
+    assert "does not exist" in dq.load_in_range(con, SYSTEM_LOAD_5MIN, [NORMAL]).summary
 
 
 def test_column_order_alone_is_caught(wh):
@@ -147,7 +147,7 @@ def test_column_order_alone_is_caught(wh):
     cols[3], cols[4] = cols[4], cols[3]
     con.execute(f"CREATE TABLE std.isone__system_load_5min ({', '.join(cols)})")
     con.close()
-    outcome = checks.schema_matches_registry(wh.con(), SYSTEM_LOAD_5MIN)
+    outcome = dq.schema_matches_registry(wh.con(), SYSTEM_LOAD_5MIN)
     assert not outcome.passed and outcome.count == 2 and outcome.summary.endswith("column order differs")
 
 
@@ -157,30 +157,30 @@ def test_day_in_progress_and_freshness_at_a_fixed_now(wh):
     now = start + timedelta(hours=10, minutes=7)
     wh.write(SYSTEM_LOAD_5MIN, system_frame(day, until=now - timedelta(minutes=6)), [day])
     con = wh.con()
-    progress = checks.intervals_complete(con, SYSTEM_LOAD_5MIN, [day], grain=FIVE, now=now)
+    progress = dq.intervals_complete(con, SYSTEM_LOAD_5MIN, [day], grain=FIVE, now=now)
     assert progress.passed and "in progress" in progress.summary
-    assert checks.intervals_complete(con, SYSTEM_LOAD_5MIN, [day], grain=FIVE, now=now + timedelta(days=1)).count == 288 - 121
-    fresh = checks.latest_interval_fresh(con, SYSTEM_LOAD_5MIN, [day], now=now)
+    assert dq.intervals_complete(con, SYSTEM_LOAD_5MIN, [day], grain=FIVE, now=now + timedelta(days=1)).count == 288 - 121
+    fresh = dq.latest_interval_fresh(con, SYSTEM_LOAD_5MIN, [day], now=now)
     assert fresh.passed and "min old" in fresh.summary
-    stale = checks.latest_interval_fresh(con, SYSTEM_LOAD_5MIN, [day], now=now + timedelta(minutes=20))
+    stale = dq.latest_interval_fresh(con, SYSTEM_LOAD_5MIN, [day], now=now + timedelta(minutes=20))
     assert not stale.passed and stale.severity == "WARN" and stale.rows[0]["age_minutes"] == 27.0
-    past = checks.latest_interval_fresh(con, SYSTEM_LOAD_5MIN, [day], now=now + timedelta(days=2))
+    past = dq.latest_interval_fresh(con, SYSTEM_LOAD_5MIN, [day], now=now + timedelta(days=2))
     assert past.passed and past.summary.startswith("not today")
-    nothing = checks.latest_interval_fresh(con, SYSTEM_LOAD_5MIN, [day + timedelta(days=1)], now=now + timedelta(days=1))
+    nothing = dq.latest_interval_fresh(con, SYSTEM_LOAD_5MIN, [day + timedelta(days=1)], now=now + timedelta(days=1))
     assert not nothing.passed and nothing.summary == "no interval yet today"
 
 
 def test_range_edges_and_severities(wh):
     wh.write(LMP_DA_HOURLY, lmp_frame(NORMAL, [-1000.0, 5000.0, -150.0, 1000.0, 1200.0, 5000.5]), [NORMAL])
     con = wh.con()
-    hard = checks.lmp_in_hard_range(con, LMP_DA_HOURLY, [NORMAL])
+    hard = dq.lmp_in_hard_range(con, LMP_DA_HOURLY, [NORMAL])
     assert (hard.passed, hard.count, hard.severity) == (False, 1, "ERROR") and hard.rows[0]["value"] == 5000.5
-    typical = checks.lmp_in_typical_range(con, LMP_DA_HOURLY, [NORMAL])
+    typical = dq.lmp_in_typical_range(con, LMP_DA_HOURLY, [NORMAL])
     assert (typical.passed, typical.severity) == (False, "WARN")
     assert sorted(r["value"] for r in typical.rows) == [-1000.0, 1200.0, 5000.0, 5000.5]
-    assert checks.lmp_components_sum(con, LMP_DA_HOURLY, [NORMAL]).passed
+    assert dq.lmp_components_sum(con, LMP_DA_HOURLY, [NORMAL]).passed
     wh.write(SYSTEM_LOAD_5MIN, system_frame(NORMAL, load=40_000.0), [NORMAL])
-    load = checks.load_in_range(wh.con(), SYSTEM_LOAD_5MIN, [NORMAL])
+    load = dq.load_in_range(wh.con(), SYSTEM_LOAD_5MIN, [NORMAL])
     assert not load.passed and load.count == 288 * 2  # 40 000 itself is out, and so is load + 50
 
 
@@ -192,14 +192,14 @@ def test_zones_sum_to_system_tolerance(wh):
     wh.write(ZONAL_LOAD_5MIN, pl.concat(zonal_frame(systems[d], r) for d, (r, _) in cases.items()), list(cases))
     con = wh.con()
     for day, (ratio, passed) in cases.items():
-        outcome = checks.zones_sum_to_system(con, ZONAL_LOAD_5MIN, [day])
+        outcome = dq.zones_sum_to_system(con, ZONAL_LOAD_5MIN, [day])
         assert (outcome.passed, outcome.severity, outcome.count) == (passed, "WARN", 0 if passed else 288), ratio
 
 
 def test_unexpected_and_missing_zone_ids(wh):
     system = system_frame(NORMAL)
     wh.write(ZONAL_LOAD_5MIN, zonal_frame(system, 1.0, zones=[*range(4001, 4008), 4009]), [NORMAL])
-    outcome = checks.all_zones_present(wh.con(), ZONAL_LOAD_5MIN, [NORMAL], zone_column="zone_id")
+    outcome = dq.all_zones_present(wh.con(), ZONAL_LOAD_5MIN, [NORMAL], zone_column="zone_id")
     assert not outcome.passed and outcome.count == 2 * 288
     assert {(r["zone_id"], r["issue"]) for r in outcome.rows} == {(4008, "missing"), (4009, "unexpected zone id")}
 
@@ -208,9 +208,9 @@ def test_no_days_to_check_passes_and_rows_are_capped(wh):
     frame = system_frame(NORMAL)
     wh.write(SYSTEM_LOAD_5MIN, pl.concat([frame, frame]), [NORMAL])
     con = wh.con()
-    assert checks.primary_key_unique(con, SYSTEM_LOAD_5MIN, []).passed
-    dup = checks.primary_key_unique(con, SYSTEM_LOAD_5MIN, [NORMAL])
-    assert dup.count == 288 and len(dup.rows) == checks.MAX_ROWS and "288 extra" not in dup.summary
-    md = checks.rows_markdown(dup.rows)
+    assert dq.primary_key_unique(con, SYSTEM_LOAD_5MIN, []).passed
+    dup = dq.primary_key_unique(con, SYSTEM_LOAD_5MIN, [NORMAL])
+    assert dup.count == 288 and len(dup.rows) == dq.MAX_ROWS and "288 extra" not in dup.summary
+    md = dq.rows_markdown(dup.rows)
     assert md.splitlines()[0] == "| interval_begin_utc | operating_day | rows |" and len(md.splitlines()) == 22
-    assert checks.latest_day(con, SYSTEM_LOAD_5MIN) == NORMAL
+    assert dq.latest_day(con, SYSTEM_LOAD_5MIN) == NORMAL

@@ -1,7 +1,7 @@
-"""Data-quality checks of the load tables (rules in lib/checks.py): structural (blocking), completeness, ranges,
+"""Data-quality checks of the load tables (rules in lib/dq/): structural (blocking), completeness, ranges,
 zones vs system, freshness."""
 
-from isone_platform.lib.checks import build_dataset_checks
+from isone_platform.lib.dq.dagster import build_dataset_checks
 from isone_platform.lib.datasets import DATASETS
 
 system_load_5min_checks = build_dataset_checks(DATASETS["system_load_5min"])

@@ -17,6 +17,7 @@ from typing import Any
 
 import dagster as dg
 
+from isone_platform.lib.dq.render import markdown_table
 from isone_platform.lib.partitions import operating_day_partitions
 from isone_platform.lib.warehouse import WarehouseConfig, WarehouseNotFoundError, open_connection
 
@@ -69,13 +70,9 @@ def reconcile(
 
 
 def _markdown(key_names: Sequence[str], problems: Sequence[Mismatch]) -> str:
-    header = "| " + " | ".join([*key_names, "problem"]) + " |"
-    rule = "|" + "---|" * (len(key_names) + 1)
-    rows = [
-        "| " + " | ".join([*(str(v) for v in p.key), p.problem.replace("|", "\\|")]) + " |"
-        for p in problems[:MAX_ROWS_SHOWN]
-    ]
-    return "\n".join([header, rule, *rows])
+    """The first mismatches as a markdown table: the key's columns, then the problem."""
+    rows = ([*p.key, p.problem] for p in problems[:MAX_ROWS_SHOWN])
+    return markdown_table([*key_names, "problem"], rows)
 
 
 def _run_days(context: dg.AssetCheckExecutionContext) -> tuple[date, date]:

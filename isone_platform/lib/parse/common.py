@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import polars as pl
@@ -21,6 +21,9 @@ from isone_platform.lib.schemas import UTC_DATETIME
 
 # ISO-NE writes local wall time with an explicit offset and milliseconds: 2024-11-03T01:00:00.000-04:00
 ISONE_TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S%.3f%z"
+
+FIVE_MINUTES = timedelta(minutes=5)
+"""The grain of the five-minute feeds (load, RT LMPs): parsers derive interval ends from it, datasets declare it."""
 
 
 class ParseError(ValueError):

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import polars as pl
 
 from isone_platform.lib.parse.common import (
+    FIVE_MINUTES,
     NotFast,
     ParseContext,
     ParseError,
@@ -30,7 +29,6 @@ from isone_platform.lib.parse.common import (
 )
 from isone_platform.lib.schemas import SYSTEM_LOAD_5MIN, ZONAL_LOAD_5MIN
 
-FIVE_MINUTES = timedelta(minutes=5)
 
 # API field -> std column
 SYSTEM_LOAD_FIELDS = {

@@ -1,0 +1,189 @@
+"""Which rules apply to which dataset (`rules_for`), and evaluating them (`evaluate_rules`).
+
+`isone-platform dq`, the write guard (`lib/std_write.py`) and the Dagster asset checks all take their rules from
+here, so a rule added once runs everywhere. Descriptions quote the rules' constants, never copies of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import duckdb
+
+from isone_platform.lib.datasets import Dataset
+from isone_platform.lib.datasets import dataset as get_dataset
+from isone_platform.lib.dq.outcome import RuleOutcome, Severity
+from isone_platform.lib.dq.rules.completeness import (
+    LOAD_ZONE_IDS,
+    PRICED_LOCATION_TYPES,
+    all_locations_present,
+    all_zones_present,
+    intervals_complete,
+)
+from isone_platform.lib.dq.rules.consistency import (
+    LMP_SUM_TOLERANCE,
+    ZONES_VS_SYSTEM_TOLERANCE,
+    lmp_components_sum,
+    lmp_locations_known,
+    percent_text,
+    zones_sum_to_system,
+)
+from isone_platform.lib.dq.rules.freshness import FRESHNESS_MAX_AGE, latest_interval_fresh, minutes
+from isone_platform.lib.dq.rules.ranges import (
+    LMP_HARD_RANGE,
+    LMP_TYPICAL_RANGE,
+    LOAD_COLUMNS,
+    LOAD_RANGE_MW,
+    fuel_mw_non_negative,
+    lmp_in_hard_range,
+    lmp_in_typical_range,
+    load_in_range,
+    range_text,
+)
+from isone_platform.lib.dq.rules.structural import (
+    intervals_inside_operating_day,
+    key_columns_not_null,
+    primary_key_unique,
+    schema_matches_registry,
+)
+from isone_platform.lib.schemas import STD_TABLES
+
+Evaluate = Callable[[duckdb.DuckDBPyConnection, Sequence[date] | None, datetime], RuleOutcome]
+
+FIVE_MINUTE_FEEDS = ("system_load_5min", "zonal_load_5min", "lmp_rt_5min", "fuel_mix")
+LMP_DATASETS = ("lmp_rt_5min", "lmp_da_hourly", "lmp_rt_hourly")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule bound to one dataset's table: what the checks, the guard and the CLI evaluate."""
+
+    name: str
+    kind: str  # structural | completeness | range | consistency | freshness
+    severity: Severity  # severity of a failure (a few rules report WARN when they cannot verify)
+    blocking: bool
+    description: str
+    evaluate: Evaluate = field(repr=False)
+    reads: tuple[str, ...] = ()  # other std tables the rule reads (upstream deps of the check)
+
+
+def _bind(
+    ds: Dataset, fn: Callable[..., RuleOutcome], kind: str, severity: Severity, description: str, *,
+    blocking: bool = False, reads: tuple[str, ...] = (), with_now: bool = False, **kw: Any,
+) -> Rule:
+    """A `Rule` that runs `fn` on the dataset's table with `kw` (and `now`, for rules that depend on time)."""
+
+    def evaluate(con: duckdb.DuckDBPyConnection, days: Sequence[date] | None, now: datetime) -> RuleOutcome:
+        return fn(con, ds.table, days, **({"now": now} if with_now else {}), **kw)
+
+    return Rule(getattr(fn, "rule", fn.__name__), kind, severity, blocking, description, evaluate, reads)
+
+
+def _structural_rules(ds: Dataset) -> list[Rule]:
+    """The blocking rules every table has (and the day-bounds rule for partitioned ones)."""
+    schema = ds.table
+    rules = [
+        _bind(ds, schema_matches_registry, "structural", "ERROR", "The stored table's columns (names, DuckDB types, "
+              "NOT NULL, order) are exactly those of lib/schemas.py.", blocking=True),
+        _bind(ds, primary_key_unique, "structural", "ERROR",
+              f"No two rows share the primary key ({', '.join(schema.primary_key)}).", blocking=True),
+        _bind(ds, key_columns_not_null, "structural", "ERROR",
+              f"No NULL in the key/NOT NULL columns ({', '.join(schema.not_null_columns)}).", blocking=True),
+    ]
+    if ds.partitioned:
+        rules.append(_bind(ds, intervals_inside_operating_day, "structural", "ERROR",
+                           "Every interval lies inside its operating day (America/New_York, DST aware).", blocking=True))
+    return rules
+
+
+def _completeness_rules(ds: Dataset) -> list[Rule]:
+    """Every interval of the day; the load zones and the priced locations where the dataset has them."""
+    rules = []
+    zones = f"{len(LOAD_ZONE_IDS)} load zones {LOAD_ZONE_IDS[0]}–{LOAD_ZONE_IDS[-1]}"
+    if ds.partitioned:
+        rules.append(_bind(
+            ds, intervals_complete, "completeness", "ERROR",
+            "Every series has every interval of the day (276/288/300 five-minute or 23/24/25 hourly; DST aware)."
+            if ds.grain else "At least one fuel-mix snapshot in every hour of the day (23/24/25 hours; DST aware).",
+            with_now=True, grain=ds.grain))
+    if ds.name == "zonal_load_5min":
+        rules.append(_bind(ds, all_zones_present, "completeness", "ERROR",
+                           f"All {zones} (and no other) in every interval.", zone_column="zone_id"))
+    if ds.name in LMP_DATASETS:
+        rules.append(_bind(ds, all_zones_present, "completeness", "ERROR",
+                           f"All {zones} priced in every interval.", zone_column="location_id"))
+        rules.append(_bind(ds, all_locations_present, "completeness", "ERROR",
+                           "Every location priced on the day has all intervals; every priced location of "
+                           f"isone__locations ({', '.join(PRICED_LOCATION_TYPES)}) is priced.",
+                           reads=("isone__locations",)))
+    return rules
+
+
+def _lmp_value_rules(ds: Dataset) -> list[Rule]:
+    """Price ranges, the component sum and join coverage of the LMP datasets."""
+    return [
+        _bind(ds, lmp_in_hard_range, "range", "ERROR",
+              f"LMP in {range_text(LMP_HARD_RANGE, inclusive=True)} $/MWh and not NULL."),
+        _bind(ds, lmp_in_typical_range, "range", "WARN",
+              f"LMP in {range_text(LMP_TYPICAL_RANGE, inclusive=True)} $/MWh (typical range)."),
+        _bind(ds, lmp_components_sum, "consistency", "ERROR",
+              f"lmp = energy + congestion + loss within {LMP_SUM_TOLERANCE} $/MWh."),
+        _bind(ds, lmp_locations_known, "consistency", "ERROR",
+              "Every LMP location exists in isone__locations (join coverage).", reads=("isone__locations",)),
+    ]
+
+
+def _value_rules(ds: Dataset) -> list[Rule]:
+    """Range and consistency rules, in the order the checks have always been listed."""
+    rules = []
+    if ds.table.name in LOAD_COLUMNS:
+        cols = ", ".join(LOAD_COLUMNS[ds.table.name])
+        rules.append(_bind(ds, load_in_range, "range", "ERROR",
+                           f"{cols} in {range_text(LOAD_RANGE_MW, inclusive=False)} MW and not NULL."))
+    if ds.name in LMP_DATASETS:
+        rules += _lmp_value_rules(ds)
+    if ds.name == "fuel_mix":
+        rules.append(_bind(ds, fuel_mw_non_negative, "range", "ERROR", "gen_mw ≥ 0 MW and not NULL."))
+    if ds.name == "zonal_load_5min":
+        rules.append(_bind(ds, zones_sum_to_system, "consistency", "WARN",
+                           f"Per interval, Σ zonal load within {percent_text(ZONES_VS_SYSTEM_TOLERANCE)} of the "
+                           "system load.", reads=("isone__system_load_5min",)))
+    return rules
+
+
+def _freshness_rules(ds: Dataset) -> list[Rule]:
+    """Freshness of today's data, for the feeds polled every 5 minutes."""
+    if ds.name not in FIVE_MINUTE_FEEDS:
+        return []
+    return [_bind(ds, latest_interval_fresh, "freshness", "WARN",
+                  f"While polling, today's latest interval is at most {minutes(FRESHNESS_MAX_AGE)} minutes old.",
+                  with_now=True)]
+
+
+def rules_for(dataset_name: str) -> list[Rule]:
+    """The rules of one dataset (`system_load_5min` or `isone__system_load_5min`), in evaluation order."""
+    ds = get_dataset(dataset_name)
+    return [*_structural_rules(ds), *_completeness_rules(ds), *_value_rules(ds), *_freshness_rules(ds)]
+
+
+def evaluate_rules(
+    con: duckdb.DuckDBPyConnection, dataset_name: str, days: Sequence[date] | None, *, now: datetime | None = None,
+    only: set[str] | None = None,
+) -> Iterator[RuleOutcome]:
+    """Evaluate the dataset's rules (or `only` those named) on `days`; a rule that raises yields a failed ERROR."""
+    now = now or datetime.now(UTC)
+    schema = STD_TABLES[f"isone__{dataset_name.removeprefix('isone__')}"]
+    for rule in rules_for(dataset_name):
+        if only is not None and rule.name not in only:
+            continue
+        try:
+            yield rule.evaluate(con, days, now)
+        except Exception as exc:  # a broken rule must show up as a failed check, not as a missing one
+            yield RuleOutcome(
+                rule.name, False, "ERROR", 1, [{"error": f"{type(exc).__name__}: {exc}"[:500]}],
+                f"rule could not be evaluated: {type(exc).__name__}: {exc}"[:300], schema.qualified_name,
+                None if days is None else tuple(sorted(set(days))),
+            )

@@ -1,0 +1,120 @@
+"""The DuckLake warehouse that holds the std (and later mart) tables.
+
+Why DuckLake and not one DuckDB file: a DuckDB file has one writer process and refuses readers while it is
+written, so an analyst's open session would stall polling and backfills. DuckLake keeps a catalog (SQLite
+locally, PostgreSQL in production) plus Parquet data files; readers hold a read-only attach and see committed
+snapshots while writers replace partitions in transactions.
+
+The package, by concern:
+- `config`      where the warehouse lives (`WarehouseConfig`, `ISONE_CATALOG_URL`) and the errors;
+- `connect`     connections (in-memory DuckDB + the catalog attached as `isone`), the read-only analyst one;
+- `extensions`  the DuckDB extensions, loaded offline, and the S3 secret for an s3:// data path;
+- `catalog`     attaching without ever re-creating a lost catalog, and the catalog's backup and restore;
+- `ddl`         tables from the schema registry (checked, never migrated) and the analyst views;
+- `write`       atomic partition replaces (`replace_partitions`, `replace_partitions_streaming`, `WriteGuard`);
+- `read`        `read_partitions`, `std_table`;
+- `maintenance` snapshot expiry and orphaned-file cleanup;
+- `retry`       retrying lock/conflict errors between concurrent writers.
+
+This `__init__` re-exports every name callers use, so `from isone_platform.lib.warehouse import X` and
+`warehouse.X` work as before the split. No Dagster here: the IO manager (`lib/io_managers.py`) and the analyst
+entry point (`isone_platform.warehouse`) build on these functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import duckdb
+
+from isone_platform.lib.schemas import TableSchema
+from isone_platform.lib.sql_literals import days_sql as _days_sql
+from isone_platform.lib.warehouse.catalog import (
+    CATALOG_BACKUP_PREFIX,
+    CATALOG_BACKUPS_KEPT,
+    _attach,
+    backup_sqlite_catalog,
+    catalog_backups,
+    count_data_files,
+    restore_sqlite_catalog,
+)
+from isone_platform.lib.warehouse.config import (
+    CATALOG_ALIAS,
+    DEFAULT_CATALOG_FILE,
+    DEFAULT_LAKE_DIR,
+    CatalogLostError,
+    SchemaMismatchError,
+    WarehouseConfig,
+    WarehouseError,
+    WarehouseNotFoundError,
+    _redact,
+    _sql_str,
+    parse_catalog_url,
+)
+from isone_platform.lib.warehouse.connect import (
+    _new_database,
+    _prepare_local_paths,
+    _session,
+    open_connection,
+    open_read_only_connection,
+)
+from isone_platform.lib.warehouse.ddl import _create_table_sql, analyst_view_sql, ensure_tables, ensure_views
+from isone_platform.lib.warehouse.extensions import _create_s3_secret, _load_extension, _load_extensions_for, s3_secret_options
+from isone_platform.lib.warehouse.maintenance import (
+    ORPHAN_MIN_AGE,
+    MaintenanceReport,
+    delete_orphaned_files,
+    expire_and_clean,
+)
+from isone_platform.lib.warehouse.read import read_partitions, std_table
+from isone_platform.lib.warehouse.retry import WRITE_ATTEMPTS, _with_write_retries, is_retryable
+from isone_platform.lib.warehouse.write import (
+    WriteGuard,
+    _in_transaction,
+    _insert,
+    _replace,
+    _write,
+    replace_partitions,
+    replace_partitions_streaming,
+)
+
+# Test-only hook: when set, called as `_before_commit(con, schema)` inside the replace transaction, after the
+# DELETE and INSERT and before COMMIT. Tests set it here (`warehouse._before_commit = ...`) to raise, to prove a
+# failure leaves the previous rows; `write._in_transaction` looks it up here at call time. `_insert` above is
+# looked up the same way, so `monkeypatch.setattr(warehouse, "_insert", ...)` takes effect too.
+_before_commit: Callable[[duckdb.DuckDBPyConnection, TableSchema], None] | None = None
+
+__all__ = [
+    "CATALOG_ALIAS",
+    "CATALOG_BACKUPS_KEPT",
+    "CATALOG_BACKUP_PREFIX",
+    "DEFAULT_CATALOG_FILE",
+    "DEFAULT_LAKE_DIR",
+    "ORPHAN_MIN_AGE",
+    "WRITE_ATTEMPTS",
+    "CatalogLostError",
+    "MaintenanceReport",
+    "SchemaMismatchError",
+    "WarehouseConfig",
+    "WarehouseError",
+    "WarehouseNotFoundError",
+    "WriteGuard",
+    "analyst_view_sql",
+    "backup_sqlite_catalog",
+    "catalog_backups",
+    "count_data_files",
+    "delete_orphaned_files",
+    "ensure_tables",
+    "ensure_views",
+    "expire_and_clean",
+    "is_retryable",
+    "open_connection",
+    "open_read_only_connection",
+    "parse_catalog_url",
+    "read_partitions",
+    "replace_partitions",
+    "replace_partitions_streaming",
+    "restore_sqlite_catalog",
+    "s3_secret_options",
+    "std_table",
+]

@@ -1,0 +1,172 @@
+"""The warehouse's tables and analyst views: created from the schema registry, checked against it, never migrated.
+
+Why check instead of migrate: the writes select rows by column name into one canonical schema, so a table
+whose columns drifted from `lib/schemas.py` must stop the write with a message, not be altered silently.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import duckdb
+
+from isone_platform.lib.schemas import TableSchema
+from isone_platform.lib.warehouse.config import CATALOG_ALIAS, SchemaMismatchError
+
+def _existing_columns(con: duckdb.DuckDBPyConnection, schema: TableSchema) -> list[tuple[str, str, bool]] | None:
+    """(name, DuckDB type, nullable) per column of the stored table, in order; None when it does not exist."""
+    rows = con.execute(
+        """
+        SELECT column_name, data_type, is_nullable = 'YES'
+        FROM information_schema.columns
+        WHERE table_catalog = ? AND table_schema = ? AND table_name = ?
+        ORDER BY ordinal_position
+        """,
+        [CATALOG_ALIAS, schema.layer, schema.name],
+    ).fetchall()
+    return [(r[0], r[1], bool(r[2])) for r in rows] or None
+
+
+def _expected_columns(schema: TableSchema) -> list[tuple[str, str, bool]]:
+    """(name, DuckDB type, nullable) per column as the schema registry wants them, in order."""
+    not_null = set(schema.not_null_columns)
+    return [(name, dtype, name not in not_null) for name, dtype in schema.duckdb_columns()]
+
+
+def _describe_mismatch(actual: list[tuple[str, str, bool]], expected: list[tuple[str, str, bool]]) -> str:
+    """Every difference between a stored table and the registry, in words, for `SchemaMismatchError`."""
+    a_names, e_names = [c[0] for c in actual], [c[0] for c in expected]
+    parts = []
+    missing = [n for n in e_names if n not in a_names]
+    extra = [n for n in a_names if n not in e_names]
+    if missing:
+        parts.append(f"missing column(s) {missing}")
+    if extra:
+        parts.append(f"unexpected column(s) {extra}")
+    a_by, e_by = {c[0]: c for c in actual}, {c[0]: c for c in expected}
+    for name in e_names:
+        if name in a_by:
+            if a_by[name][1] != e_by[name][1]:
+                parts.append(f"{name}: type {a_by[name][1]} in the table, {e_by[name][1]} in the schema")
+            if a_by[name][2] != e_by[name][2]:
+                nullable = lambda c: "NULL" if c[2] else "NOT NULL"  # noqa: E731
+                parts.append(f"{name}: {nullable(a_by[name])} in the table, {nullable(e_by[name])} in the schema")
+    if not missing and not extra and a_names != e_names:
+        parts.append(f"column order {a_names} in the table, {e_names} in the schema")
+    return "; ".join(parts)
+
+
+def _create_table_sql(schema: TableSchema) -> str:
+    """CREATE TABLE with the registry's column names, DuckDB types and NOT NULLs, in the registry's order."""
+    cols = ",\n  ".join(
+        f'"{name}" {dtype}{"" if nullable else " NOT NULL"}' for name, dtype, nullable in _expected_columns(schema)
+    )
+    return f"CREATE TABLE IF NOT EXISTS {schema.qualified_name} (\n  {cols}\n)"
+
+
+def _create_table(con: duckdb.DuckDBPyConnection, schema: TableSchema) -> None:
+    """Create one table and its DuckLake partitioning in one transaction, so no writer sees it unpartitioned."""
+    con.execute("BEGIN")
+    try:
+        con.execute(_create_table_sql(schema))
+        if schema.partition_column is not None:
+            con.execute(f"ALTER TABLE {schema.qualified_name} SET PARTITIONED BY ({schema.partition_column})")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection, schemas: Iterable[TableSchema]) -> None:
+    """Create the schemas and tables that do not exist yet, check the ones that do, (re)create the analyst views.
+
+    Tables partitioned on `operating_day` get DuckLake partitioning on it (one set of Parquet files per day).
+    An existing table whose columns (names, DuckDB types, nullability, order) differ from the schema registry
+    raises `SchemaMismatchError`; there are no automatic migrations.
+    """
+    schemas = list(schemas)
+    for layer in sorted({s.layer for s in schemas}):
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
+    for schema in schemas:
+        existing = _existing_columns(con, schema)
+        expected = _expected_columns(schema)
+        if existing is None:
+            _create_table(con, schema)
+        elif existing != expected:
+            raise SchemaMismatchError(
+                f"warehouse table {CATALOG_ALIAS}.{schema.qualified_name} does not match the schema registry: "
+                f"{_describe_mismatch(existing, expected)}. Migrate or drop the table (no automatic migrations yet)."
+            )
+    ensure_views(con)
+
+
+_LMP_VIEW_SOURCES = (
+    ("isone__lmp_da_hourly", "DA", "hourly"),
+    ("isone__lmp_rt_hourly", "RT", "hourly"),
+    ("isone__lmp_rt_5min", "RT", "5min"),
+)
+
+
+def analyst_view_sql(existing_tables: set[str]) -> dict[str, str]:
+    """The analyst views (name -> SELECT) that can be built from the std tables present."""
+    views: dict[str, str] = {}
+    if "isone__system_load_5min" in existing_tables:
+        views["system_load"] = (
+            "SELECT interval_begin_utc AS ts_utc, operating_day, load_mw, native_load_mw, ard_demand_mw, "
+            "system_load_btm_pv_mw, native_load_btm_pv_mw FROM std.isone__system_load_5min"
+        )
+    if "isone__zonal_load_5min" in existing_tables:
+        views["zonal_load"] = (
+            "SELECT interval_begin_utc AS ts_utc, operating_day, zone_id, zone_name, load_mw, btm_pv_mw "
+            "FROM std.isone__zonal_load_5min"
+        )
+    lmp_parts = [
+        f"SELECT interval_begin_utc AS ts_utc, operating_day, '{market}' AS market, '{resolution}' AS resolution, "
+        "location_id, location_name, location_type, lmp, energy_component AS energy, "
+        f"congestion_component AS congestion, loss_component AS loss, price_status FROM std.{name}"
+        for name, market, resolution in _LMP_VIEW_SOURCES
+        if name in existing_tables
+    ]
+    if len(lmp_parts) == 1:
+        views["lmp"] = lmp_parts[0]
+    elif lmp_parts:  # parenthesized, as DuckDB stores it (ensure_views compares with the stored text)
+        views["lmp"] = " UNION ALL ".join(f"({part})" for part in lmp_parts)
+    if "isone__fuel_mix" in existing_tables:
+        views["fuel_mix"] = (
+            "SELECT interval_begin_utc AS ts_utc, operating_day, fuel_category, fuel_category_rollup, gen_mw, "
+            "is_marginal FROM std.isone__fuel_mix"
+        )
+    return views
+
+
+def _normalize_sql(sql: str) -> str:
+    """DuckDB re-renders a view's SQL (parentheses, spacing): compare without whitespace, `;` or case."""
+    return re.sub(r"[\s;]+", "", sql).lower()
+
+
+def ensure_views(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)create the analyst views in the catalog's default schema (`isone.main`) where they are out of date.
+
+    Only views whose definition changed are replaced, so concurrent writers do not keep rewriting the catalog.
+    """
+    tables = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_catalog = ? AND table_schema = 'std' "
+            "AND table_type = 'BASE TABLE'",
+            [CATALOG_ALIAS],
+        ).fetchall()
+    }
+    current = {
+        r[0]: r[1]
+        for r in con.execute(
+            "SELECT view_name, sql FROM duckdb_views() WHERE database_name = ? AND schema_name = 'main'", [CATALOG_ALIAS]
+        ).fetchall()
+    }
+    for name, body in analyst_view_sql(tables).items():
+        wanted = f"CREATE VIEW {name} AS {body}"
+        if name in current and _normalize_sql(current[name]) == _normalize_sql(wanted):
+            continue
+        con.execute(f"CREATE OR REPLACE VIEW main.{name} AS {body}")
+
