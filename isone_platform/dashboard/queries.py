@@ -17,7 +17,7 @@ import duckdb
 import polars as pl
 
 from isone_platform.dq import DEFAULT_LAST, latest_days
-from isone_platform.lib import checks
+from isone_platform.lib import dq as rules
 from isone_platform.lib.datasets import DATASETS, Dataset
 from isone_platform.lib.partitions import ISONE_TZ, day_bounds_utc, expected_intervals
 from isone_platform.lib.schemas import (
@@ -33,8 +33,8 @@ from isone_platform.lib.schemas import (
 LOCAL_TZ = str(ISONE_TZ)
 HUB_NAME = ".H.INTERNAL_HUB"
 ZONE_PREFIX = ".Z."
-ZONE_COUNT = len(checks.LOAD_ZONE_IDS)
-STALE_AFTER = checks.FRESHNESS_MAX_AGE  # the freshness rule's limit: the Now panel warns past it
+ZONE_COUNT = len(rules.LOAD_ZONE_IDS)
+STALE_AFTER = rules.FRESHNESS_MAX_AGE  # the freshness rule's limit: the Now panel warns past it
 HEATMAP_DAYS = 28
 HEALTH_DAYS = DEFAULT_LAST  # the same window as `isone-platform dq`
 TOP_NODES = 10
@@ -69,7 +69,7 @@ def mart_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
 def require(con: duckdb.DuckDBPyConnection, *tables: TableSchema | str) -> None:
     """Raise `MissingData` naming the first table that does not exist yet."""
     for table in tables:
-        exists = mart_exists(con, table) if isinstance(table, str) else checks.table_exists(con, table)
+        exists = mart_exists(con, table) if isinstance(table, str) else rules.table_exists(con, table)
         if not exists:
             name = table if isinstance(table, str) else table.qualified_name
             raise MissingData(f"{name} is not materialized yet")
@@ -294,7 +294,7 @@ def hub_prices(con: duckdb.DuckDBPyConnection, day: date) -> pl.DataFrame:
     try:
         df = _hub_series(con, day, _HUB_SERIES)
     except duckdb.CatalogException:  # some LMP table not materialized yet: the others only
-        df = _hub_series(con, day, [(t, label) for t, label in _HUB_SERIES if checks.table_exists(con, t)])
+        df = _hub_series(con, day, [(t, label) for t, label in _HUB_SERIES if rules.table_exists(con, t)])
     if df.is_empty():
         raise MissingData(f"no Hub ({HUB_NAME}) price on {day.isoformat()}")
     return hours_since_day_start(with_time_text(df), day)
@@ -384,7 +384,7 @@ def fuel_shares(con: duckdb.DuckDBPyConnection, day: date) -> pl.DataFrame:
 def completeness_pct(con: duckdb.DuckDBPyConnection, ds: Dataset, day: date) -> float:
     """Share of the day's expected intervals present (DST aware: 276/288/300 five-minute, 23/24/25 hourly); for
     the fuel mix, whose snapshots are irregular, the share of the day's hours with at least one snapshot."""
-    grain = ds.grain or checks.FUEL_MIX_SLOT
+    grain = ds.grain or rules.FUEL_MIX_SLOT
     start, _ = day_bounds_utc(day)
     sql = (f"SELECT count(DISTINCT floor((epoch(interval_begin_utc) - epoch(?::TIMESTAMPTZ)) / ?)) "
            f"FROM {ds.table.qualified_name} WHERE operating_day = ?")
@@ -394,7 +394,7 @@ def completeness_pct(con: duckdb.DuckDBPyConnection, ds: Dataset, day: date) -> 
 
 def failing_rules(con: duckdb.DuckDBPyConnection, ds: Dataset, days: list[date], now: datetime) -> list[str]:
     """`rule [SEVERITY]: summary` of every rule of `isone-platform dq` that fails on `days`."""
-    outcomes = checks.evaluate_rules(con, ds.name, days if ds.partitioned else None, now=now)
+    outcomes = rules.evaluate_rules(con, ds.name, days if ds.partitioned else None, now=now)
     return [f"{o.rule} [{o.severity}]: {o.summary}" for o in outcomes if not o.passed]
 
 
@@ -408,9 +408,9 @@ def data_health(con: duckdb.DuckDBPyConnection, now: datetime, last: int = HEALT
 
 
 def _health_row(con: duckdb.DuckDBPyConnection, ds: Dataset, days: list[date], now: datetime) -> list[object]:
-    if not checks.table_exists(con, ds.table):
+    if not rules.table_exists(con, ds.table):
         return [ds.table.name, None, *[None for _ in days], "table not materialized yet"]
-    latest = checks.latest_day(con, ds.table)
+    latest = rules.latest_day(con, ds.table)
     cells = [round(completeness_pct(con, ds, d), 1) if ds.partitioned else None for d in days]
     failing = failing_rules(con, ds, days, now)
     return [ds.table.name, latest.isoformat() if latest else None, *cells, "; ".join(failing) or "none"]

@@ -19,7 +19,7 @@ The package, by concern:
               the rule, structural ones blocking), evaluated on the partition(s) of the run.
 
 This `__init__` re-exports the rules and the registry (not the Dagster wiring, so the CLI need not import
-Dagster through it). `lib/checks.py` is the older import path, kept as a compatibility surface.
+Dagster through it).
 """
 
 from isone_platform.lib.dq.outcome import RuleOutcome, Severity, days_text
