@@ -239,12 +239,13 @@ def test_case_25_the_leak_search_finds_a_planted_secret(tmp_path):
     assert leaks([tmp_path], [SECRET_PASSWORD.encode(), token]) == [str(tmp_path / "runs.db")]
 
 
-def test_case_27_everything_listens_on_loopback_only(sim, monkeypatch):
-    """Case 27: the simulator binds 127.0.0.1 (also its CLI's default), and the UI is started on 127.0.0.1, which
-    is also dagster-webserver's own default (code servers talk over unix sockets)."""
+def test_case_27_everything_listens_on_loopback_only(sim):
+    """Case 27: the simulator binds 127.0.0.1 (also its CLI's default), and the UI and the dashboard are started
+    on 127.0.0.1, which is also dagster-webserver's own default (code servers talk over unix sockets)."""
     from dagster_webserver.cli import dagster_webserver
 
     from isone_platform import demo
+    from isone_platform.dashboard import server as dashboard_server
     from isone_platform.simulator import cli as sim_cli
 
     assert {p.name: p.default for p in dagster_webserver.params}["host"] == "127.0.0.1"
@@ -252,17 +253,7 @@ def test_case_27_everything_listens_on_loopback_only(sim, monkeypatch):
     assert sim._httpd.socket.getsockname()[0] == "127.0.0.1"  # noqa: SLF001 - the bound socket is the truth
     assert SimulatorServer().host == "127.0.0.1"
     assert sim_cli.build_parser().parse_args([]).host == "127.0.0.1"
-    started: list[list[str]] = []
-
-    class Proc:
-        def __init__(self, cmd, **kwargs):
-            started.append(cmd)
-
-        def wait(self, timeout=None):
-            return 0
-
-    monkeypatch.setattr(demo.subprocess, "Popen", Proc)
-    monkeypatch.setattr(demo.signal, "signal", lambda *args: None)
-    demo.serve_ui(3999)
-    [cmd] = started
-    assert cmd[cmd.index("-h") + 1] == "127.0.0.1"
+    ui = demo.dagster_dev_command(3999)  # what `make demo` starts
+    assert ui[ui.index("-h") + 1] == "127.0.0.1"
+    page = dashboard_server.command(port=3998)  # `isone-platform dashboard` and the demo's dashboard
+    assert page[page.index("--server.address") + 1] == "127.0.0.1"
