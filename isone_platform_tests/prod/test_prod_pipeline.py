@@ -75,9 +75,10 @@ def test_every_dataset_round_trips_through_s3_and_the_postgres_catalog(prod_env,
     keys = list_keys(prod_env.s3.client, prod_env.bucket, "lake/raw/")
     for name in partitioned:
         prefix = f"lake/raw/isone__{name}/operating_day={DAY}/"
-        assert f"{prefix}_manifest.json" in keys, name
+        assert f"{prefix}_manifest.json" in keys and f"{prefix}_accepted_manifest.json" in keys, name
         raw = read_day(lake, name, partition_day(DAY))  # checks every body against its manifest checksum
-        assert raw.bodies and len([k for k in keys if k.startswith(prefix)]) == len(raw.bodies) + 1
+        # the bodies, the manifest, and the accepted manifest the std day was built from (the same bodies)
+        assert raw.bodies and len([k for k in keys if k.startswith(prefix)]) == len(raw.bodies) + 2
     assert "lake/raw/isone__locations/_manifest.json" in keys
 
     counts = dict(query("select table_name, estimated_size from duckdb_tables() where database_name = 'isone' and schema_name = 'std'"))
