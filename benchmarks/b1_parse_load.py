@@ -59,18 +59,31 @@ DUCK_SQL = {
 }
 # feed -> the record array's path in the body
 RECORD_PATHS = {
-    "lmp_rt_5min": "FiveMinLmps.FiveMinLmp", "lmp_da_hourly": "HourlyLmps.HourlyLmp",
-    "lmp_rt_hourly": "HourlyLmps.HourlyLmp", "system_load_5min": "FiveMinSystemLoads.FiveMinSystemLoad",
+    "lmp_rt_5min": "FiveMinLmps.FiveMinLmp",
+    "lmp_da_hourly": "HourlyLmps.HourlyLmp",
+    "lmp_rt_hourly": "HourlyLmps.HourlyLmp",
+    "system_load_5min": "FiveMinSystemLoads.FiveMinSystemLoad",
     "zonal_load_5min": "isone_web_services.five_min_estimated_zonal_loads.five_min_estimated_zonal_load",
     "fuel_mix": "GenFuelMixes.GenFuelMix",
 }
 GRAINS = {"lmp_rt_5min": "5 MINUTE", "lmp_da_hourly": "1 HOUR", "lmp_rt_hourly": "1 HOUR"}
 READ_JSON_OPTIONS = "maximum_object_size = 268435456"  # an all-node hour is larger than DuckDB's default
 # every timed variant that gets a median and a rows/s in the results, in the order the JSON lists them
-TIMED_KEYS = ("ours_parse", "ours_load", "ours_total", "duckdb", "duckdb_memory", "python_parse",
-              "ours_fetch_total", "gridstatus", "gridstatus_fetch")
-DUCKDB_STORAGE = ("DuckLake table (SQLite catalog + Parquet) in a fresh warehouse, same DDL as ours; ATTACH + one "
-                  "DELETE/INSERT transaction per day")
+TIMED_KEYS = (
+    "ours_parse",
+    "ours_load",
+    "ours_total",
+    "duckdb",
+    "duckdb_memory",
+    "python_parse",
+    "ours_fetch_total",
+    "gridstatus",
+    "gridstatus_fetch",
+)
+DUCKDB_STORAGE = (
+    "DuckLake table (SQLite catalog + Parquet) in a fresh warehouse, same DDL as ours; ATTACH + one "
+    "DELETE/INSERT transaction per day"
+)
 
 
 def run(args, results: dict) -> None:
@@ -96,8 +109,13 @@ def measure(args, gridstatus_note: str | None) -> dict:
             repetition(setup, samples, rep, with_gridstatus=args.gridstatus)
         same = compare_duck_frames(setup.ours_cfg, setup.duck.config, feeds)
         out = {name: summarize_feed(samples, name, setup.days[name], same.get(name)) for name in feeds}
-        return {"day": DAY.isoformat(), "repeat": args.repeat, "feeds": out, "duckdb_storage": DUCKDB_STORAGE,
-                "gridstatus": gridstatus_note}
+        return {
+            "day": DAY.isoformat(),
+            "repeat": args.repeat,
+            "feeds": out,
+            "duckdb_storage": DUCKDB_STORAGE,
+            "gridstatus": gridstatus_note,
+        }
     finally:
         if setup is not None:
             setup.close()
@@ -161,8 +179,9 @@ class Setup:
         files = write_recorded(days, recorded)
         duck = DuckBaseline(WarehouseConfig.local(work / "duck"), days, files)
         sim = SimProcess(recorded=recorded)  # serves those very bytes from now on
-        return cls(days, files, sim, WarehouseConfig.local(work / "ours"), WarehouseConfig.local(work / "ours-fetch"),
-                   duck)
+        return cls(
+            days, files, sim, WarehouseConfig.local(work / "ours"), WarehouseConfig.local(work / "ours-fetch"), duck
+        )
 
     def close(self) -> None:
         self.sim.stop()
@@ -346,8 +365,12 @@ def add_gridstatus_samples(samples: Samples, gridstatus: dict | None) -> None:
 def summarize_feed(samples: Samples, name: str, raw, same_rows_as_duckdb: bool | None) -> dict:
     """One feed's entry in results["B1"]["feeds"]: sizes, every sample, medians, rows/s and the ratios."""
     s, r = samples.seconds[name], samples.rows[name]
-    entry = {"rows": r, "bytes": raw.total_bytes, "bodies": len(raw.bodies),
-             "samples_s": {k: [round(x, 4) for x in v] for k, v in s.items()}}
+    entry = {
+        "rows": r,
+        "bytes": raw.total_bytes,
+        "bodies": len(raw.bodies),
+        "samples_s": {k: [round(x, 4) for x in v] for k, v in s.items()},
+    }
     for key in TIMED_KEYS:
         if s.get(key):
             entry[f"{key}_s"] = round(median(s[key]), 4)

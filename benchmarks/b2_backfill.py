@@ -35,11 +35,13 @@ ASSET_NODES = "{ assetNodes { assetKey { path } partitionDefinition { type } } }
 DONE = ("COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED")
 LAST_DAY = dt.date(2024, 11, 20)
 STARTUP_TIMEOUT_S = 300
-HOW = ("wall: launchPartitionBackfill -> backfill COMPLETED; our code = union of step execution intervals (raw "
-       "fetch+land, std parse+load, marts dbt, checks); Dagster overhead = the rest (daemon's 30 s backfill loop "
-       "before the first run and after the last, run launch + definitions import per run, event log). Peak RSS: sum "
-       "over every process of the dagster dev session (webserver, daemon, code server, runs), sampled every second; "
-       "the simulator is a separate process and not counted.")
+HOW = (
+    "wall: launchPartitionBackfill -> backfill COMPLETED; our code = union of step execution intervals (raw "
+    "fetch+land, std parse+load, marts dbt, checks); Dagster overhead = the rest (daemon's 30 s backfill loop "
+    "before the first run and after the last, run launch + definitions import per run, event log). Peak RSS: sum "
+    "over every process of the dagster dev session (webserver, daemon, code server, runs), sampled every second; "
+    "the simulator is a separate process and not counted."
+)
 
 
 def run(args, results: dict) -> None:
@@ -87,15 +89,21 @@ def backfill(dev: DagsterDev, sim: SimProcess, args) -> dict:
     runs = dev.gql(RUNS, {"tags": [{"key": "dagster/backfill", "value": bid}]})["runsOrError"]["results"]
     return {
         "days_per_run": args.days_per_run or "platform default (15)",
-        "days": len(days), "first_day": days[0], "last_day": days[-1], "assets": len(partitioned),
-        "status": status, **run_statistics(runs, wall, backfill_rows(dev.work, days)),
+        "days": len(days),
+        "first_day": days[0],
+        "last_day": days[-1],
+        "assets": len(partitioned),
+        "status": status,
+        **run_statistics(runs, wall, backfill_rows(dev.work, days)),
         "peak_rss_bytes": dev.rss.peak,
         "processes_at_peak": [{"rss_mb": round(r / 2**20), "cmd": c} for r, c in dev.rss.at_peak],
         "startup_s": round(startup_s, 1),
         **timing_breakdown(runs, wall, t0_epoch),
-        "simulator_cpu_s": round(sim_cpu, 1), "simulator_prewarm_s": round(prewarm_s, 1),
-        "run_launch_s": [round(r["startTime"] - r["creationTime"], 1) for r in runs
-                         if r["startTime"] and r["creationTime"]],
+        "simulator_cpu_s": round(sim_cpu, 1),
+        "simulator_prewarm_s": round(prewarm_s, 1),
+        "run_launch_s": [
+            round(r["startTime"] - r["creationTime"], 1) for r in runs if r["startTime"] and r["creationTime"]
+        ],
         "step_seconds": seconds_per_step(runs),
         "how": HOW,
     }
@@ -126,9 +134,16 @@ def prepare_dagster_home(work: Path) -> Path:
 def dagster_dev_env(home: Path, work: Path, sim: SimProcess, days_per_run: int | None) -> dict:
     """dagster dev's environment: the caller's without any ISONE_* setting, pointed at the simulator and `work`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ISONE_")}
-    env.update(DAGSTER_HOME=str(home), ISONE_PROJECT_ROOT=str(work), ISONE_BASE_URL=sim.base_url,
-               ISONE_USERNAME=DEMO_CREDENTIALS[0], ISONE_PASSWORD=DEMO_CREDENTIALS[1], ISONE_POLLING="off",
-               DAGSTER_DISABLE_TELEMETRY="1", PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    env.update(
+        DAGSTER_HOME=str(home),
+        ISONE_PROJECT_ROOT=str(work),
+        ISONE_BASE_URL=sim.base_url,
+        ISONE_USERNAME=DEMO_CREDENTIALS[0],
+        ISONE_PASSWORD=DEMO_CREDENTIALS[1],
+        ISONE_POLLING="off",
+        DAGSTER_DISABLE_TELEMETRY="1",
+        PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    )
     if days_per_run:
         env["ISONE_BACKFILL_DAYS_PER_RUN"] = str(days_per_run)
     return env
@@ -145,10 +160,25 @@ class DagsterDev:
         port = free_port()
         self.logf = open(work / "dagster_dev.log", "wb")
         # started through `env --default-signal`: dagster dev started from a script otherwise ignores SIGTERM
-        self.proc = subprocess.Popen(["env", "--default-signal=INT,TERM", str(BIN / "dagster"), "dev", "-w",
-                                      str(REPO / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)],
-                                     cwd=work, env=env, stdout=self.logf, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            [
+                "env",
+                "--default-signal=INT,TERM",
+                str(BIN / "dagster"),
+                "dev",
+                "-w",
+                str(REPO / "workspace.yaml"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+            ],
+            cwd=work,
+            env=env,
+            stdout=self.logf,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.http = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60)
         self.rss = PeakRss(self.proc.pid)
 
@@ -171,8 +201,10 @@ class DagsterDev:
             try:
                 nodes = self.gql(ASSET_NODES)["assetNodes"]
                 if nodes:
-                    return (time.perf_counter() - t_start,
-                            [{"path": n["assetKey"]["path"]} for n in nodes if n["partitionDefinition"]])
+                    return (
+                        time.perf_counter() - t_start,
+                        [{"path": n["assetKey"]["path"]} for n in nodes if n["partitionDefinition"]],
+                    )
             except (httpx.HTTPError, RuntimeError):
                 pass
             time.sleep(1)
@@ -214,8 +246,9 @@ class DagsterDev:
 
 def process_rss(p: Path) -> tuple[int, str]:
     """(RSS bytes, short command) of one /proc/<pid> entry."""
-    rss = next(int(line.split()[1]) * 1024 for line in (p / "status").read_text().splitlines()
-               if line.startswith("VmRSS:"))
+    rss = next(
+        int(line.split()[1]) * 1024 for line in (p / "status").read_text().splitlines() if line.startswith("VmRSS:")
+    )
     argv = (p / "cmdline").read_bytes().split(b"\0")
     words = [Path(a.decode(errors="replace")).name for a in argv[:6] if a and not a.startswith(b"-")]
     return rss, (" ".join(words[1:4]) or words[0] if words else "?")
@@ -276,8 +309,13 @@ def run_intervals(runs: list[dict]) -> list[tuple[float, float]]:
 
 def run_statistics(runs: list[dict], wall: float, rows: dict) -> dict:
     """How many runs ended how, and the rows the backfill left in the warehouse."""
-    return {"runs": len(runs), "run_statuses": dict(Counter(r["status"] for r in runs)),
-            "wall_s": round(wall, 1), "rows": rows, "rows_total": sum(rows.values())}
+    return {
+        "runs": len(runs),
+        "run_statuses": dict(Counter(r["status"] for r in runs)),
+        "wall_s": round(wall, 1),
+        "rows": rows,
+        "rows_total": sum(rows.values()),
+    }
 
 
 def timing_breakdown(runs: list[dict], wall: float, t0_epoch: float) -> dict:
@@ -289,7 +327,8 @@ def timing_breakdown(runs: list[dict], wall: float, t0_epoch: float) -> dict:
     return {
         "first_run_created_after_s": round(first_run, 1),
         "after_last_run_s": round(wall - last_end, 1),
-        "step_busy_s": round(step_busy, 1), "step_sum_s": round(sum(e - s for s, e in steps), 1),
+        "step_busy_s": round(step_busy, 1),
+        "step_sum_s": round(sum(e - s for s, e in steps), 1),
         "run_busy_s": round(union_seconds(spans), 1),
         "dagster_overhead_s": round(wall - step_busy, 1),
         "dagster_overhead_share": round((wall - step_busy) / wall, 3) if wall else None,
@@ -329,8 +368,9 @@ def prewarm_simulator(sim: SimProcess, days: list[dt.date]) -> float:
 def table_rows(con, schema: str, table: str, days: list[str]) -> int:
     """Rows of the backfilled days in a partitioned table, or all rows of an unpartitioned one."""
     try:
-        return con.execute(f"SELECT count(*) FROM {schema}.{table} "
-                           f"WHERE operating_day BETWEEN '{days[0]}' AND '{days[-1]}'").fetchone()[0]
+        return con.execute(
+            f"SELECT count(*) FROM {schema}.{table} WHERE operating_day BETWEEN '{days[0]}' AND '{days[-1]}'"
+        ).fetchone()[0]
     except Exception:  # noqa: BLE001 - unpartitioned tables
         return con.execute(f"SELECT count(*) FROM {schema}.{table}").fetchone()[0]
 
@@ -339,15 +379,18 @@ def backfill_rows(work: Path, days: list[str]) -> dict[str, int]:
     """{schema.table: rows} in the warehouse dagster dev wrote under `work`, read the way an analyst would."""
     from isone_platform.lib.warehouse import WarehouseConfig, open_connection
 
-    config = WarehouseConfig(catalog=f"sqlite:{work / 'data' / 'catalog.sqlite'}",
-                             data_path=f"{work / 'data' / 'lake' / 'tables'}/")
+    config = WarehouseConfig(
+        catalog=f"sqlite:{work / 'data' / 'catalog.sqlite'}", data_path=f"{work / 'data' / 'lake' / 'tables'}/"
+    )
     try:
         con = open_connection(config, read_only=True)
     except Exception as exc:  # noqa: BLE001
         return {"error": str(exc)[:200]}
     try:
-        tables = con.execute("SELECT table_schema, table_name FROM information_schema.tables "
-                             "WHERE table_catalog = 'isone' AND table_type = 'BASE TABLE'").fetchall()
+        tables = con.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables "
+            "WHERE table_catalog = 'isone' AND table_type = 'BASE TABLE'"
+        ).fetchall()
         return {f"{schema}.{table}": table_rows(con, schema, table, days) for schema, table in tables}
     finally:
         con.close()

@@ -26,14 +26,20 @@ NAME = "B3"
 NY = ZoneInfo("America/New_York")
 POLLED_DAY = dt.date(2024, 11, 20)
 FIRST_TICK = dt.datetime(2024, 11, 20, 6, 2, tzinfo=NY)  # a morning of the day polled from 06:02
-FEED_PREFIXES = {"system_load_5min": "/fiveminutesystemload/", "zonal_load_5min": "/fiveminuteestimatedzonalload/",
-                 "lmp_rt_5min": "/fiveminutelmp/", "fuel_mix": "/genfuelmix/"}
+FEED_PREFIXES = {
+    "system_load_5min": "/fiveminutesystemload/",
+    "zonal_load_5min": "/fiveminuteestimatedzonalload/",
+    "lmp_rt_5min": "/fiveminutelmp/",
+    "fuel_mix": "/genfuelmix/",
+}
 WATCHED_FEEDS = ("system_load_5min", "zonal_load_5min", "lmp_rt_5min")  # the polled 5-minute std tables
 API_PREFIX = "/api/v1.1"
-LATENCY_MODEL = ("publication -> next sensor probe (worst case the probe interval) -> sensor -> run in process until "
-                 "a separate reader connection sees the new interval in every polled 5-minute std table; measured: "
-                 "sensor + that; worst case adds the probe interval. The run goes on with checks and marts after that "
-                 "(run_s). In dagster dev the run is a new process: add its launch (~5 s of imports on this machine).")
+LATENCY_MODEL = (
+    "publication -> next sensor probe (worst case the probe interval) -> sensor -> run in process until "
+    "a separate reader connection sees the new interval in every polled 5-minute std table; measured: "
+    "sensor + that; worst case adds the probe interval. The run goes on with checks and marts after that "
+    "(run_s). In dagster dev the run is a new process: add its launch (~5 s of imports on this machine)."
+)
 
 
 def run(args, results: dict) -> None:
@@ -58,8 +64,9 @@ class QueryableWatcher:
         for table, target in self.targets.items():
             if table in self.seen:
                 continue
-            latest = con.sql(f"SELECT max(interval_begin_utc) FROM {table} "
-                             f"WHERE operating_day = '{self.day}'").fetchone()[0]
+            latest = con.sql(
+                f"SELECT max(interval_begin_utc) FROM {table} WHERE operating_day = '{self.day}'"
+            ).fetchone()[0]
             if latest is not None and latest >= target:
                 self.seen[table] = time.perf_counter() - self._t0
 
@@ -89,9 +96,14 @@ class QueryableWatcher:
 def platform_env(sim, work: Path):
     """The platform's settings pointed at the simulator and `work` for the block; the caller's environment after."""
     env_before = dict(os.environ)
-    os.environ.update(ISONE_BASE_URL=sim.base_url, ISONE_USERNAME=DEMO_CREDENTIALS[0],
-                      ISONE_PASSWORD=DEMO_CREDENTIALS[1], ISONE_LAKE_URL=str(work / "lake"),
-                      ISONE_CATALOG_URL=str(work / "catalog.sqlite"), ISONE_PROJECT_ROOT=str(work))
+    os.environ.update(
+        ISONE_BASE_URL=sim.base_url,
+        ISONE_USERNAME=DEMO_CREDENTIALS[0],
+        ISONE_PASSWORD=DEMO_CREDENTIALS[1],
+        ISONE_LAKE_URL=str(work / "lake"),
+        ISONE_CATALOG_URL=str(work / "catalog.sqlite"),
+        ISONE_PROJECT_ROOT=str(work),
+    )
     try:
         yield
     finally:
@@ -138,8 +150,9 @@ class Poller:
         from isone_platform.lib.resources import build_resources
 
         t0 = time.perf_counter()
-        with dg.build_sensor_context(instance=self.instance, cursor=self.cursor, resources=build_resources(),
-                                     definitions=self.defs) as context:
+        with dg.build_sensor_context(
+            instance=self.instance, cursor=self.cursor, resources=build_resources(), definitions=self.defs
+        ) as context:
             result = isone_poll_sensor(context)
             self.cursor = context.cursor
         return result, time.perf_counter() - t0
@@ -187,12 +200,19 @@ def tick_record(i, when, success, requests, t_sensor, t_run, seen, n_targets) ->
     per_feed_n, per_feed_b = feed_traffic(requests)
     queryable = len(seen) == n_targets
     log(f"B3: tick {i}: run {t_run:.1f} s, requests {dict(per_feed_n)}")
-    return {"tick": i, "sim_time": when.isoformat(), "success": success,
-            "requests": dict(per_feed_n), "bytes": dict(per_feed_b),
-            "probe_bytes": sum(r.bytes_sent for r in requests if r.path.endswith(POLL_PROBE_PATH)),
-            "sensor_s": round(t_sensor, 3), "run_s": round(t_run, 3),
-            "queryable_after_s": {k: round(v, 2) for k, v in seen.items()}, "queryable": queryable,
-            "published_to_queryable_s": round(t_sensor + max(seen.values()), 3) if queryable else None}
+    return {
+        "tick": i,
+        "sim_time": when.isoformat(),
+        "success": success,
+        "requests": dict(per_feed_n),
+        "bytes": dict(per_feed_b),
+        "probe_bytes": sum(r.bytes_sent for r in requests if r.path.endswith(POLL_PROBE_PATH)),
+        "sensor_s": round(t_sensor, 3),
+        "run_s": round(t_run, 3),
+        "queryable_after_s": {k: round(v, 2) for k, v in seen.items()},
+        "queryable": queryable,
+        "published_to_queryable_s": round(t_sensor + max(seen.values()), 3) if queryable else None,
+    }
 
 
 def measure(args) -> dict:
@@ -215,10 +235,12 @@ def measure(args) -> dict:
 def per_feed_summary(ticks: list[dict], steady: list[dict]) -> dict:
     """Requests and bytes per tick for every polled feed: the max over all ticks, means over the steady ones."""
     return {
-        f: {"max_requests_per_tick": max(t["requests"].get(f, 0) for t in ticks),
+        f: {
+            "max_requests_per_tick": max(t["requests"].get(f, 0) for t in ticks),
             "mean_requests_per_tick": round(statistics.mean(t["requests"].get(f, 0) for t in steady), 2),
             "mean_bytes_per_tick": round(statistics.mean(t["bytes"].get(f, 0) for t in steady)),
-            "first_tick_bytes": ticks[0]["bytes"].get(f, 0)}
+            "first_tick_bytes": ticks[0]["bytes"].get(f, 0),
+        }
         for f in sorted(FEED_PREFIXES)
     }
 
@@ -229,10 +251,15 @@ def summarize(ticks: list[dict], probe: int) -> dict:
     lat = [t["published_to_queryable_s"] for t in steady if t["queryable"]]
     run_p50, run_max = (median(lat), max(lat)) if lat else (float("nan"), float("nan"))
     return {
-        "ticks": ticks, "per_feed": per_feed_summary(ticks, steady), "probe_interval_s": probe,
+        "ticks": ticks,
+        "per_feed": per_feed_summary(ticks, steady),
+        "probe_interval_s": probe,
         "latency_model": LATENCY_MODEL,
         "run_total_p50_s": round(median([t["run_s"] for t in steady]), 2),
-        "run_p50_s": round(run_p50, 2), "run_max_s": round(run_max, 2),
-        "latency_worst_s": round(run_max + probe, 2), "latency_typical_s": round(run_p50 + probe / 2, 2),
-        "all_success": all(t["success"] for t in ticks), "all_queryable": all(t["queryable"] for t in ticks),
+        "run_p50_s": round(run_p50, 2),
+        "run_max_s": round(run_max, 2),
+        "latency_worst_s": round(run_max + probe, 2),
+        "latency_typical_s": round(run_p50 + probe / 2, 2),
+        "all_success": all(t["success"] for t in ticks),
+        "all_queryable": all(t["queryable"] for t in ticks),
     }

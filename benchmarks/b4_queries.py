@@ -69,8 +69,10 @@ QUERIES = {
                rank() OVER (ORDER BY avg(da_rt_spread) DESC) AS rank
         FROM mart.isone__lmp_daily GROUP BY location_id ORDER BY spread DESC LIMIT 20""",
 }
-HOW = ("a year of mart rows written directly into a fresh DuckLake warehouse (synthetic values with the marts' "
-       "columns; running dbt over a year of all-node std would take far longer than the bench)")
+HOW = (
+    "a year of mart rows written directly into a fresh DuckLake warehouse (synthetic values with the marts' "
+    "columns; running dbt over a year of all-node std would take far longer than the bench)"
+)
 
 
 def run(args, results: dict) -> None:
@@ -90,8 +92,14 @@ def measure(repeat: int, days: int = DAYS) -> dict:
         config = WarehouseConfig.local(work)
         counts, build_s = timed(build_marts, config, LAST_DAY - dt.timedelta(days=days), LAST_DAY)
         cold, samples, cpu = time_queries(config, repeat)
-        return {"rows": counts, "days": days, "build_s": round(build_s, 2), "repeat": repeat, "how": HOW,
-                "queries": {n: query_stats(n, v, cpu[n], cold[n]) for n, v in samples.items()}}
+        return {
+            "rows": counts,
+            "days": days,
+            "build_s": round(build_s, 2),
+            "repeat": repeat,
+            "how": HOW,
+            "queries": {n: query_stats(n, v, cpu[n], cold[n]) for n, v in samples.items()},
+        }
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -133,6 +141,10 @@ def time_queries(config, repeat: int) -> tuple[dict, dict, dict]:
 
 def query_stats(name: str, wall_ms: list[float], cpu_ms: list[float], cold_s: float) -> dict:
     """One entry of results["B4"]["queries"]."""
-    return {"p50_ms": round(pctl(wall_ms, 0.5), 2), "p95_ms": round(pctl(wall_ms, 0.95), 2),
-            "cold_ms": round(cold_s * 1000, 2), "cpu_p50_ms": round(pctl(cpu_ms, 0.5), 2),
-            "sql": " ".join(QUERIES[name].split())}
+    return {
+        "p50_ms": round(pctl(wall_ms, 0.5), 2),
+        "p95_ms": round(pctl(wall_ms, 0.95), 2),
+        "cold_ms": round(cold_s * 1000, 2),
+        "cpu_p50_ms": round(pctl(cpu_ms, 0.5), 2),
+        "sql": " ".join(QUERIES[name].split()),
+    }

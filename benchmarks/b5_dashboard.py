@@ -46,8 +46,12 @@ def build(root: Path) -> dict:
     mart_days = synthetic.day_range(LAST_DAY - timedelta(days=MART_DAYS - 1), LAST_DAY)
     started = time.perf_counter()
     synthetic.build(config, std_days, std_days, extra_nodes=NODES - 9, mart_days=mart_days)
-    return {"build_s": round(time.perf_counter() - started, 1), "std_days": STD_DAYS, "mart_days": MART_DAYS,
-            "nodes": NODES}
+    return {
+        "build_s": round(time.perf_counter() - started, 1),
+        "std_days": STD_DAYS,
+        "mart_days": MART_DAYS,
+        "nodes": NODES,
+    }
 
 
 def panel_queries(cached) -> list[tuple[str, str, tuple]]:
@@ -57,11 +61,19 @@ def panel_queries(cached) -> list[tuple[str, str, tuple]]:
 
     price_day = cached("price_day_default")[0]
     fuel_day = cached("fuel_day_default")[0]
-    return [("Now", "now_snapshot", ()), ("Now", "lmp_now", ()), ("Now", "fuel_now", ()),
-            ("Zones", "zones_latest", ()), ("Sparklines", "sparklines", (q.SPARKLINE_DEFAULT_HOURS,)),
-            ("Heatmap", "heatmap", (q.HEATMAP_DAYS,)), ("Prices", "hub_prices", (price_day,)),
-            ("Prices", "top_spread", (price_day,)), ("Prices", "top_congestion", (price_day,)),
-            ("Fuel mix", "fuel_mix_day", (fuel_day,)), ("Fuel mix", "fuel_shares", (fuel_day,))]
+    return [
+        ("Now", "now_snapshot", ()),
+        ("Now", "lmp_now", ()),
+        ("Now", "fuel_now", ()),
+        ("Zones", "zones_latest", ()),
+        ("Sparklines", "sparklines", (q.SPARKLINE_DEFAULT_HOURS,)),
+        ("Heatmap", "heatmap", (q.HEATMAP_DAYS,)),
+        ("Prices", "hub_prices", (price_day,)),
+        ("Prices", "top_spread", (price_day,)),
+        ("Prices", "top_congestion", (price_day,)),
+        ("Fuel mix", "fuel_mix_day", (fuel_day,)),
+        ("Fuel mix", "fuel_shares", (fuel_day,)),
+    ]
 
 
 def timed(fn, *args) -> float:
@@ -77,11 +89,18 @@ def first_load(cache) -> dict:
     started, cpu = time.perf_counter(), time.process_time()
     connect_s = timed(cache.shared_reader)
     defaults_s = timed(cache.cached, "price_day_default") + timed(cache.cached, "fuel_day_default")
-    per_query = {f"{panel}: {name}": round(timed(cache.cached, name, *args) * 1000, 1)
-                 for panel, name, args in panel_queries(cache.cached)}
+    per_query = {
+        f"{panel}: {name}": round(timed(cache.cached, name, *args) * 1000, 1)
+        for panel, name, args in panel_queries(cache.cached)
+    }
     total, cpu = time.perf_counter() - started, time.process_time() - cpu
-    return {"total_s": round(total, 3), "cpu_s": round(cpu, 3), "connect_ms": round(connect_s * 1000, 1),
-            "day_defaults_ms": round(defaults_s * 1000, 1), "per_query_ms": per_query}
+    return {
+        "total_s": round(total, 3),
+        "cpu_s": round(cpu, 3),
+        "connect_ms": round(connect_s * 1000, 1),
+        "day_defaults_ms": round(defaults_s * 1000, 1),
+        "per_query_ms": per_query,
+    }
 
 
 def health_evaluation(cache) -> dict:
@@ -101,7 +120,9 @@ def warm(cache, repeat: int) -> dict:
     for _ in range(repeat):
         for panel, name, args in queries:
             samples[f"{panel}: {name}"].append(timed(cache.cached, name, *args) * 1000)
-    return {k: {"p50_ms": round(statistics.median(v), 3), "p95_ms": round(pctl(v, 0.95), 3)} for k, v in samples.items()}
+    return {
+        k: {"p50_ms": round(statistics.median(v), 3), "p95_ms": round(pctl(v, 0.95), 3)} for k, v in samples.items()
+    }
 
 
 def page_runs(cache, reruns: int) -> dict:
@@ -119,8 +140,12 @@ def page_runs(cache, reruns: int) -> dict:
     cpu = time.process_time() - cpu
     errors = [e.value for e in at.exception] + [e.value for e in at.error]
     warm_runs = [timed(at.run) for _ in range(reruns)]
-    return {"page_first_load_s": round(first, 3), "page_first_load_cpu_s": round(cpu, 3), "page_warm_median_s": round(statistics.median(warm_runs), 3),
-            "page_errors": errors}
+    return {
+        "page_first_load_s": round(first, 3),
+        "page_first_load_cpu_s": round(cpu, 3),
+        "page_warm_median_s": round(statistics.median(warm_runs), 3),
+        "page_errors": errors,
+    }
 
 
 def pctl(values: list[float], q: float) -> float:
@@ -133,8 +158,11 @@ def b5(repeat: int = 30) -> dict:
     root = Path(tempfile.mkdtemp(prefix="isone-bench-b5-"))
     saved = {k: os.environ.get(k) for k in ("ISONE_CATALOG_URL", "ISONE_LAKE_URL", "ISONE_PROJECT_ROOT")}
     try:
-        os.environ.update(ISONE_CATALOG_URL=str(root / "catalog.sqlite"), ISONE_LAKE_URL=str(root / "lake"),
-                          ISONE_PROJECT_ROOT=str(root))
+        os.environ.update(
+            ISONE_CATALOG_URL=str(root / "catalog.sqlite"),
+            ISONE_LAKE_URL=str(root / "lake"),
+            ISONE_PROJECT_ROOT=str(root),
+        )
         data = build(root)
         from isone_platform.dashboard import cache
 
@@ -151,10 +179,12 @@ def b5(repeat: int = 30) -> dict:
 def judge(entry: dict) -> dict:
     worst = max(v["p95_ms"] for v in entry["warm"].values())
     entry["targets"] = {
-        "first_load_s": FIRST_LOAD_TARGET_S, "warm_p95_ms": WARM_P95_TARGET_MS,
+        "first_load_s": FIRST_LOAD_TARGET_S,
+        "warm_p95_ms": WARM_P95_TARGET_MS,
         "first_load_queries_ok": entry["first_load"]["total_s"] <= FIRST_LOAD_TARGET_S,
         "page_first_load_ok": entry["page_first_load_s"] <= FIRST_LOAD_TARGET_S,
-        "warm_p95_ok": worst <= WARM_P95_TARGET_MS, "worst_warm_p95_ms": worst,
+        "warm_p95_ok": worst <= WARM_P95_TARGET_MS,
+        "worst_warm_p95_ms": worst,
     }
     return entry
 
@@ -162,17 +192,19 @@ def judge(entry: dict) -> dict:
 def summary(entry: dict) -> str:
     t = entry["targets"]
     slowest = sorted(entry["first_load"]["per_query_ms"].items(), key=lambda kv: -kv[1])[:3]
-    return "\n".join([
-        f"B5 dashboard ({entry['mart_days']} days of marts, {entry['std_days']} days of std, {entry['nodes']} nodes)",
-        f"  first load, every panel query: {entry['first_load']['total_s']:.2f} s (target ≤ {t['first_load_s']} s: "
-        f"{'ok' if t['first_load_queries_ok'] else 'MISSED'}; CPU {entry['first_load']['cpu_s']:.2f} s); slowest: "
-        + ", ".join(f"{k} {v:.0f} ms" for k, v in slowest),
-        f"  whole page (AppTest) first load {entry['page_first_load_s']:.2f} s "
-        f"({'ok' if t['page_first_load_ok'] else 'MISSED'}; CPU {entry['page_first_load_cpu_s']:.2f} s), warm rerun {entry['page_warm_median_s']:.2f} s",
-        f"  Data health in the background (not waited for by the page): {entry['health_background_s']:.2f} s",
-        f"  warm cache: worst panel query p95 {t['worst_warm_p95_ms']:.2f} ms (target ≤ {t['warm_p95_ms']:.0f} ms: "
-        f"{'ok' if t['warm_p95_ok'] else 'MISSED'})",
-    ])
+    return "\n".join(
+        [
+            f"B5 dashboard ({entry['mart_days']} days of marts, {entry['std_days']} days of std, {entry['nodes']} nodes)",
+            f"  first load, every panel query: {entry['first_load']['total_s']:.2f} s (target ≤ {t['first_load_s']} s: "
+            f"{'ok' if t['first_load_queries_ok'] else 'MISSED'}; CPU {entry['first_load']['cpu_s']:.2f} s); slowest: "
+            + ", ".join(f"{k} {v:.0f} ms" for k, v in slowest),
+            f"  whole page (AppTest) first load {entry['page_first_load_s']:.2f} s "
+            f"({'ok' if t['page_first_load_ok'] else 'MISSED'}; CPU {entry['page_first_load_cpu_s']:.2f} s), warm rerun {entry['page_warm_median_s']:.2f} s",
+            f"  Data health in the background (not waited for by the page): {entry['health_background_s']:.2f} s",
+            f"  warm cache: worst panel query p95 {t['worst_warm_p95_ms']:.2f} ms (target ≤ {t['warm_p95_ms']:.0f} ms: "
+            f"{'ok' if t['warm_p95_ok'] else 'MISSED'})",
+        ]
+    )
 
 
 def run(args, results: dict) -> None:

@@ -70,12 +70,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     names = ", ".join(sorted(BENCHMARKS))
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--repeat", type=int, default=3, help="B1 repetitions (interleaved)")
-    p.add_argument("--only", default=",".join(sorted(BENCHMARKS)),
-                   help=f"comma-separated benchmarks to run, of: {names} (default: all)")
+    p.add_argument(
+        "--only",
+        default=",".join(sorted(BENCHMARKS)),
+        help=f"comma-separated benchmarks to run, of: {names} (default: all)",
+    )
     p.add_argument("--backfill-days", type=int, default=30)
     p.add_argument("--backfill-timeout", type=float, default=900)
-    p.add_argument("--days-per-run", type=int, default=None,
-                   help="B2: ISONE_BACKFILL_DAYS_PER_RUN for the backfill (default: the platform's, 15)")
+    p.add_argument(
+        "--days-per-run",
+        type=int,
+        default=None,
+        help="B2: ISONE_BACKFILL_DAYS_PER_RUN for the backfill (default: the platform's, 15)",
+    )
     p.add_argument("--poll-ticks", type=int, default=4)
     p.add_argument("--query-repeat", type=int, default=30)
     p.add_argument("--no-gridstatus", dest="gridstatus", action="store_false")

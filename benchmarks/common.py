@@ -94,8 +94,14 @@ def sim_command(port: int, *, recorded: Path | None, clock: str, seed: int, cach
 class SimProcess:
     """`isone-sim` in its own process (its CPU is not ours), optionally serving recorded bodies byte-exact."""
 
-    def __init__(self, *, recorded: Path | None = None, clock: str = f"fixed:{SIM_NOW}", seed: int = 1,
-                 cache_mb: int | None = None):
+    def __init__(
+        self,
+        *,
+        recorded: Path | None = None,
+        clock: str = f"fixed:{SIM_NOW}",
+        seed: int = 1,
+        cache_mb: int | None = None,
+    ):
         self.port = free_port()
         cmd = sim_command(self.port, recorded=recorded, clock=clock, seed=seed, cache_mb=cache_mb)
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -120,15 +126,20 @@ class SimProcess:
 
 # gridstatus ISONEAPI method per feed (None: not offered by ISONEAPI)
 GS_METHODS = {
-    "lmp_rt_5min": "get_lmp_real_time_5_min_final", "lmp_rt_hourly": "get_lmp_real_time_hourly_final",
-    "lmp_da_hourly": None, "system_load_5min": "get_total_demand",
-    "zonal_load_5min": "get_zonal_load_estimated_5_min", "fuel_mix": "get_fuel_mix",
+    "lmp_rt_5min": "get_lmp_real_time_5_min_final",
+    "lmp_rt_hourly": "get_lmp_real_time_hourly_final",
+    "lmp_da_hourly": None,
+    "system_load_5min": "get_total_demand",
+    "zonal_load_5min": "get_zonal_load_estimated_5_min",
+    "fuel_mix": "get_fuel_mix",
 }
-GS_NOTE = ("gridstatus ISONEAPI, base_url set to the simulator (recorded mode: the same bytes); lmp_da_hourly: "
-           "ISONEAPI has no day-ahead LMP method (it reads the CSV), so no comparison")
+GS_NOTE = (
+    "gridstatus ISONEAPI, base_url set to the simulator (recorded mode: the same bytes); lmp_da_hourly: "
+    "ISONEAPI has no day-ahead LMP method (it reads the CSV), so no comparison"
+)
 
 # Runs in the gridstatus venv: fetch + parse each feed's day, then parse only (the same responses replayed).
-GS_SCRIPT = textwrap.dedent('''
+GS_SCRIPT = textwrap.dedent("""
     import json, sys, time
     import pandas as pd
     import requests
@@ -165,7 +176,7 @@ GS_SCRIPT = textwrap.dedent('''
             parse = time.perf_counter() - t
             out.setdefault(feed, []).append([fetch_parse, parse, len(df)])
     print(json.dumps(out))
-''')
+""")
 
 
 def install_gridstatus() -> str | None:
@@ -173,8 +184,13 @@ def install_gridstatus() -> str | None:
     log("B1: installing gridstatus into benchmarks/.venv-gridstatus (its own venv, not in uv.lock)")
     try:
         subprocess.run(["python3", "-m", "venv", str(GS_VENV)], check=True)
-        subprocess.run([str(GS_VENV / "bin" / "pip"), "install", "--quiet", "gridstatus"], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=600)
+        subprocess.run(
+            [str(GS_VENV / "bin" / "pip"), "install", "--quiet", "gridstatus"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            timeout=600,
+        )
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
         return str(exc)
     return None
@@ -188,8 +204,9 @@ def ensure_gridstatus(versions: dict) -> tuple[bool, str]:
         error = install_gridstatus()
         if error is not None:
             return False, f"gridstatus could not be installed: {error}"
-    version = subprocess.run([str(GS_PYTHON), "-c", "import gridstatus; print(gridstatus.__version__)"],
-                             capture_output=True, text=True)
+    version = subprocess.run(
+        [str(GS_PYTHON), "-c", "import gridstatus; print(gridstatus.__version__)"], capture_output=True, text=True
+    )
     versions["gridstatus"] = version.stdout.strip() or version.stderr.strip()[-200:]
     return version.returncode == 0, GS_NOTE
 
@@ -198,8 +215,13 @@ def run_gridstatus(base_url: str, repeat: int):
     """{feed: [[fetch+parse s, parse s, rows], ...]} from gridstatus against `base_url`, or None if it failed."""
     jobs = {k: v for k, v in GS_METHODS.items() if v}
     env = {**os.environ, "ISONE_API_USERNAME": DEMO_CREDENTIALS[0], "ISONE_API_PASSWORD": DEMO_CREDENTIALS[1]}
-    proc = subprocess.run([str(GS_PYTHON), "-c", GS_SCRIPT, base_url, DAY.isoformat(), json.dumps(jobs),
-                           str(repeat)], capture_output=True, text=True, env=env, timeout=900)
+    proc = subprocess.run(
+        [str(GS_PYTHON), "-c", GS_SCRIPT, base_url, DAY.isoformat(), json.dumps(jobs), str(repeat)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    )
     if proc.returncode != 0:
         log(f"B1: gridstatus failed: {proc.stderr[-800:]}")
         return None

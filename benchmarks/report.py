@@ -27,11 +27,22 @@ def machine_info() -> dict:
         k, v = line.split(":", 1)
         if k in ("MemTotal", "MemAvailable"):
             mem[k] = int(v.split()[0]) * 1024
-    model = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                  if l.startswith("model name")), platform.processor())
-    return {"cpus": os.cpu_count(), "cpu_model": model, "mem_total_bytes": mem.get("MemTotal"),
-            "mem_available_bytes": mem.get("MemAvailable"), "platform": platform.platform(),
-            "python": platform.python_version()}
+    model = next(
+        (
+            l.split(":", 1)[1].strip()
+            for l in Path("/proc/cpuinfo").read_text().splitlines()
+            if l.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "mem_total_bytes": mem.get("MemTotal"),
+        "mem_available_bytes": mem.get("MemAvailable"),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+    }
 
 
 def versions() -> dict:
@@ -52,6 +63,7 @@ def versions() -> dict:
 
 def git_commit() -> dict:
     """The commit measured, and whether the tree had uncommitted changes (then the commit is not the whole story)."""
+
     def git(*a):
         return subprocess.run(["git", *a], cwd=REPO, capture_output=True, text=True).stdout.strip()
 
@@ -60,9 +72,14 @@ def git_commit() -> dict:
 
 def new_results(args: dict) -> dict:
     """The results dict before any benchmark ran: when, where, with what, and the arguments."""
-    return {"started_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "machine": machine_info(), "versions": versions(), "git": git_commit(),
-            "load_start": loadavg(), "args": args}
+    return {
+        "started_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": machine_info(),
+        "versions": versions(),
+        "git": git_commit(),
+        "load_start": loadavg(),
+        "args": args,
+    }
 
 
 def write_results(results: dict, out: Path) -> None:
@@ -93,30 +110,40 @@ def times(v) -> str:
     return f"{v:5.1f}x" if v else "     -"
 
 
-B1_HEADER = (f"  {'feed':17s} {'rows':>8s} {'MB':>5s} {'ours':>7s} {'(parse':>7s} {'load)':>7s} {'duckdb':>7s} "
-             f"{'x duck':>6s} {'≥0.8':>4s} {'gs f+p':>7s} {'x gs':>5s} {'≥10':>4s} | {'limit':>7s} {'10x gs':>7s} "
-             f"{'py path':>7s} | {'x gs (both fetch)':>17s} {'x gs (parse only)':>17s}")
-B1_LEGEND = ("  duckdb: DuckDB read_json of the same files into a DuckLake table like ours; limit: DuckDB read_json into "
-             "an in-memory table (no warehouse); gs f+p: gridstatus ISONEAPI fetching + parsing the day from the "
-             "simulator (recorded mode, same bytes); 10x gs: the rows/s the ≥10x target asks for")
+B1_HEADER = (
+    f"  {'feed':17s} {'rows':>8s} {'MB':>5s} {'ours':>7s} {'(parse':>7s} {'load)':>7s} {'duckdb':>7s} "
+    f"{'x duck':>6s} {'≥0.8':>4s} {'gs f+p':>7s} {'x gs':>5s} {'≥10':>4s} | {'limit':>7s} {'10x gs':>7s} "
+    f"{'py path':>7s} | {'x gs (both fetch)':>17s} {'x gs (parse only)':>17s}"
+)
+B1_LEGEND = (
+    "  duckdb: DuckDB read_json of the same files into a DuckLake table like ours; limit: DuckDB read_json into "
+    "an in-memory table (no warehouse); gs f+p: gridstatus ISONEAPI fetching + parsing the day from the "
+    "simulator (recorded mode, same bytes); 10x gs: the rows/s the ≥10x target asks for"
+)
 
 
 def b1_row(name: str, e: dict) -> str:
     """One feed: ours and its parts, vs DuckDB (target ≥0.8x), vs gridstatus (target ≥10x), then the references."""
     vs_gs = e.get("vs_gridstatus")
-    return (f"  {name:17s} {e['rows']:8d} {e['bytes'] / 1e6:5.1f} {kilo_rows(e, 'ours_total_rows_per_s')} "
-            f"{kilo_rows(e, 'ours_parse_rows_per_s')} {kilo_rows(e, 'ours_load_rows_per_s')} "
-            f"{kilo_rows(e, 'duckdb_rows_per_s')} {e['vs_duckdb']:5.2f}x {verdict(e['vs_duckdb'] >= 0.8):>4s} "
-            f"{kilo_rows(e, 'gridstatus_fetch_rows_per_s')} {times(vs_gs)} "
-            f"{verdict(None if vs_gs is None else vs_gs >= 10):>4s} | "
-            f"{kilo_rows(e, 'duckdb_memory_rows_per_s')} {kilo_rows(e, 'ten_x_gridstatus_rows_per_s')} "
-            f"{kilo_rows(e, 'python_parse_rows_per_s')} | "
-            f"{times(e.get('vs_gridstatus_with_fetch')):>17s} {times(e.get('vs_gridstatus_parse_only')):>17s}")
+    return (
+        f"  {name:17s} {e['rows']:8d} {e['bytes'] / 1e6:5.1f} {kilo_rows(e, 'ours_total_rows_per_s')} "
+        f"{kilo_rows(e, 'ours_parse_rows_per_s')} {kilo_rows(e, 'ours_load_rows_per_s')} "
+        f"{kilo_rows(e, 'duckdb_rows_per_s')} {e['vs_duckdb']:5.2f}x {verdict(e['vs_duckdb'] >= 0.8):>4s} "
+        f"{kilo_rows(e, 'gridstatus_fetch_rows_per_s')} {times(vs_gs)} "
+        f"{verdict(None if vs_gs is None else vs_gs >= 10):>4s} | "
+        f"{kilo_rows(e, 'duckdb_memory_rows_per_s')} {kilo_rows(e, 'ten_x_gridstatus_rows_per_s')} "
+        f"{kilo_rows(e, 'python_parse_rows_per_s')} | "
+        f"{times(e.get('vs_gridstatus_with_fetch')):>17s} {times(e.get('vs_gridstatus_parse_only')):>17s}"
+    )
 
 
 def render_b1(b: dict) -> list[str]:
-    return [f"B1 parse+standardize+load, one day ({b['day']}), median of {b['repeat']}; rows/s", B1_HEADER,
-            *(b1_row(name, e) for name, e in b["feeds"].items()), B1_LEGEND]
+    return [
+        f"B1 parse+standardize+load, one day ({b['day']}), median of {b['repeat']}; rows/s",
+        B1_HEADER,
+        *(b1_row(name, e) for name, e in b["feeds"].items()),
+        B1_LEGEND,
+    ]
 
 
 def render_b2(b: dict) -> list[str]:
@@ -141,8 +168,10 @@ def render_b2(b: dict) -> list[str]:
 
 def b3_feed_row(feed: str, s: dict) -> str:
     most = s["max_requests_per_tick"]
-    return (f"  {feed:17s} max {most} req/tick {target('≤2', most <= 2)}"
-            f"  mean {s['mean_requests_per_tick']:.1f} req, {s['mean_bytes_per_tick'] / 1e3:8.1f} kB per tick")
+    return (
+        f"  {feed:17s} max {most} req/tick {target('≤2', most <= 2)}"
+        f"  mean {s['mean_requests_per_tick']:.1f} req, {s['mean_bytes_per_tick'] / 1e3:8.1f} kB per tick"
+    )
 
 
 def render_b3(b: dict) -> list[str]:
@@ -159,14 +188,18 @@ def render_b3(b: dict) -> list[str]:
 
 
 def b4_query_row(name: str, q: dict) -> str:
-    return (f"  {name:22s} p50 {q['p50_ms']:7.1f} ms  p95 {q['p95_ms']:7.1f} ms  (cold {q['cold_ms']:.0f} ms) "
-            f"{target('p95 ≤100 ms', q['p95_ms'] <= 100)}  cpu p50 {q['cpu_p50_ms']:.0f} ms")
+    return (
+        f"  {name:22s} p50 {q['p50_ms']:7.1f} ms  p95 {q['p95_ms']:7.1f} ms  (cold {q['cold_ms']:.0f} ms) "
+        f"{target('p95 ≤100 ms', q['p95_ms'] <= 100)}  cpu p50 {q['cpu_p50_ms']:.0f} ms"
+    )
 
 
 def render_b4(b: dict) -> list[str]:
     rows = ", ".join(f"{k} {v:,}" for k, v in b["rows"].items())
-    return [f"B4 analyst queries on a year of marts ({rows} rows), {b['repeat']} runs each",
-            *(b4_query_row(n, q) for n, q in b["queries"].items())]
+    return [
+        f"B4 analyst queries on a year of marts ({rows} rows), {b['repeat']} runs each",
+        *(b4_query_row(n, q) for n, q in b["queries"].items()),
+    ]
 
 
 def render_other(name: str, b: dict) -> list[str]:
@@ -178,8 +211,10 @@ RENDERERS = {"B1": render_b1, "B2": render_b2, "B3": render_b3, "B4": render_b4}
 
 
 def header(results: dict) -> str:
-    return (f"isone-platform benchmarks  commit {results['git']['commit'][:10]}  "
-            f"{results['machine']['cpus']} CPUs  load avg start {results['load_start']} end {results.get('load_end')}")
+    return (
+        f"isone-platform benchmarks  commit {results['git']['commit'][:10]}  "
+        f"{results['machine']['cpus']} CPUs  load avg start {results['load_start']} end {results.get('load_end')}"
+    )
 
 
 def table(results: dict, renderers: dict | None = None) -> str:

@@ -37,8 +37,10 @@ def _restore_catalog(args: argparse.Namespace) -> int:
         return 0
     config = warehouse.WarehouseConfig.from_env()
     key = warehouse.restore_sqlite_catalog(config, lake, args.backup)
-    print(f"restored {config.sqlite_path} from {lake.url}/{key}; materialize the days written since that copy "
-          "again (docs/restore.md)")
+    print(
+        f"restored {config.sqlite_path} from {lake.url}/{key}; materialize the days written since that copy "
+        "again (docs/restore.md)"
+    )
     return 0
 
 
@@ -53,8 +55,9 @@ def _dq(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from isone_platform.demo import run_demo
 
-    return run_demo(ui=not args.no_ui, days=args.days, ui_port=args.port, sim_port=args.sim_port,
-                    dashboard_port=args.dashboard_port)
+    return run_demo(
+        ui=not args.no_ui, days=args.days, ui_port=args.port, sim_port=args.sim_port, dashboard_port=args.dashboard_port
+    )
 
 
 def _dashboard(args: argparse.Namespace) -> int:
@@ -96,7 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     dq_days.add_argument("--last", type=int, default=3, help="the latest N operating days with data (default 3)")
     dq.set_defaults(func=_dq)
 
-    restore = sub.add_parser("restore-catalog", help="put a backup of the SQLite warehouse catalog back (docs/restore.md)")
+    restore = sub.add_parser(
+        "restore-catalog", help="put a backup of the SQLite warehouse catalog back (docs/restore.md)"
+    )
     restore.add_argument("--backup", help="the lake key of the copy (default: the newest); see --list")
     restore.add_argument("--list", action="store_true", help="list the catalog copies in the lake, oldest first")
     restore.set_defaults(func=_restore_catalog)

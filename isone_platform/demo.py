@@ -147,16 +147,18 @@ class Services:
         self.guardian: subprocess.Popen | None = None
 
     def start(self, cmd: list[str], env: dict[str, str]) -> subprocess.Popen:
-        proc = subprocess.Popen(cmd, env=env, cwd=project_root(), start_new_session=True,
-                                preexec_fn=_die_with_parent)
+        proc = subprocess.Popen(cmd, env=env, cwd=project_root(), start_new_session=True, preexec_fn=_die_with_parent)
         self.procs.append(proc)
         return proc
 
     def guard(self) -> None:
         """Start the watchdog over every service started so far (see GUARDIAN)."""
         groups = [str(proc.pid) for proc in self.procs]
-        self.guardian = subprocess.Popen([sys.executable, "-c", GUARDIAN, str(STOP_TIMEOUT_S), *groups],
-                                         start_new_session=True, preexec_fn=_die_with_parent)
+        self.guardian = subprocess.Popen(
+            [sys.executable, "-c", GUARDIAN, str(STOP_TIMEOUT_S), *groups],
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
 
     def wait(self) -> int:
         """Until one service exits (its exit code)."""
@@ -192,6 +194,7 @@ def _signal_group(proc: subprocess.Popen, sig: signal.Signals) -> None:
 
 def _stop_on_signals() -> None:
     """SIGTERM and SIGHUP end the demo the way Ctrl-C does (KeyboardInterrupt), so the services are stopped."""
+
     def interrupt(*_: object) -> None:
         raise KeyboardInterrupt
 
@@ -202,8 +205,18 @@ def _stop_on_signals() -> None:
 def dagster_dev_command(port: int) -> list[str]:
     """`dagster dev` on 127.0.0.1, with default signal handling (started from a script it ignores SIGINT/SIGTERM)."""
     bin_dir = Path(sys.executable).parent
-    return ["env", "--default-signal=INT,TERM", str(bin_dir / "dagster"), "dev", "-w",
-            str(PACKAGE_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)]
+    return [
+        "env",
+        "--default-signal=INT,TERM",
+        str(bin_dir / "dagster"),
+        "dev",
+        "-w",
+        str(PACKAGE_ROOT / "workspace.yaml"),
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(port),
+    ]
 
 
 def serve(ui_port: int, dashboard_port: int) -> int:
@@ -218,8 +231,11 @@ def serve(ui_port: int, dashboard_port: int) -> int:
         services.start(dagster_dev_command(ui_port), env)
         services.start(dashboard.command(dashboard.DEFAULT_HOST, dashboard_port), env)
         services.guard()
-        print(f"\nDagster UI: http://127.0.0.1:{ui_port}\nDashboard:  {dashboard.url(dashboard.DEFAULT_HOST, dashboard_port)}"
-              "\n(Ctrl-C stops both)", flush=True)
+        print(
+            f"\nDagster UI: http://127.0.0.1:{ui_port}\nDashboard:  {dashboard.url(dashboard.DEFAULT_HOST, dashboard_port)}"
+            "\n(Ctrl-C stops both)",
+            flush=True,
+        )
         return services.wait()
     except KeyboardInterrupt:
         return 0

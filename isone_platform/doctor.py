@@ -50,8 +50,10 @@ def check_config() -> str:
     env = isone_env()
     build_resources()  # raises ConfigError on an inconsistent prod environment
     config = WarehouseConfig.from_env()
-    return (f"ISONE_ENV={env}, lake {lake_url_from_env()}, warehouse catalog {_redact(config.catalog)}, "
-            f"data {config.data_path}")
+    return (
+        f"ISONE_ENV={env}, lake {lake_url_from_env()}, warehouse catalog {_redact(config.catalog)}, "
+        f"data {config.data_path}"
+    )
 
 
 def check_credentials() -> str:
@@ -66,8 +68,10 @@ def check_credentials() -> str:
 
         credentials = boto3.Session().get_credentials()
         if credentials is None:
-            raise RuntimeError("ISO-NE credentials set, but no AWS credentials found (AWS_ACCESS_KEY_ID / "
-                               "AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or an instance/IRSA role)")
+            raise RuntimeError(
+                "ISO-NE credentials set, but no AWS credentials found (AWS_ACCESS_KEY_ID / "
+                "AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or an instance/IRSA role)"
+            )
         found.append(f"AWS credentials ({credentials.method})")
     return "set: " + ", ".join(found) + " (values not shown)"
 
@@ -78,8 +82,14 @@ def check_isone_api() -> str:
     base_url = os.environ.get("ISONE_BASE_URL", DEFAULT_BASE_URL)
     path = "/fiveminutesystemload/info"
     started = time.perf_counter()
-    with IsoneClient(base_url, os.environ.get("ISONE_USERNAME"), os.environ.get("ISONE_PASSWORD"),
-                     retry=RetryPolicy(2, 0.5, 2.0), connect_timeout=5.0, read_timeout=20.0) as client:
+    with IsoneClient(
+        base_url,
+        os.environ.get("ISONE_USERNAME"),
+        os.environ.get("ISONE_PASSWORD"),
+        retry=RetryPolicy(2, 0.5, 2.0),
+        connect_timeout=5.0,
+        read_timeout=20.0,
+    ) as client:
         response = client.get(path)
     return f"{base_url}{path} answered HTTP {response.status} in {time.perf_counter() - started:.2f} s"
 
@@ -125,14 +135,17 @@ def check_warehouse() -> str:
             [(rows,)] = con.execute(f"SELECT count(*) FROM {table}").fetchall()
         finally:
             con.execute("ROLLBACK")
-        tables = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_catalog = 'isone' "
-                             "AND table_schema = 'std'").fetchone()[0]
+        tables = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_catalog = 'isone' AND table_schema = 'std'"
+        ).fetchone()[0]
     finally:
         con.close()
     if rows != 20000:
         raise RuntimeError(f"probe table returned {rows} rows instead of 20000")
-    return (f"catalog {_redact(config.catalog)} attached read-write, probe table written to {config.data_path} "
-            f"and rolled back; {tables} std table(s)")
+    return (
+        f"catalog {_redact(config.catalog)} attached read-write, probe table written to {config.data_path} "
+        f"and rolled back; {tables} std table(s)"
+    )
 
 
 CHECKS: list[tuple[str, Callable[[], str]]] = [
@@ -153,8 +166,12 @@ def run_checks(out=None) -> int:
         results.append(result)
         print(result.line(), file=out, flush=True)
     failed = [r.name for r in results if not r.ok]
-    print(f"{len(results) - len(failed)}/{len(results)} checks passed" + (f"; failed: {', '.join(failed)}" if failed else ""),
-          file=out, flush=True)
+    print(
+        f"{len(results) - len(failed)}/{len(results)} checks passed"
+        + (f"; failed: {', '.join(failed)}" if failed else ""),
+        file=out,
+        flush=True,
+    )
     return 1 if failed else 0
 
 

@@ -32,7 +32,9 @@ def _table(rows: list[list[Any]], header: list[str], out: TextIO, indent: str = 
     """Print rows as an aligned text table."""
     text = [[("" if v is None else str(v)) for v in row] for row in [header, *rows]]
     widths = [max(len(r[i]) for r in text) for i in range(len(header))]
-    numeric = [all(_is_number(r[i]) for r in text[1:] if r[i]) and any(r[i] for r in text[1:]) for i in range(len(header))]
+    numeric = [
+        all(_is_number(r[i]) for r in text[1:] if r[i]) and any(r[i] for r in text[1:]) for i in range(len(header))
+    ]
     for n, row in enumerate(text):
         cells = [c.rjust(w) if numeric[i] and n else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
         print(indent + "  ".join(cells).rstrip(), file=out)
@@ -64,8 +66,6 @@ def latest_days(con: duckdb.DuckDBPyConnection, n: int) -> list[date]:
     union = " UNION ".join(f"SELECT DISTINCT operating_day FROM {s.qualified_name}" for s in tables)
     rows = con.execute(f"SELECT operating_day FROM ({union}) ORDER BY 1 DESC LIMIT {int(n)}").fetchall()
     return sorted(r[0] for r in rows)
-
-
 
 
 def _raw_counts(days: Sequence[date]) -> dict[tuple[str, date], tuple[int, int]] | str:
@@ -170,13 +170,16 @@ def _print_time_ranges(con: duckdb.DuckDBPyConnection, days: list[date], out: Te
             first, last, n = found.get(d, (None, None, 0))
             start, end = day_bounds_utc(d)
             expected = expected_intervals(d, ds.grain) if ds.grain else FUEL_MIX_NOTE
-            rows.append([
-                schema.name, d.isoformat(),
-                first.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if first else "-",
-                last.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if last else "-",
-                f"{n}/{expected}" if ds.grain else f"{n} {expected}",
-                f"{(end - start).total_seconds() / 3600:.0f} h",
-            ])
+            rows.append(
+                [
+                    schema.name,
+                    d.isoformat(),
+                    first.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if first else "-",
+                    last.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if last else "-",
+                    f"{n}/{expected}" if ds.grain else f"{n} {expected}",
+                    f"{(end - start).total_seconds() / 3600:.0f} h",
+                ]
+            )
     _table(rows, ["table", "day", "first interval", "last interval", "intervals", "day length"], out)
 
 
@@ -194,7 +197,9 @@ def _print_nulls(con: duckdb.DuckDBPyConnection, days: list[date], out: TextIO) 
         not_null = set(schema.not_null_columns)
         for c, n in zip(cols, nulls):
             if n:
-                rows.append([schema.name, c + (" *" if c in not_null else ""), f"{n:,}", f"{n / total:.2%}" if total else ""])
+                rows.append(
+                    [schema.name, c + (" *" if c in not_null else ""), f"{n:,}", f"{n / total:.2%}" if total else ""]
+                )
     if rows:
         _table(rows, ["table", "column", "nulls", "share"], out)
     else:
@@ -220,8 +225,15 @@ def _print_join_coverage(con: duckdb.DuckDBPyConnection, days: list[date], out: 
             ).fetchall()
             known = 0
         share = f"{known / total:.1%}" if total else "-"
-        rows.append([f"{schema.name}.location_id", LOCATIONS.name + ("" if have_locations else " (missing)"),
-                     f"{total:,}", f"{known:,}", share])
+        rows.append(
+            [
+                f"{schema.name}.location_id",
+                LOCATIONS.name + ("" if have_locations else " (missing)"),
+                f"{total:,}",
+                f"{known:,}",
+                share,
+            ]
+        )
     zonal, system = STD_TABLES["isone__zonal_load_5min"], STD_TABLES["isone__system_load_5min"]
     if dq.table_exists(con, zonal) and dq.table_exists(con, system):
         total, known = con.execute(
@@ -229,7 +241,15 @@ def _print_join_coverage(con: duckdb.DuckDBPyConnection, days: list[date], out: 
             f"FROM {zonal.qualified_name} WHERE operating_day IN ({days_sql(days)})) z "
             f"LEFT JOIN {system.qualified_name} s USING (operating_day, interval_begin_utc)"
         ).fetchone()
-        rows.append([f"{zonal.name} intervals", system.name, f"{total:,}", f"{known:,}", f"{known / total:.1%}" if total else "-"])
+        rows.append(
+            [
+                f"{zonal.name} intervals",
+                system.name,
+                f"{total:,}",
+                f"{known:,}",
+                f"{known / total:.1%}" if total else "-",
+            ]
+        )
     if rows:
         _table(rows, ["from", "found in", "distinct", "found", "coverage"], out)
     else:
@@ -246,8 +266,15 @@ def _print_rules(con: duckdb.DuckDBPyConnection, days: list[date], out: TextIO, 
             continue
         for outcome in dq.evaluate_rules(con, ds.name, days if ds.partitioned else None, now=now):
             outcomes.append(outcome)
-            rows.append([ds.table.name, outcome.rule, outcome.finding, f"{outcome.count:,}" if outcome.count else "",
-                         outcome.summary])
+            rows.append(
+                [
+                    ds.table.name,
+                    outcome.rule,
+                    outcome.finding,
+                    f"{outcome.count:,}" if outcome.count else "",
+                    outcome.summary,
+                ]
+            )
     _table(rows, ["table", "rule", "result", "count", "summary"], out)
     bad = [o for o in outcomes if not o.passed and o.rows]
     if bad:
@@ -265,8 +292,11 @@ def _print_rules(con: duckdb.DuckDBPyConnection, days: list[date], out: TextIO, 
 def snapshot(con: duckdb.DuckDBPyConnection, days: list[date], *, out: TextIO, now: datetime | None = None) -> int:
     """Print the snapshot of `days` from an open (read-only) connection; 1 if any ERROR finding, else 0."""
     now = now or datetime.now(UTC)
-    print(f"ISO-NE data-quality snapshot — operating days {', '.join(d.isoformat() for d in days)} "
-          f"(at {now.astimezone(UTC):%Y-%m-%d %H:%M} UTC)", file=out)
+    print(
+        f"ISO-NE data-quality snapshot — operating days {', '.join(d.isoformat() for d in days)} "
+        f"(at {now.astimezone(UTC):%Y-%m-%d %H:%M} UTC)",
+        file=out,
+    )
     _print_counts(con, days, out)
     _print_time_ranges(con, days, out)
     _print_nulls(con, days, out)
@@ -275,13 +305,17 @@ def snapshot(con: duckdb.DuckDBPyConnection, days: list[date], *, out: TextIO, n
     errors = [o for o in outcomes if not o.passed and o.severity == "ERROR"]
     warns = [o for o in outcomes if not o.passed and o.severity == "WARN"]
     _section("result", out)
-    print(f"  {len(outcomes)} rule evaluations: {len(outcomes) - len(errors) - len(warns)} passed, "
-          f"{len(warns)} WARN, {len(errors)} ERROR", file=out)
+    print(
+        f"  {len(outcomes)} rule evaluations: {len(outcomes) - len(errors) - len(warns)} passed, "
+        f"{len(warns)} WARN, {len(errors)} ERROR",
+        file=out,
+    )
     return 1 if errors else 0
 
 
-def run_dq(days: list[date] | None, *, out: TextIO | None = None, last: int = DEFAULT_LAST,
-           now: datetime | None = None) -> int:
+def run_dq(
+    days: list[date] | None, *, out: TextIO | None = None, last: int = DEFAULT_LAST, now: datetime | None = None
+) -> int:
     """The snapshot for `days` (default: the latest `last` operating days with data) on `out` (default
     stdout). Exit code: 1 on any ERROR finding or when there is nothing to check, else 0."""
     from isone_platform import warehouse

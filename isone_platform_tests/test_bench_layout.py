@@ -36,8 +36,14 @@ def test_every_registered_benchmark_has_a_run_function():
 def test_help_lists_the_same_only_choices_as_before():
     from benchmarks import bench
 
-    out = subprocess.run([sys.executable, str(BENCH_DIR / "bench.py"), "--help"], cwd=ROOT, capture_output=True,
-                         text=True, check=True, timeout=60).stdout
+    out = subprocess.run(
+        [sys.executable, str(BENCH_DIR / "bench.py"), "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
     listed = re.search(r"--only ONLY .*? of: (.*?) \(default: all\)", " ".join(out.split()))
     assert listed, out
     choices = set(listed.group(1).split(", "))

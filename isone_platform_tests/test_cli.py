@@ -17,35 +17,72 @@ def _env(tmp_path: Path) -> dict:
 
 def test_demo_without_ui_fills_every_std_table_then_sql_reads_them(tmp_path):
     env = _env(tmp_path)
-    demo = subprocess.run([str(BIN / "isone-platform"), "demo", "--no-ui", "--days", "1", "--sim-port", "0"],
-                          env=env, cwd=tmp_path, capture_output=True, text=True, timeout=400)
+    demo = subprocess.run(
+        [str(BIN / "isone-platform"), "demo", "--no-ui", "--days", "1", "--sim-port", "0"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=400,
+    )
     assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
     out = demo.stdout
-    for table in ("system_load_5min", "zonal_load_5min", "lmp_rt_5min", "lmp_da_hourly", "lmp_rt_hourly",
-                  "fuel_mix", "locations"):
+    for table in (
+        "system_load_5min",
+        "zonal_load_5min",
+        "lmp_rt_5min",
+        "lmp_da_hourly",
+        "lmp_rt_hourly",
+        "fuel_mix",
+        "locations",
+    ):
         line = next(line for line in out.splitlines() if f"std.isone__{table} " in line)
         assert int(line.split()[1].replace(",", "")) > 0, line
     assert "peak system load" in out
     assert (tmp_path / ".dagster_home" / "dagster.yaml").is_file() and (tmp_path / "data" / "catalog.sqlite").is_file()
 
-    sql = subprocess.run([str(BIN / "isone-platform"), "sql", "select count(distinct zone_id) as zones from zonal_load"],
-                         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    sql = subprocess.run(
+        [str(BIN / "isone-platform"), "sql", "select count(distinct zone_id) as zones from zonal_load"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert sql.returncode == 0 and "zones" in sql.stdout and "│ 8     │" in sql.stdout, sql.stdout + sql.stderr
 
-    bad = subprocess.run([str(BIN / "isone-platform"), "sql", "select * from no_such_table"],
-                         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [str(BIN / "isone-platform"), "sql", "select * from no_such_table"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 1 and "no_such_table" in bad.stderr
 
 
 def test_sql_without_a_warehouse_explains(tmp_path):
-    result = subprocess.run([str(BIN / "isone-platform"), "sql", "select 1"], env=_env(tmp_path), cwd=tmp_path,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [str(BIN / "isone-platform"), "sql", "select 1"],
+        env=_env(tmp_path),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 1 and "materialize" in result.stderr.lower()
 
 
 def test_code_location_validates(tmp_path):
-    result = subprocess.run([str(BIN / "dagster"), "definitions", "validate", "-w", str(REPO / "workspace.yaml")],
-                            env=_env(tmp_path), cwd=REPO, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [str(BIN / "dagster"), "definitions", "validate", "-w", str(REPO / "workspace.yaml")],
+        env=_env(tmp_path),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Validation successful for code location isone_platform" in result.stdout + result.stderr
 
@@ -69,18 +106,32 @@ def _small_warehouse(tmp_path: Path, monkeypatch) -> Path:
 
 def test_sql_refuses_the_audits_write_with_exit_1_and_a_clear_error(tmp_path, monkeypatch):
     data = _small_warehouse(tmp_path, monkeypatch)
-    delete = (f"ATTACH 'ducklake:sqlite:{data}/catalog.sqlite' AS rw (DATA_PATH '{data}/lake/tables/'); "
-              "DELETE FROM rw.std.isone__system_load_5min WHERE operating_day = DATE '2024-07-01'; SELECT 'deleted'")
+    delete = (
+        f"ATTACH 'ducklake:sqlite:{data}/catalog.sqlite' AS rw (DATA_PATH '{data}/lake/tables/'); "
+        "DELETE FROM rw.std.isone__system_load_5min WHERE operating_day = DATE '2024-07-01'; SELECT 'deleted'"
+    )
     copy = f"COPY (select 1 as x) TO '{tmp_path}/out.parquet'"
     for sql in (delete, copy):
-        result = subprocess.run([str(BIN / "isone-platform"), "sql", sql], env={**os.environ}, cwd=tmp_path,
-                                capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [str(BIN / "isone-platform"), "sql", sql],
+            env={**os.environ},
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert result.returncode == 1 and result.stdout == "", result.stdout
         assert result.stderr.startswith("error: refused on the read-only warehouse connection"), result.stderr
         assert "Traceback" not in result.stderr and "NoneType" not in result.stderr
     assert not (tmp_path / "out.parquet").exists()
-    count = subprocess.run([str(BIN / "isone-platform"), "sql", "select count(*) as n from system_load"],
-                           env={**os.environ}, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    count = subprocess.run(
+        [str(BIN / "isone-platform"), "sql", "select count(*) as n from system_load"],
+        env={**os.environ},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert count.returncode == 0 and "288" in count.stdout, count.stderr
 
 

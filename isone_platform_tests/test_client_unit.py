@@ -39,8 +39,15 @@ class Script:
 
 
 def client_for(script: Script, sleeps: list[float], attempts=5) -> IsoneClient:
-    return IsoneClient("http://sim.test/api/v1.1", "demo", SECRET, retry=RetryPolicy(attempts, 0.5, 30.0),
-                       sleep=sleeps.append, seed=1, transport=httpx.MockTransport(script))
+    return IsoneClient(
+        "http://sim.test/api/v1.1",
+        "demo",
+        SECRET,
+        retry=RetryPolicy(attempts, 0.5, 30.0),
+        sleep=sleeps.append,
+        seed=1,
+        transport=httpx.MockTransport(script),
+    )
 
 
 def test_429_waits_at_least_retry_after_then_succeeds():
@@ -138,8 +145,15 @@ def _gzip_client(bodies: list[bytes], sleeps: list[float]) -> IsoneClient:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, headers={**JSON, "content-encoding": "gzip"}, stream=_Streamed(bodies.pop(0)))
 
-    return IsoneClient("http://sim.test/api/v1.1", "demo", SECRET, retry=RetryPolicy(2, 0.5, 30.0),
-                       sleep=sleeps.append, seed=1, transport=httpx.MockTransport(handler))
+    return IsoneClient(
+        "http://sim.test/api/v1.1",
+        "demo",
+        SECRET,
+        retry=RetryPolicy(2, 0.5, 30.0),
+        sleep=sleeps.append,
+        seed=1,
+        transport=httpx.MockTransport(handler),
+    )
 
 
 def test_a_gzipped_body_is_kept_as_received_for_the_lake():
@@ -164,7 +178,7 @@ class _Chunked(httpx.SyncByteStream):
     """A body arriving in many chunks, counting how many the client pulled before it stopped reading."""
 
     def __init__(self, data: bytes, size: int = 64 * 1024):
-        self.chunks = [data[i:i + size] for i in range(0, len(data), size)]
+        self.chunks = [data[i : i + size] for i in range(0, len(data), size)]
         self.pulled = 0
 
     def __iter__(self):
@@ -177,8 +191,16 @@ def _capped_client(stream: _Chunked, headers: dict, sleeps: list[float], max_bod
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, headers={**JSON, **headers}, stream=stream)
 
-    return IsoneClient("http://sim.test/api/v1.1", "demo", SECRET, retry=RetryPolicy(3, 0.5, 30.0),
-                       sleep=sleeps.append, seed=1, transport=httpx.MockTransport(handler), max_body_mb=max_body_mb)
+    return IsoneClient(
+        "http://sim.test/api/v1.1",
+        "demo",
+        SECRET,
+        retry=RetryPolicy(3, 0.5, 30.0),
+        sleep=sleeps.append,
+        seed=1,
+        transport=httpx.MockTransport(handler),
+        max_body_mb=max_body_mb,
+    )
 
 
 def _bomb(decoded_mb: int) -> bytes:

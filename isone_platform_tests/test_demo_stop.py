@@ -96,8 +96,11 @@ def test_demo_leaves_no_server_behind(sig):
         assert len(processes_with(marker, demo.pid)) == 3  # fake dagster dev, its web server child, the dashboard
         demo.send_signal(sig)
         wait_until(lambda: not any(serving(p) for p in ports), STOP_TIMEOUT_S, f"ports free after {sig.name}")
-        wait_until(lambda: not processes_with(marker, demo.pid), STOP_TIMEOUT_S,
-                   f"no process left after {sig.name}: {describe(processes_with(marker, demo.pid))}")
+        wait_until(
+            lambda: not processes_with(marker, demo.pid),
+            STOP_TIMEOUT_S,
+            f"no process left after {sig.name}: {describe(processes_with(marker, demo.pid))}",
+        )
         demo.wait(timeout=STOP_TIMEOUT_S)
         output = demo.stdout.read().decode()
         if sig != signal.SIGKILL:

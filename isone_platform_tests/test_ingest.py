@@ -29,26 +29,44 @@ def all_assets():
 def run(all_assets, *names, layers=("raw", "std"), partition="2024-11-03", instance=None, raise_on_error=True):
     selection = [dg.AssetKey([layer, f"isone__{n}"]) for n in names for layer in layers]
     return dg.materialize(
-        all_assets, selection=selection, partition_key=partition, resources=build_resources(),
-        instance=instance, raise_on_error=raise_on_error,
+        all_assets,
+        selection=selection,
+        partition_key=partition,
+        resources=build_resources(),
+        instance=instance,
+        raise_on_error=raise_on_error,
     )
-
 
 
 @pytest.mark.parametrize("day", [date(2024, 7, 15), date(2024, 3, 10), date(2024, 11, 3)], ids=str)
 def test_rows_per_feed_on_normal_and_dst_days(platform_env, all_assets, day):
-    run(all_assets, "system_load_5min", "zonal_load_5min", "lmp_da_hourly", "lmp_rt_hourly", "fuel_mix",
-        partition=day.isoformat())
+    run(
+        all_assets,
+        "system_load_5min",
+        "zonal_load_5min",
+        "lmp_da_hourly",
+        "lmp_rt_hourly",
+        "fuel_mix",
+        partition=day.isoformat(),
+    )
     five_min = expected_intervals(day, FIVE)
     hours = expected_intervals(day, timedelta(hours=1))
-    assert (five_min, hours) == {date(2024, 7, 15): (288, 24), date(2024, 3, 10): (276, 23), date(2024, 11, 3): (300, 25)}[day]
+    assert (five_min, hours) == {
+        date(2024, 7, 15): (288, 24),
+        date(2024, 3, 10): (276, 23),
+        date(2024, 11, 3): (300, 25),
+    }[day]
     start, end = day_bounds_utc(day)
 
-    [(n, first, last)] = query("select count(*), min(interval_begin_utc), max(interval_begin_utc) from std.isone__system_load_5min")
+    [(n, first, last)] = query(
+        "select count(*), min(interval_begin_utc), max(interval_begin_utc) from std.isone__system_load_5min"
+    )
     assert n == five_min
     assert (first, last) == (start, end - FIVE)  # UTC conversion right at both DST boundaries
 
-    per_zone = query("select zone_id, count(distinct interval_begin_utc) from std.isone__zonal_load_5min group by 1 order by 1")
+    per_zone = query(
+        "select zone_id, count(distinct interval_begin_utc) from std.isone__zonal_load_5min group by 1 order by 1"
+    )
     assert per_zone == [(z, five_min) for z in range(4001, 4009)]
 
     for table in ("lmp_da_hourly", "lmp_rt_hourly"):
@@ -58,19 +76,26 @@ def test_rows_per_feed_on_normal_and_dst_days(platform_env, all_assets, day):
 
     [(snapshots, outside)] = query(
         f"select count(distinct interval_begin_utc), count(*) filter (where interval_begin_utc < '{start}' "
-        f"or interval_begin_utc >= '{end}') from std.isone__fuel_mix")
+        f"or interval_begin_utc >= '{end}') from std.isone__fuel_mix"
+    )
     assert snapshots > 150 and outside == 0
 
 
 def test_all_nodes_rt_5min_on_fall_back_day_join_locations(platform_env, all_assets):
-    dg.materialize(all_assets, selection=[dg.AssetKey(["raw", "isone__locations"]), dg.AssetKey(["std", "isone__locations"])],
-                   resources=build_resources())
+    dg.materialize(
+        all_assets,
+        selection=[dg.AssetKey(["raw", "isone__locations"]), dg.AssetKey(["std", "isone__locations"])],
+        resources=build_resources(),
+    )
     run(all_assets, "lmp_rt_5min")
     [(rows, locations, statuses)] = query(
-        "select count(*), count(distinct location_id), list(distinct price_status) from std.isone__lmp_rt_5min")
+        "select count(*), count(distinct location_id), list(distinct price_status) from std.isone__lmp_rt_5min"
+    )
     assert locations > 1150 and rows == 300 * locations
     assert statuses == ["final"]  # the day is over on the simulator clock: final prices
-    assert query("select count(*) from std.isone__lmp_rt_5min l anti join std.isone__locations x using (location_id)") == [(0,)]
+    assert query(
+        "select count(*) from std.isone__lmp_rt_5min l anti join std.isone__locations x using (location_id)"
+    ) == [(0,)]
     # 24 starthour chunks landed, each exactly as served
     raw = read_day(lake_from_url(platform_env["ISONE_LAKE_URL"]), "lmp_rt_5min", date(2024, 11, 3))
     assert len(raw.bodies) == 24 and all("/final/day/20241103/starthour/" in b.path for b in raw.bodies)
@@ -138,9 +163,14 @@ def test_no_credentials_in_logs_events_metadata_or_lake(tmp_path, monkeypatch, a
     user, secret = "analyst7", "pw-Zq81-never-print"
     token = base64.b64encode(f"{user}:{secret}".encode()).decode()
     with SimulatorServer(port=0, clock="fixed:2024-11-21T12:00:00-05:00", seed=3, user=user, password=secret) as server:
-        for name, value in {"ISONE_BASE_URL": server.base_url, "ISONE_USERNAME": user, "ISONE_PASSWORD": secret,
-                            "ISONE_LAKE_URL": str(tmp_path / "lake"), "ISONE_CATALOG_URL": str(tmp_path / "c.sqlite"),
-                            "ISONE_MAX_ATTEMPTS": "2"}.items():
+        for name, value in {
+            "ISONE_BASE_URL": server.base_url,
+            "ISONE_USERNAME": user,
+            "ISONE_PASSWORD": secret,
+            "ISONE_LAKE_URL": str(tmp_path / "lake"),
+            "ISONE_CATALOG_URL": str(tmp_path / "c.sqlite"),
+            "ISONE_MAX_ATTEMPTS": "2",
+        }.items():
             monkeypatch.setenv(name, value)
         instance = dg.DagsterInstance.ephemeral()
         server.add_fault(Fault("/fiveminuteestimatedzonalload/*", "503", first_n=1))

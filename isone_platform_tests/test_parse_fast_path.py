@@ -48,29 +48,51 @@ def assert_same(name: str, body: bytes, day: date | None = DAY, path: str = "/te
 
 
 def lmp(begin="2024-11-03T01:00:00.000-04:00", loc_id="4001", **over):
-    rec = {"BeginDate": begin, "Location": {"@LocId": loc_id, "@LocType": "LOAD ZONE", "$": f".Z.N{loc_id}"},
-           "LmpTotal": 30.5, "EnergyComponent": 30.0, "CongestionComponent": 0, "LossComponent": 0.5}
+    rec = {
+        "BeginDate": begin,
+        "Location": {"@LocId": loc_id, "@LocType": "LOAD ZONE", "$": f".Z.N{loc_id}"},
+        "LmpTotal": 30.5,
+        "EnergyComponent": 30.0,
+        "CongestionComponent": 0,
+        "LossComponent": 0.5,
+    }
     rec.update(over)
     return rec
 
 
 def sysload(begin="2024-11-03T01:00:00.000-04:00", **over):
-    rec = {"BeginDate": begin, "LoadMw": 12000, "NativeLoad": 11900.5, "ArdDemand": 99.5,
-           "SystemLoadBtmPv": 12100, "NativeLoadBtmPv": 12000.25}
+    rec = {
+        "BeginDate": begin,
+        "LoadMw": 12000,
+        "NativeLoad": 11900.5,
+        "ArdDemand": 99.5,
+        "SystemLoadBtmPv": 12100,
+        "NativeLoadBtmPv": 12000.25,
+    }
     rec.update(over)
     return rec
 
 
 def zonal(begin="2024-11-03T01:00:00.000-04:00", **over):
-    rec = {"interval_begin_date": begin, "load_zone_id": 4001, "load_zone_name": ".Z.MAINE",
-           "estimated_load_mw": 1200.5, "estimated_btm_pv_mw": 3}
+    rec = {
+        "interval_begin_date": begin,
+        "load_zone_id": 4001,
+        "load_zone_name": ".Z.MAINE",
+        "estimated_load_mw": 1200.5,
+        "estimated_btm_pv_mw": 3,
+    }
     rec.update(over)
     return rec
 
 
 def fuel(begin="2024-11-03T01:08:35.000-04:00", **over):
-    rec = {"BeginDate": begin, "GenMw": 252, "FuelCategoryRollup": "Hydro", "FuelCategory": "Hydro",
-           "MarginalFlag": "N"}
+    rec = {
+        "BeginDate": begin,
+        "GenMw": 252,
+        "FuelCategoryRollup": "Hydro",
+        "FuelCategory": "Hydro",
+        "MarginalFlag": "N",
+    }
     rec.update(over)
     return rec
 
@@ -80,8 +102,9 @@ def wrap(name: str, records) -> dict:
         "lmp_rt_5min": lambda r: {"FiveMinLmps": {"FiveMinLmp": r}},
         "lmp_da_hourly": lambda r: {"HourlyLmps": {"HourlyLmp": r}},
         "system_load_5min": lambda r: {"FiveMinSystemLoads": {"FiveMinSystemLoad": r}},
-        "zonal_load_5min": lambda r: {"isone_web_services": {"five_min_estimated_zonal_loads":
-                                                             {"five_min_estimated_zonal_load": r}}},
+        "zonal_load_5min": lambda r: {
+            "isone_web_services": {"five_min_estimated_zonal_loads": {"five_min_estimated_zonal_load": r}}
+        },
         "fuel_mix": lambda r: {"GenFuelMixes": {"GenFuelMix": r}},
     }[name](records)
 
@@ -114,13 +137,32 @@ QUIRKS = {
     "boolean only": ("lmp_rt_5min", wrap("lmp_rt_5min", [lmp(LmpTotal=False)])),
     "null required value": ("lmp_rt_5min", wrap("lmp_rt_5min", [lmp(), lmp(loc_id="4002", LmpTotal=None)])),
     "null optional value": ("lmp_rt_5min", wrap("lmp_rt_5min", [lmp(), lmp(loc_id="4002", EnergyComponent=None)])),
-    "missing required": ("lmp_rt_5min", wrap("lmp_rt_5min", [lmp(), {k: v for k, v in lmp("2024-11-03T01:05:00.000-04:00").items() if k != "LmpTotal"}])),
-    "missing optional": ("lmp_rt_5min", wrap("lmp_rt_5min", [lmp(), {k: v for k, v in lmp("2024-11-03T01:05:00.000-04:00").items() if k != "LossComponent"}])),
-    "optional absent everywhere": ("lmp_rt_5min", wrap("lmp_rt_5min", [{k: v for k, v in lmp().items() if k != "LossComponent"}])),
+    "missing required": (
+        "lmp_rt_5min",
+        wrap(
+            "lmp_rt_5min", [lmp(), {k: v for k, v in lmp("2024-11-03T01:05:00.000-04:00").items() if k != "LmpTotal"}]
+        ),
+    ),
+    "missing optional": (
+        "lmp_rt_5min",
+        wrap(
+            "lmp_rt_5min",
+            [lmp(), {k: v for k, v in lmp("2024-11-03T01:05:00.000-04:00").items() if k != "LossComponent"}],
+        ),
+    ),
+    "optional absent everywhere": (
+        "lmp_rt_5min",
+        wrap("lmp_rt_5min", [{k: v for k, v in lmp().items() if k != "LossComponent"}]),
+    ),
     "unknown field": ("lmp_rt_5min", wrap("lmp_rt_5min", [lmp(), lmp(loc_id="4002", UnexpectedField="sim")])),
     "unknown numeric field": ("lmp_rt_5min", wrap("lmp_rt_5min", [lmp(Extra=1), lmp(loc_id="4002")])),
-    "unknown field replacing a missing one": ("lmp_rt_5min", wrap("lmp_rt_5min", [
-        {**{k: v for k, v in lmp().items() if k != "LossComponent"}, "Other": 1}, lmp(loc_id="4002")])),
+    "unknown field replacing a missing one": (
+        "lmp_rt_5min",
+        wrap(
+            "lmp_rt_5min",
+            [{**{k: v for k, v in lmp().items() if k != "LossComponent"}, "Other": 1}, lmp(loc_id="4002")],
+        ),
+    ),
     "within-body duplicates": ("lmp_rt_5min", wrap("lmp_rt_5min", [lmp(), lmp(), lmp(loc_id="4002")])),
     "location as a string": ("lmp_rt_5min", wrap("lmp_rt_5min", [lmp(), lmp(loc_id="4002", Location="X")])),
     "location null": ("lmp_rt_5min", wrap("lmp_rt_5min", [lmp(), lmp(loc_id="4002", Location=None)])),
@@ -140,23 +182,51 @@ QUIRKS = {
     "null timestamp": ("lmp_rt_5min", wrap("lmp_rt_5min", [lmp(), lmp(begin=None)])),
     "object in a number": ("lmp_rt_5min", wrap("lmp_rt_5min", [lmp(), lmp(loc_id="4002", LmpTotal={"v": 1})])),
     "list in a number": ("lmp_rt_5min", wrap("lmp_rt_5min", [lmp(), lmp(loc_id="4002", LmpTotal=[1])])),
-    "big and tiny numbers": ("lmp_rt_5min", wrap("lmp_rt_5min", [lmp(LmpTotal=1e300, LossComponent=-1e-300),
-                                                                  lmp(loc_id="4002", LmpTotal=12345678901234)])),
+    "big and tiny numbers": (
+        "lmp_rt_5min",
+        wrap("lmp_rt_5min", [lmp(LmpTotal=1e300, LossComponent=-1e-300), lmp(loc_id="4002", LmpTotal=12345678901234)]),
+    ),
     "hourly": ("lmp_da_hourly", wrap("lmp_da_hourly", [lmp(), lmp(loc_id="321")])),
     "sysload plain": ("system_load_5min", wrap("system_load_5min", [sysload(), second(sysload)])),
-    "sysload old day without btm": ("system_load_5min", wrap("system_load_5min", [
-        {"BeginDate": "2024-11-03T01:00:00.000-04:00", "LoadMw": 1.0, "NativeLoad": 1, "ArdDemand": 0}])),
-    "sysload missing LoadMw": ("system_load_5min", wrap("system_load_5min", [sysload(), {"BeginDate": "2024-11-03T01:05:00.000-04:00"}])),
-    "sysload numeric strings": ("system_load_5min", wrap("system_load_5min", [sysload(LoadMw="12000.5"), second(sysload)])),
+    "sysload old day without btm": (
+        "system_load_5min",
+        wrap(
+            "system_load_5min",
+            [{"BeginDate": "2024-11-03T01:00:00.000-04:00", "LoadMw": 1.0, "NativeLoad": 1, "ArdDemand": 0}],
+        ),
+    ),
+    "sysload missing LoadMw": (
+        "system_load_5min",
+        wrap("system_load_5min", [sysload(), {"BeginDate": "2024-11-03T01:05:00.000-04:00"}]),
+    ),
+    "sysload numeric strings": (
+        "system_load_5min",
+        wrap("system_load_5min", [sysload(LoadMw="12000.5"), second(sysload)]),
+    ),
     "zonal plain": ("zonal_load_5min", wrap("zonal_load_5min", [zonal(), second(zonal)])),
-    "zonal string ids and values": ("zonal_load_5min", wrap("zonal_load_5min", [zonal(load_zone_id="4001", estimated_load_mw="1.5")])),
+    "zonal string ids and values": (
+        "zonal_load_5min",
+        wrap("zonal_load_5min", [zonal(load_zone_id="4001", estimated_load_mw="1.5")]),
+    ),
     "zonal name null": ("zonal_load_5min", wrap("zonal_load_5min", [zonal(), second(zonal, load_zone_name=None)])),
-    "zonal name missing": ("zonal_load_5min", wrap("zonal_load_5min", [{k: v for k, v in zonal().items() if k != "load_zone_name"}])),
+    "zonal name missing": (
+        "zonal_load_5min",
+        wrap("zonal_load_5min", [{k: v for k, v in zonal().items() if k != "load_zone_name"}]),
+    ),
     "zonal unknown": ("zonal_load_5min", wrap("zonal_load_5min", [zonal(unexpected_field="sim")])),
     "zonal empty wrapper": ("zonal_load_5min", {"isone_web_services": {"five_min_estimated_zonal_loads": ""}}),
-    "fuel plain": ("fuel_mix", wrap("fuel_mix", [fuel(), fuel(FuelCategory="Wind", FuelCategoryRollup="Renewables", MarginalFlag="Y")])),
+    "fuel plain": (
+        "fuel_mix",
+        wrap("fuel_mix", [fuel(), fuel(FuelCategory="Wind", FuelCategoryRollup="Renewables", MarginalFlag="Y")]),
+    ),
     "fuel flag other": ("fuel_mix", wrap("fuel_mix", [fuel(MarginalFlag="X")])),
-    "fuel flag null and missing": ("fuel_mix", wrap("fuel_mix", [fuel(MarginalFlag=None), {k: v for k, v in fuel(FuelCategory="Oil").items() if k != "MarginalFlag"}])),
+    "fuel flag null and missing": (
+        "fuel_mix",
+        wrap(
+            "fuel_mix",
+            [fuel(MarginalFlag=None), {k: v for k, v in fuel(FuelCategory="Oil").items() if k != "MarginalFlag"}],
+        ),
+    ),
     "fuel flag boolean": ("fuel_mix", wrap("fuel_mix", [fuel(MarginalFlag=True)])),
     "fuel empty category": ("fuel_mix", wrap("fuel_mix", [fuel(FuelCategory="")])),
     "fuel numeric category": ("fuel_mix", wrap("fuel_mix", [fuel(FuelCategory=7)])),
@@ -166,26 +236,52 @@ QUIRKS = {
     "truncated": ("lmp_rt_5min", json.dumps(wrap("lmp_rt_5min", [lmp(), lmp(loc_id="4002")])).encode()[:120]),
     "empty body": ("lmp_rt_5min", b"  "),
     "top-level list": ("lmp_rt_5min", b"[1, 2]"),
-    "NaN": ("lmp_rt_5min", b'{"FiveMinLmps": {"FiveMinLmp": [{"BeginDate": "2024-11-03T01:00:00.000-04:00", '
-                           b'"Location": {"@LocId": "1", "$": "A"}, "LmpTotal": NaN}]}}'),
+    "NaN": (
+        "lmp_rt_5min",
+        b'{"FiveMinLmps": {"FiveMinLmp": [{"BeginDate": "2024-11-03T01:00:00.000-04:00", '
+        b'"Location": {"@LocId": "1", "$": "A"}, "LmpTotal": NaN}]}}',
+    ),
     # Case 13: NaN, ±Infinity and not-a-number text become NULL with a warning, on both paths.
-    "Infinity tokens": ("lmp_rt_5min", json.dumps(wrap("lmp_rt_5min", [
-        lmp(LmpTotal=float("inf")), lmp(loc_id="4002", LmpTotal=float("-inf"), EnergyComponent=float("nan"))])).encode()),
-    "overflowing number": ("lmp_rt_5min", json.dumps(wrap("lmp_rt_5min", [lmp(), lmp(loc_id="4002")])).encode()
-                           .replace(b'"LmpTotal": 30.5', b'"LmpTotal": 1e999', 1)),
+    "Infinity tokens": (
+        "lmp_rt_5min",
+        json.dumps(
+            wrap(
+                "lmp_rt_5min",
+                [lmp(LmpTotal=float("inf")), lmp(loc_id="4002", LmpTotal=float("-inf"), EnergyComponent=float("nan"))],
+            )
+        ).encode(),
+    ),
+    "overflowing number": (
+        "lmp_rt_5min",
+        json.dumps(wrap("lmp_rt_5min", [lmp(), lmp(loc_id="4002")]))
+        .encode()
+        .replace(b'"LmpTotal": 30.5', b'"LmpTotal": 1e999', 1),
+    ),
     "NaN string": ("lmp_rt_5min", wrap("lmp_rt_5min", [lmp(), lmp(loc_id="4002", LmpTotal="NaN")])),
     "Infinity string": ("lmp_rt_5min", wrap("lmp_rt_5min", [lmp(LossComponent="-Infinity"), lmp(loc_id="4002")])),
     "sysload NaN string": ("system_load_5min", wrap("system_load_5min", [sysload(LoadMw="NaN"), second(sysload)])),
-    "sysload NaN": ("system_load_5min", json.dumps(wrap("system_load_5min", [sysload(NativeLoad=float("nan"))])).encode()),
+    "sysload NaN": (
+        "system_load_5min",
+        json.dumps(wrap("system_load_5min", [sysload(NativeLoad=float("nan"))])).encode(),
+    ),
     "zonal NaN string": ("zonal_load_5min", wrap("zonal_load_5min", [zonal(estimated_load_mw="NaN"), second(zonal)])),
-    "zonal Infinity": ("zonal_load_5min", json.dumps(wrap("zonal_load_5min", [zonal(estimated_btm_pv_mw=float("inf"))])).encode()),
+    "zonal Infinity": (
+        "zonal_load_5min",
+        json.dumps(wrap("zonal_load_5min", [zonal(estimated_btm_pv_mw=float("inf"))])).encode(),
+    ),
     "fuel GenMw NaN string": ("fuel_mix", wrap("fuel_mix", [fuel(GenMw="NaN"), fuel(FuelCategory="Wind")])),
     "fuel GenMw NaN": ("fuel_mix", json.dumps(wrap("fuel_mix", [fuel(GenMw=float("nan"))])).encode()),
-    "whitespace before colons": ("lmp_rt_5min", json.dumps(wrap("lmp_rt_5min", [lmp(Extra=1)]), separators=(",", " : ")).encode()),
+    "whitespace before colons": (
+        "lmp_rt_5min",
+        json.dumps(wrap("lmp_rt_5min", [lmp(Extra=1)]), separators=(",", " : ")).encode(),
+    ),
     "pretty printed": ("lmp_rt_5min", json.dumps(wrap("lmp_rt_5min", [lmp(), lmp(loc_id="4002")]), indent=2).encode()),
-    "escaped colon": ("lmp_rt_5min", b'{"FiveMinLmps": {"FiveMinLmp": [{"BeginDate": "2024-11-03T01:00:00.000-04:00", '
-                                     b'"Location": {"@LocId": "1", "@LocType": "HUB", "$": "A\\u003aB"}, "LmpTotal": 1, '
-                                     b'"EnergyComponent": 1, "CongestionComponent": 0, "LossComponent": 0}]}}'),
+    "escaped colon": (
+        "lmp_rt_5min",
+        b'{"FiveMinLmps": {"FiveMinLmp": [{"BeginDate": "2024-11-03T01:00:00.000-04:00", '
+        b'"Location": {"@LocId": "1", "@LocType": "HUB", "$": "A\\u003aB"}, "LmpTotal": 1, '
+        b'"EnergyComponent": 1, "CongestionComponent": 0, "LossComponent": 0}]}}',
+    ),
 }
 
 
@@ -205,11 +301,22 @@ def test_fast_path_is_taken_for_plain_bodies_and_refused_for_lenient_reads(monke
 
     for module in ("lmp", "load", "fuel_mix"):
         monkeypatch.setattr(f"isone_platform.lib.parse.{module}.load_json", spy)
-    for case, expect in [("plain", True), ("pretty printed", True), ("integer location id", True),
-                         ("null optional value", True), ("sysload plain", True), ("zonal plain", True),
-                         ("fuel plain", True), ("boolean in a number", False), ("numeric string", False),
-                         ("unknown field", False), ("unknown field replacing a missing one", False),
-                         ("missing required", False), ("name a number", False), ("single object", False)]:
+    for case, expect in [
+        ("plain", True),
+        ("pretty printed", True),
+        ("integer location id", True),
+        ("null optional value", True),
+        ("sysload plain", True),
+        ("zonal plain", True),
+        ("fuel plain", True),
+        ("boolean in a number", False),
+        ("numeric string", False),
+        ("unknown field", False),
+        ("unknown field replacing a missing one", False),
+        ("missing required", False),
+        ("name a number", False),
+        ("single object", False),
+    ]:
         python_path.clear()
         name, doc = QUIRKS[case]
         outcome(name, body(doc))
@@ -238,17 +345,20 @@ def test_a_non_finite_value_from_the_fast_path_is_nulled_too():
     warnings: list[str] = []
     out = common.finite_or_null(frame, {"LoadMw": "load_mw"}, ctx, warnings)
     assert out["load_mw"].to_list() == [None, 1.0]
-    assert warnings == ["system_load_5min day 2024-11-03: 1 value(s) of field 'LoadMw' (load_mw) are NaN, Infinity "
-                        "or not a number, stored as NULL; interval(s) 2024-11-04T12:00:00Z"]
+    assert warnings == [
+        "system_load_5min day 2024-11-03: 1 value(s) of field 'LoadMw' (load_mw) are NaN, Infinity "
+        "or not a number, stored as NULL; interval(s) 2024-11-04T12:00:00Z"
+    ]
 
 
 def test_random_floats_read_bit_exact():
     rng = random.Random(7)
     values = [rng.uniform(-1000, 1000) for _ in range(3000)]
-    values += [round(v, rng.randint(0, 6)) for v in values[:1000]] + [rng.randint(-10**6, 10**6) for _ in range(500)]
+    values += [round(v, rng.randint(0, 6)) for v in values[:1000]] + [rng.randint(-(10**6), 10**6) for _ in range(500)]
     values += [5e-324, 1.7976931348623157e308, -0.0, 0.1, 0.2, 0.30000000000000004, 2**53 + 1]
-    recs = [lmp(loc_id=str(i), LmpTotal=v, EnergyComponent=-v if isinstance(v, float) else v)
-            for i, v in enumerate(values)]
+    recs = [
+        lmp(loc_id=str(i), LmpTotal=v, EnergyComponent=-v if isinstance(v, float) else v) for i, v in enumerate(values)
+    ]
     frame, warnings, error = assert_same("lmp_rt_5min", body(wrap("lmp_rt_5min", recs)))
     assert error is None and not warnings
     assert frame.sort("location_id")["lmp"].to_list() == [float(v) for v in values]
@@ -271,26 +381,45 @@ def test_simulator_days_of_every_feed(fast_sim, day):
                 assert_same(ds.name, landed.body, raw.day, landed.path)
 
 
-@pytest.mark.parametrize("kind", ["duplicate_records", "out_of_order", "missing_zone", "missing_location",
-                                  "null_values", "numeric_strings", "extra_field", "missing_field",
-                                  "missing_intervals", "empty_wrapper"])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "duplicate_records",
+        "out_of_order",
+        "missing_zone",
+        "missing_location",
+        "null_values",
+        "numeric_strings",
+        "extra_field",
+        "missing_field",
+        "missing_intervals",
+        "empty_wrapper",
+    ],
+)
 def test_simulator_data_faults(fast_sim, kind):
     fast_sim.clear_faults()
     fast_sim.add_fault(f"*={kind}")
     try:
         with IsoneClient(fast_sim.base_url, "demo", "demo") as client:
-            for path, name in [("/fiveminutelmp/prelim/day/20241103/starthour/01", "lmp_rt_5min"),
-                               ("/hourlylmp/da/final/day/20241103", "lmp_da_hourly"),
-                               ("/fiveminutesystemload/day/20241103", "system_load_5min"),
-                               ("/fiveminuteestimatedzonalload/day/20241103", "zonal_load_5min"),
-                               ("/genfuelmix/day/20241103", "fuel_mix")]:
+            for path, name in [
+                ("/fiveminutelmp/prelim/day/20241103/starthour/01", "lmp_rt_5min"),
+                ("/hourlylmp/da/final/day/20241103", "lmp_da_hourly"),
+                ("/fiveminutesystemload/day/20241103", "system_load_5min"),
+                ("/fiveminuteestimatedzonalload/day/20241103", "zonal_load_5min"),
+                ("/genfuelmix/day/20241103", "fuel_mix"),
+            ]:
                 assert_same(name, client.get(path).body, DAY, path)
     finally:
         fast_sim.clear_faults()
 
 
-REAL_FEEDS = {"fiveminutesystemload": "system_load_5min", "fiveminutelmp": "lmp_rt_5min",
-              "hourlylmp": "lmp_da_hourly", "genfuelmix": "fuel_mix", "fiveminuteestimatedzonalload": "zonal_load_5min"}
+REAL_FEEDS = {
+    "fiveminutesystemload": "system_load_5min",
+    "fiveminutelmp": "lmp_rt_5min",
+    "hourlylmp": "lmp_da_hourly",
+    "genfuelmix": "fuel_mix",
+    "fiveminuteestimatedzonalload": "zonal_load_5min",
+}
 
 
 def test_real_recorded_bodies(real_dir: Path):
@@ -300,7 +429,9 @@ def test_real_recorded_bodies(real_dir: Path):
         if feed in REAL_FEEDS:
             assert_same(REAL_FEEDS[feed], file.read_bytes(), DAY, f"/{file.stem}")
             seen += 1
-    for file in sorted((real_dir / "wsclient_examples").glob("*.json")) if (real_dir / "wsclient_examples").is_dir() else []:
+    for file in (
+        sorted((real_dir / "wsclient_examples").glob("*.json")) if (real_dir / "wsclient_examples").is_dir() else []
+    ):
         feed = file.name.split("_")[0]
         if feed in REAL_FEEDS:
             assert_same(REAL_FEEDS[feed], file.read_bytes(), DAY, f"/{file.stem}")

@@ -20,13 +20,26 @@ def parse(name: str, doc, day=date(2024, 11, 3), path="/test"):
 
 
 def sysload(begin: str, load=12000, **extra):
-    return {"BeginDate": begin, "LoadMw": load, "NativeLoad": 11900.5, "ArdDemand": 99.5,
-            "SystemLoadBtmPv": 12100, "NativeLoadBtmPv": 12000.25, **extra}
+    return {
+        "BeginDate": begin,
+        "LoadMw": load,
+        "NativeLoad": 11900.5,
+        "ArdDemand": 99.5,
+        "SystemLoadBtmPv": 12100,
+        "NativeLoadBtmPv": 12000.25,
+        **extra,
+    }
 
 
 def lmp(begin: str, loc_id="4001", total=30.5, energy=30.0, cong=0, loss=0.5, loc_type="LOAD ZONE"):
-    return {"BeginDate": begin, "Location": {"@LocId": loc_id, "@LocType": loc_type, "$": f"NODE{loc_id}"},
-            "LmpTotal": total, "EnergyComponent": energy, "CongestionComponent": cong, "LossComponent": loss}
+    return {
+        "BeginDate": begin,
+        "Location": {"@LocId": loc_id, "@LocType": loc_type, "$": f"NODE{loc_id}"},
+        "LmpTotal": total,
+        "EnergyComponent": energy,
+        "CongestionComponent": cong,
+        "LossComponent": loss,
+    }
 
 
 class TestWrappers:
@@ -52,8 +65,10 @@ class TestWrappers:
 
 class TestNumbersAndFields:
     def test_ints_floats_and_numeric_strings_become_float64(self):
-        recs = [sysload("2024-11-03T00:00:00.000-04:00", load=12000),
-                sysload("2024-11-03T00:05:00.000-04:00", load="12001.5")]
+        recs = [
+            sysload("2024-11-03T00:00:00.000-04:00", load=12000),
+            sysload("2024-11-03T00:05:00.000-04:00", load="12001.5"),
+        ]
         result = parse("system_load_5min", {"FiveMinSystemLoads": {"FiveMinSystemLoad": recs}})
         assert result.frame["load_mw"].dtype == pl.Float64
         assert result.frame["load_mw"].to_list() == [12000.0, 12001.5]
@@ -74,10 +89,15 @@ class TestNumbersAndFields:
     def test_nan_in_a_body_as_json_writes_it(self):
         """Python's JSON reader accepts the bare NaN / Infinity / -Infinity tokens that ISO-NE's serializer could
         emit (and 1e999, which overflows to infinity): all NULL, one warning per field, naming each series."""
-        body = (b'{"FiveMinLmps":{"FiveMinLmp":[' + b",".join(
-            b'{"BeginDate":"2024-11-03T00:%02d:00.000-04:00","Location":{"@LocId":"%d","$":"N"},"LmpTotal":%s,'
-            b'"EnergyComponent":%s}' % (5 * i, 4001 + i, v, v) for i, v in enumerate([b"NaN", b"Infinity", b"-Infinity", b"1e999", b"2"])
-        ) + b"]}}")
+        body = (
+            b'{"FiveMinLmps":{"FiveMinLmp":['
+            + b",".join(
+                b'{"BeginDate":"2024-11-03T00:%02d:00.000-04:00","Location":{"@LocId":"%d","$":"N"},"LmpTotal":%s,'
+                b'"EnergyComponent":%s}' % (5 * i, 4001 + i, v, v)
+                for i, v in enumerate([b"NaN", b"Infinity", b"-Infinity", b"1e999", b"2"])
+            )
+            + b"]}}"
+        )
         result = parse("lmp_rt_5min", body)
         assert result.frame["lmp"].to_list() == [None, None, None, None, 2.0]
         assert result.frame["energy_component"].null_count() == 4
@@ -124,7 +144,9 @@ class TestTime:
         recs = [sysload("2024-11-03T01:00:00.000-04:00"), sysload("2024-11-03T01:00:00.000-05:00")]
         frame = parse("system_load_5min", {"FiveMinSystemLoads": {"FiveMinSystemLoad": recs}}).frame
         assert frame["interval_begin_utc"].to_list() == [
-            datetime(2024, 11, 3, 5, 0, tzinfo=UTC), datetime(2024, 11, 3, 6, 0, tzinfo=UTC)]
+            datetime(2024, 11, 3, 5, 0, tzinfo=UTC),
+            datetime(2024, 11, 3, 6, 0, tzinfo=UTC),
+        ]
         assert (frame["interval_end_utc"] - frame["interval_begin_utc"]).dt.total_minutes().to_list() == [5, 5]
         assert frame["operating_day"].to_list() == [date(2024, 11, 3)] * 2
 
@@ -142,10 +164,20 @@ class TestTime:
 class TestFeeds:
     def test_zonal_snake_case_dialect_with_ids_as_strings_or_ints(self):
         recs = [
-            {"interval_begin_date": "2024-11-03T00:00:00.000-04:00", "load_zone_id": 4001,
-             "load_zone_name": ".Z.MAINE", "estimated_load_mw": 1200.5, "estimated_btm_pv_mw": 0},
-            {"interval_begin_date": "2024-11-03T00:00:00.000-04:00", "load_zone_id": "4002",
-             "load_zone_name": ".Z.NEWHAMPSHIRE", "estimated_load_mw": "1500", "estimated_btm_pv_mw": None},
+            {
+                "interval_begin_date": "2024-11-03T00:00:00.000-04:00",
+                "load_zone_id": 4001,
+                "load_zone_name": ".Z.MAINE",
+                "estimated_load_mw": 1200.5,
+                "estimated_btm_pv_mw": 0,
+            },
+            {
+                "interval_begin_date": "2024-11-03T00:00:00.000-04:00",
+                "load_zone_id": "4002",
+                "load_zone_name": ".Z.NEWHAMPSHIRE",
+                "estimated_load_mw": "1500",
+                "estimated_btm_pv_mw": None,
+            },
         ]
         doc = {"isone_web_services": {"five_min_estimated_zonal_loads": {"five_min_estimated_zonal_load": recs}}}
         frame = parse("zonal_load_5min", doc).frame
@@ -156,46 +188,92 @@ class TestFeeds:
         doc = {"FiveMinLmps": {"FiveMinLmp": [lmp("2024-11-03T00:00:00.000-04:00")]}}
         final = parse("lmp_rt_5min", doc, path="/fiveminutelmp/final/day/20241103/starthour/00").frame
         prelim = parse("lmp_rt_5min", doc, path="/fiveminutelmp/prelim/day/20241103/starthour/00").frame
-        da = parse("lmp_da_hourly", {"HourlyLmps": {"HourlyLmp": [lmp("2024-11-03T00:00:00.000-04:00")]}},
-                   path="/hourlylmp/da/final/day/20241103").frame
-        assert (final["price_status"][0], prelim["price_status"][0], da["price_status"][0]) == ("final", "prelim", "final")
+        da = parse(
+            "lmp_da_hourly",
+            {"HourlyLmps": {"HourlyLmp": [lmp("2024-11-03T00:00:00.000-04:00")]}},
+            path="/hourlylmp/da/final/day/20241103",
+        ).frame
+        assert (final["price_status"][0], prelim["price_status"][0], da["price_status"][0]) == (
+            "final",
+            "prelim",
+            "final",
+        )
         assert (da["interval_end_utc"] - da["interval_begin_utc"]).dt.total_minutes()[0] == 60
 
     def test_later_body_replaces_rows_with_the_same_key(self):
         ds = DATASETS["system_load_5min"]
-        first = json.dumps({"FiveMinSystemLoads": {"FiveMinSystemLoad": [
-            sysload("2024-11-03T00:00:00.000-04:00", 100), sysload("2024-11-03T00:05:00.000-04:00", 200)]}}).encode()
+        first = json.dumps(
+            {
+                "FiveMinSystemLoads": {
+                    "FiveMinSystemLoad": [
+                        sysload("2024-11-03T00:00:00.000-04:00", 100),
+                        sysload("2024-11-03T00:05:00.000-04:00", 200),
+                    ]
+                }
+            }
+        ).encode()
         correction = json.dumps({"FiveMinSystemLoad": [sysload("2024-11-03T00:05:00.000-04:00", 250)]}).encode()
-        raw = RawDay(ds.name, date(2024, 11, 3), [
-            LandedBody("/fiveminutesystemload/current", datetime(2024, 11, 4, tzinfo=UTC), correction),
-            LandedBody("/fiveminutesystemload/day/20241103", datetime(2024, 11, 3, tzinfo=UTC), first),
-        ])
+        raw = RawDay(
+            ds.name,
+            date(2024, 11, 3),
+            [
+                LandedBody("/fiveminutesystemload/current", datetime(2024, 11, 4, tzinfo=UTC), correction),
+                LandedBody("/fiveminutesystemload/day/20241103", datetime(2024, 11, 3, tzinfo=UTC), first),
+            ],
+        )
         frame = standardize(ds, raw).frame
         assert frame["load_mw"].to_list() == [100.0, 250.0]
         assert frame["source_path"].to_list() == ["/fiveminutesystemload/day/20241103", "/fiveminutesystemload/current"]
 
     def test_disjoint_bodies_keep_in_body_duplicates_and_overlapping_ones_merge(self):
         ds = DATASETS["system_load_5min"]
-        hour0 = json.dumps({"FiveMinSystemLoads": {"FiveMinSystemLoad": [
-            sysload("2024-11-03T00:00:00.000-04:00", 100), sysload("2024-11-03T00:00:00.000-04:00", 101)]}}).encode()
-        hour1 = json.dumps({"FiveMinSystemLoads": {"FiveMinSystemLoad": [
-            sysload("2024-11-03T01:00:00.000-04:00", 300)]}}).encode()
+        hour0 = json.dumps(
+            {
+                "FiveMinSystemLoads": {
+                    "FiveMinSystemLoad": [
+                        sysload("2024-11-03T00:00:00.000-04:00", 100),
+                        sysload("2024-11-03T00:00:00.000-04:00", 101),
+                    ]
+                }
+            }
+        ).encode()
+        hour1 = json.dumps(
+            {"FiveMinSystemLoads": {"FiveMinSystemLoad": [sysload("2024-11-03T01:00:00.000-04:00", 300)]}}
+        ).encode()
         again = json.dumps({"FiveMinSystemLoad": [sysload("2024-11-03T01:00:00.000-04:00", 333)]}).encode()
         t0, t1, t2 = (datetime(2024, 11, 4, h, tzinfo=UTC) for h in (1, 2, 3))
-        disjoint = standardize(ds, RawDay(ds.name, date(2024, 11, 3), [LandedBody("/a", t0, hour0), LandedBody("/b", t1, hour1)]))
+        disjoint = standardize(
+            ds, RawDay(ds.name, date(2024, 11, 3), [LandedBody("/a", t0, hour0), LandedBody("/b", t1, hour1)])
+        )
         assert disjoint.frame["load_mw"].to_list() == [100.0, 101.0, 300.0]  # the duplicate stays for the check
-        overlapping = standardize(ds, RawDay(ds.name, date(2024, 11, 3), [
-            LandedBody("/a", t0, hour0), LandedBody("/b", t1, hour1), LandedBody("/c", t2, again)]))
+        overlapping = standardize(
+            ds,
+            RawDay(
+                ds.name,
+                date(2024, 11, 3),
+                [LandedBody("/a", t0, hour0), LandedBody("/b", t1, hour1), LandedBody("/c", t2, again)],
+            ),
+        )
         assert overlapping.frame["load_mw"].to_list() == [100.0, 101.0, 333.0]
 
     def test_parallel_parse_gives_the_serial_frame(self, monkeypatch):
         from isone_platform.lib import datasets
 
         ds = DATASETS["lmp_rt_5min"]
-        bodies = [LandedBody(f"/fiveminutelmp/final/day/20241103/starthour/{h:02d}", datetime(2024, 11, 4, 0, h, tzinfo=UTC),
-                             json.dumps({"FiveMinLmps": {"FiveMinLmp": [lmp(f"2024-11-03T{h:02d}:{m:02d}:00.000-04:00")
-                                                                         for m in range(0, 60, 5)]}}).encode())
-                  for h in range(6)]
+        bodies = [
+            LandedBody(
+                f"/fiveminutelmp/final/day/20241103/starthour/{h:02d}",
+                datetime(2024, 11, 4, 0, h, tzinfo=UTC),
+                json.dumps(
+                    {
+                        "FiveMinLmps": {
+                            "FiveMinLmp": [lmp(f"2024-11-03T{h:02d}:{m:02d}:00.000-04:00") for m in range(0, 60, 5)]
+                        }
+                    }
+                ).encode(),
+            )
+            for h in range(6)
+        ]
         raw = RawDay(ds.name, date(2024, 11, 3), bodies)
         serial = standardize(ds, raw)
         monkeypatch.setattr(datasets, "PARALLEL_PARSE_BYTES", 0)
@@ -210,12 +288,27 @@ class TestFeeds:
 
     def test_fuel_mix_snapshot_holds_until_the_next(self):
         def fm(begin, fuel, mw, flag="N"):
-            return {"BeginDate": begin, "GenMw": mw, "FuelCategoryRollup": fuel, "FuelCategory": fuel, "MarginalFlag": flag}
-        doc = {"GenFuelMixes": {"GenFuelMix": [
-            fm("2024-11-03T23:50:10.000-05:00", "Hydro", 300), fm("2024-11-03T23:50:10.000-05:00", "Natural Gas", 7000, "Y"),
-            fm("2024-11-03T23:57:00.000-05:00", "Hydro", 310)]}}
+            return {
+                "BeginDate": begin,
+                "GenMw": mw,
+                "FuelCategoryRollup": fuel,
+                "FuelCategory": fuel,
+                "MarginalFlag": flag,
+            }
+
+        doc = {
+            "GenFuelMixes": {
+                "GenFuelMix": [
+                    fm("2024-11-03T23:50:10.000-05:00", "Hydro", 300),
+                    fm("2024-11-03T23:50:10.000-05:00", "Natural Gas", 7000, "Y"),
+                    fm("2024-11-03T23:57:00.000-05:00", "Hydro", 310),
+                ]
+            }
+        }
         frame = parse("fuel_mix", doc).frame
-        ends = dict(zip(frame["interval_begin_utc"].dt.strftime("%H:%M:%S"), frame["interval_end_utc"].dt.strftime("%H:%M:%S")))
+        ends = dict(
+            zip(frame["interval_begin_utc"].dt.strftime("%H:%M:%S"), frame["interval_end_utc"].dt.strftime("%H:%M:%S"))
+        )
         assert ends == {"04:50:10": "04:57:00", "04:57:00": "05:00:00"}  # the last one is cut at the day's end
         assert frame["is_marginal"].to_list().count(True) == 1
 

@@ -19,8 +19,12 @@ from .helpers import query
 
 NY = ZoneInfo("America/New_York")
 DAY = "2024-11-20"
-FEED_PREFIXES = {"system_load_5min": "/fiveminutesystemload/", "zonal_load_5min": "/fiveminuteestimatedzonalload/",
-                 "lmp_rt_5min": "/fiveminutelmp/", "fuel_mix": "/genfuelmix/"}
+FEED_PREFIXES = {
+    "system_load_5min": "/fiveminutesystemload/",
+    "zonal_load_5min": "/fiveminuteestimatedzonalload/",
+    "lmp_rt_5min": "/fiveminutelmp/",
+    "fuel_mix": "/genfuelmix/",
+}
 
 
 @pytest.fixture
@@ -30,13 +34,16 @@ def defs(platform_env):
     return build()
 
 
-
 def poll(defs, sim, instance, when: datetime):
     """One tick: the sensor probes ISO-NE, and its run request is executed like the daemon would."""
     sim.clock.set(when)
     sim.reset_requests()
-    with dg.build_sensor_context(instance=instance, cursor=instance.run_storage.get_cursor_values({"c"}).get("c"),
-                                 resources=build_resources(), definitions=defs) as context:
+    with dg.build_sensor_context(
+        instance=instance,
+        cursor=instance.run_storage.get_cursor_values({"c"}).get("c"),
+        resources=build_resources(),
+        definitions=defs,
+    ) as context:
         result = isone_poll_sensor(context)
         instance.run_storage.set_cursor_values({"c": context.cursor or ""})
     if isinstance(result, dg.SkipReason):
@@ -46,15 +53,18 @@ def poll(defs, sim, instance, when: datetime):
     assert run.success
     paths = [r.path.removeprefix("/api/v1.1") for r in sim.requests]
     probes = [p for p in paths if p == POLL_PROBE_PATH]
-    per_feed = Counter(name for p in paths if p != POLL_PROBE_PATH
-                       for name, prefix in FEED_PREFIXES.items() if p.startswith(prefix))
+    per_feed = Counter(
+        name for p in paths if p != POLL_PROBE_PATH for name, prefix in FEED_PREFIXES.items() if p.startswith(prefix)
+    )
     return result, per_feed, probes
 
 
 def counts():
     return {
-        ds.name: query(f"select count(distinct interval_begin_utc), count(*), max(interval_begin_utc) "
-                       f"from std.{ds.asset_name} where operating_day = '{DAY}'")[0]
+        ds.name: query(
+            f"select count(distinct interval_begin_utc), count(*), max(interval_begin_utc) "
+            f"from std.{ds.asset_name} where operating_day = '{DAY}'"
+        )[0]
         for ds in POLLED
     }
 
@@ -85,7 +95,9 @@ def test_polling_fetches_only_what_is_new_and_merges_idempotently(defs, sim, pla
     assert after["zonal_load_5min"][1] == 121 * 8
     assert after["lmp_rt_5min"][0] == 13 + 12 + 1
     assert after["lmp_rt_5min"][2] == datetime(2024, 11, 20, 10, 0, tzinfo=NY)
-    [(dupes,)] = query(f"select count(*) - count(distinct (interval_begin_utc, location_id)) from std.isone__lmp_rt_5min")
+    [(dupes,)] = query(
+        f"select count(*) - count(distinct (interval_begin_utc, location_id)) from std.isone__lmp_rt_5min"
+    )
     assert dupes == 0
 
 
@@ -117,20 +129,23 @@ def test_finalize_replaces_prelim_with_final_prices_late_correction(defs, sim, p
     job = defs.resolve_job_def("isone_ingest")
     sim.clock.set(datetime(2024, 11, 21, 0, 30, tzinfo=NY))  # the day is over, its final prices are not out yet
     assert job.execute_in_process(partition_key=DAY, instance=instance).success
-    prelim = dict(((r[0], r[1]), r[2]) for r in query(
-        "select interval_begin_utc, location_id, lmp from std.isone__lmp_rt_5min"))
+    prelim = dict(
+        ((r[0], r[1]), r[2]) for r in query("select interval_begin_utc, location_id, lmp from std.isone__lmp_rt_5min")
+    )
     assert query("select distinct price_status from std.isone__lmp_rt_5min") == [("prelim",)]
 
     # 07:00 next morning the finalize schedule asks for yesterday
     sim.clock.set(datetime(2024, 11, 21, 7, 0, tzinfo=NY))
-    context = dg.build_schedule_context(instance=instance,
-                                        scheduled_execution_time=datetime(2024, 11, 21, 7, 0, tzinfo=NY))
+    context = dg.build_schedule_context(
+        instance=instance, scheduled_execution_time=datetime(2024, 11, 21, 7, 0, tzinfo=NY)
+    )
     request = isone_finalize_yesterday(context)
     assert request.partition_key == DAY
     assert job.execute_in_process(partition_key=request.partition_key, instance=instance, tags=request.tags).success
 
-    final = dict(((r[0], r[1]), r[2]) for r in query(
-        "select interval_begin_utc, location_id, lmp from std.isone__lmp_rt_5min"))
+    final = dict(
+        ((r[0], r[1]), r[2]) for r in query("select interval_begin_utc, location_id, lmp from std.isone__lmp_rt_5min")
+    )
     assert query("select distinct price_status from std.isone__lmp_rt_5min") == [("final",)]
     assert final.keys() == prelim.keys() and len(final) == 288 * len({k[1] for k in final})  # replaced, not added
     corrected = [k for k in final if final[k] != prelim[k]]
@@ -141,8 +156,7 @@ def test_finalize_replaces_prelim_with_final_prices_late_correction(defs, sim, p
 
 @pytest.mark.parametrize(("value", "expected"), [("", "RUNNING"), ("off", "STOPPED"), ("ON", "RUNNING")])
 def test_isone_polling_switch_sets_the_sensor_default_status(value, expected):
-    code = ("from isone_platform.defs.polling.definitions import isone_poll_sensor as s; "
-            "print(s.default_status.name)")
+    code = "from isone_platform.defs.polling.definitions import isone_poll_sensor as s; print(s.default_status.name)"
     env = {**os.environ, "ISONE_POLLING": value}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == expected, out.stderr[-500:]

@@ -87,8 +87,13 @@ def materialize(layer: str, instance=None) -> dg.ExecuteInProcessResult:
     from isone_platform.definitions import defs
     from isone_platform.lib.resources import build_resources
 
-    return dg.materialize(list(defs().assets), selection=[dg.AssetKey([layer, "isone__system_load_5min"])],
-                          partition_key=DAY.isoformat(), resources=build_resources(), instance=instance)
+    return dg.materialize(
+        list(defs().assets),
+        selection=[dg.AssetKey([layer, "isone__system_load_5min"])],
+        partition_key=DAY.isoformat(),
+        resources=build_resources(),
+        instance=instance,
+    )
 
 
 def claimed_by(instance) -> list[str]:
@@ -103,12 +108,16 @@ def test_a_dead_runs_slot_is_freed_and_the_run_failed(instance):
     assert instance.get_run_by_id(dead).status == DagsterRunStatus.FAILURE
 
 
-@pytest.mark.parametrize("tag_for", [
-    lambda run_id: RunWorker.current(run_id).to_tag(),                       # alive: this very process
-    lambda run_id: dead_worker_tag(run_id, host="another-host"),             # dead, but judged only on its host
-    lambda run_id: dead_worker_tag(make_new_run_id()),                       # a record copied from a parent run
-    None,                                                                    # no record yet
-], ids=["alive", "other-host", "copied-from-parent", "unrecorded"])
+@pytest.mark.parametrize(
+    "tag_for",
+    [
+        lambda run_id: RunWorker.current(run_id).to_tag(),  # alive: this very process
+        lambda run_id: dead_worker_tag(run_id, host="another-host"),  # dead, but judged only on its host
+        lambda run_id: dead_worker_tag(make_new_run_id()),  # a record copied from a parent run
+        None,  # no record yet
+    ],
+    ids=["alive", "other-host", "copied-from-parent", "unrecorded"],
+)
 def test_runs_not_known_dead_keep_their_slot(instance, tag_for):
     holder = hold_slot(instance, tag_for)
     assert sweep_pool(instance, POOL) == []
@@ -125,20 +134,27 @@ def dead_pid() -> int:
 def started_unrecorded_run(instance, pid: int | None, host: str) -> dg.DagsterRun:
     """A run launched on `host` that died before recording its process: only its RUN_START event names a pid."""
     run_id = make_new_run_id()
-    run = instance.add_run(dg.DagsterRun(job_name="holder", run_id=run_id, status=DagsterRunStatus.STARTED,
-                                         tags={LAUNCHED_ON_TAG: host}))
+    run = instance.add_run(
+        dg.DagsterRun(job_name="holder", run_id=run_id, status=DagsterRunStatus.STARTED, tags={LAUNCHED_ON_TAG: host})
+    )
     if pid is not None:
         event = DagsterEvent(DagsterEventType.RUN_START.value, "holder", pid=pid)
-        instance.store_event(EventLogEntry(None, "debug", "", run_id, time.time(), job_name="holder", dagster_event=event))
+        instance.store_event(
+            EventLogEntry(None, "debug", "", run_id, time.time(), job_name="holder", dagster_event=event)
+        )
     return run
 
 
-@pytest.mark.parametrize(("pid", "host", "gone"), [
-    ("dead", "here", True),
-    ("alive", "here", False),
-    ("dead", "another-host", False),
-    (None, "here", False),                  # launched, never started: start_timeout_seconds covers it
-], ids=["dead", "alive", "other-host", "not-started"])
+@pytest.mark.parametrize(
+    ("pid", "host", "gone"),
+    [
+        ("dead", "here", True),
+        ("alive", "here", False),
+        ("dead", "another-host", False),
+        (None, "here", False),  # launched, never started: start_timeout_seconds covers it
+    ],
+    ids=["dead", "alive", "other-host", "not-started"],
+)
 def test_a_run_killed_before_recording_itself_is_judged_by_its_run_start_pid(instance, pid, host, gone):
     pids = {"dead": dead_pid(), "alive": os.getpid(), None: None}
     run = started_unrecorded_run(instance, pids[pid], socket.gethostname() if host == "here" else host)
@@ -197,15 +213,33 @@ def test_a_blocked_cli_run_sleeps_explains_and_stops_on_sigterm(platform_env, ho
     every ISONE_POOL_BLOCKED_LOG_SECONDS who holds the pool, and must end on SIGTERM."""
     assert materialize("raw").success
     holder = hold_slot(instance, lambda r: RunWorker.current(r).to_tag())
-    env = {**os.environ, **platform_env, "DAGSTER_HOME": str(home),
-           "ISONE_POOL_BLOCKED_LOG_SECONDS": str(BLOCKED_LOG_SECONDS)}
+    env = {
+        **os.environ,
+        **platform_env,
+        "DAGSTER_HOME": str(home),
+        "ISONE_POOL_BLOCKED_LOG_SECONDS": str(BLOCKED_LOG_SECONDS),
+    }
     proc = subprocess.Popen(
-        [str(BIN / "dagster"), "asset", "materialize", "-m", "isone_platform.definitions",
-         "--select", "std/isone__system_load_5min", "--partition", DAY.isoformat()],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [
+            str(BIN / "dagster"),
+            "asset",
+            "materialize",
+            "-m",
+            "isone_platform.definitions",
+            "--select",
+            "std/isone__system_load_5min",
+            "--partition",
+            DAY.isoformat(),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     try:
-        run_id = wait_for(lambda: next((r.run_id for r in instance.get_runs() if r.run_id != holder), None), 120, "the run")
+        run_id = wait_for(
+            lambda: next((r.run_id for r in instance.get_runs() if r.run_id != holder), None), 120, "the run"
+        )
         wait_for(lambda: len(reports(instance, run_id)) >= 2, 120, "two 'waiting for a slot' reports")
         assert holder in reports(instance, run_id)[-1]
         before = cpu_seconds(proc.pid)

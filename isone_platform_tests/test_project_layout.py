@@ -14,5 +14,13 @@ def test_ci_runs_exactly_the_readme_test_command():
 
 
 def test_top_level_layout():
-    for name in ("isone_platform", "isone_platform_tests", "dbt_project", "workspace.yaml", "pyproject.toml", "README.md", "uv.lock"):
+    for name in (
+        "isone_platform",
+        "isone_platform_tests",
+        "dbt_project",
+        "workspace.yaml",
+        "pyproject.toml",
+        "README.md",
+        "uv.lock",
+    ):
         assert (ROOT / name).exists(), name

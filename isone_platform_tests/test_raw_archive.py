@@ -12,8 +12,16 @@ import pytest
 
 from isone_platform.lib import lake as lake_mod
 from isone_platform.lib.lake import (
-    ACCEPTED, DEFAULT_RAW_ARCHIVE_DAYS, LakeError, LocalLake, accept_day, day_prefix, prune_archive, read_day,
-    reject_day, write_day,
+    ACCEPTED,
+    DEFAULT_RAW_ARCHIVE_DAYS,
+    LakeError,
+    LocalLake,
+    accept_day,
+    day_prefix,
+    prune_archive,
+    read_day,
+    reject_day,
+    write_day,
 )
 from isone_platform.lib.raw import LandedBody, RawDay
 
@@ -93,5 +101,7 @@ def test_a_full_disk_names_the_object(tmp_path, monkeypatch):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(lake_mod.os, "open", full)
-    with pytest.raises(LakeError, match=r"cannot write raw/isone__system_load_5min/operating_day=2024-07-15/\S+ .*No space"):
+    with pytest.raises(
+        LakeError, match=r"cannot write raw/isone__system_load_5min/operating_day=2024-07-15/\S+ .*No space"
+    ):
         land(LocalLake(tmp_path), b"[1]")

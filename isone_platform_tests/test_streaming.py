@@ -9,7 +9,15 @@ import dagster as dg
 import pytest
 
 from isone_platform.lib.lake import (
-    MANIFEST, LandedDays, LocalLake, RawLakeIOManager, day_prefix, lake_from_url, land_days, read_day, write_day,
+    MANIFEST,
+    LandedDays,
+    LocalLake,
+    RawLakeIOManager,
+    day_prefix,
+    lake_from_url,
+    land_days,
+    read_day,
+    write_day,
 )
 from isone_platform.lib.raw import LandedBody, RawDay
 from isone_platform.lib.resources import build_resources
@@ -29,12 +37,15 @@ def all_assets():
 
 def run_range(all_assets, name, first: date, last: date, layers=("raw", "std"), raise_on_error=True):
     return dg.materialize(
-        all_assets, selection=[dg.AssetKey([layer, f"isone__{name}"]) for layer in layers],
-        resources=build_resources(), raise_on_error=raise_on_error,
-        tags={"dagster/asset_partition_range_start": first.isoformat(),
-              "dagster/asset_partition_range_end": last.isoformat()},
+        all_assets,
+        selection=[dg.AssetKey([layer, f"isone__{name}"]) for layer in layers],
+        resources=build_resources(),
+        raise_on_error=raise_on_error,
+        tags={
+            "dagster/asset_partition_range_start": first.isoformat(),
+            "dagster/asset_partition_range_end": last.isoformat(),
+        },
     )
-
 
 
 def raw_day(day: date, *bodies: bytes, dataset: str = "system_load_5min") -> RawDay:
@@ -145,7 +156,9 @@ def test_landed_days_are_read_lazily_and_again_on_every_pass(tmp_path):
 def test_std_run_writes_its_days_in_one_transaction(platform_env, all_assets):
     first, last = DAYS[0], DAYS[2]
     result = run_range(all_assets, "system_load_5min", first, last)
-    [mat] = [m for m in result.asset_materializations_for_node("std__isone__system_load_5min") if m.partition == "2024-11-03"]
+    [mat] = [
+        m for m in result.asset_materializations_for_node("std__isone__system_load_5min") if m.partition == "2024-11-03"
+    ]
     md = mat.metadata
     assert md["dagster/row_count"].value == 288 + 288 + 300
     assert md["intervals_per_day"].value == {"2024-11-01": "288/288", "2024-11-02": "288/288", "2024-11-03": "300/300"}
@@ -158,11 +171,16 @@ def test_std_run_writes_its_days_in_one_transaction(platform_env, all_assets):
     # New raw for days 1-2 (new fetch times), a broken body for day 3: the std run fails on its last day...
     run_range(all_assets, "system_load_5min", first, DAYS[1], layers=("raw",))
     lake = lake_from_url(platform_env["ISONE_LAKE_URL"])
-    write_day(lake, RawDay("system_load_5min", last, [LandedBody("/fiveminutesystemload/day/20241103", FETCHED, b'{"trunc')]))
+    write_day(
+        lake, RawDay("system_load_5min", last, [LandedBody("/fiveminutesystemload/day/20241103", FETCHED, b'{"trunc')])
+    )
     failed = run_range(all_assets, "system_load_5min", first, last, layers=("std",), raise_on_error=False)
     assert not failed.success
     [failure] = [e for e in failed.all_events if e.is_step_failure]
-    assert "day 2024-11-03 (/fiveminutesystemload/day/20241103): invalid JSON" in failure.step_failure_data.error.to_string()
+    assert (
+        "day 2024-11-03 (/fiveminutesystemload/day/20241103): invalid JSON"
+        in failure.step_failure_data.error.to_string()
+    )
     # ...after standardizing and inserting days 1-2 in the open transaction: every old day is still there
     assert query(rows_sql) == before
 

@@ -21,8 +21,10 @@ from isone_platform.dashboard.cache import HEALTH_POLL_SECONDS, REFRESH_SECONDS,
 from isone_platform.lib.warehouse import WarehouseNotFoundError
 
 ZONES_PER_ROW = 4
-NO_WAREHOUSE = ("No data yet — run `make demo`, or materialize the std assets (and the marts) in the Dagster UI; "
-                "then reload this page.")
+NO_WAREHOUSE = (
+    "No data yet — run `make demo`, or materialize the std assets (and the marts) in the Dagster UI; "
+    "then reload this page."
+)
 
 
 def show(query_name: str, *args: Any) -> Any:
@@ -69,8 +71,11 @@ def mw(value: float | None) -> str:
 
 def rounded(df: pl.DataFrame, digits: int = 2) -> pl.DataFrame:
     """Float columns as text with thousands separators and `digits` decimals (tables show them as given)."""
-    text = [pl.col(c).map_elements(lambda v: f"{v:,.{digits}f}", return_dtype=pl.Utf8, skip_nulls=True)
-            for c, dtype in df.schema.items() if dtype == pl.Float64]
+    text = [
+        pl.col(c).map_elements(lambda v: f"{v:,.{digits}f}", return_dtype=pl.Utf8, skip_nulls=True)
+        for c, dtype in df.schema.items()
+        if dtype == pl.Float64
+    ]
     return df.with_columns(text)
 
 
@@ -109,8 +114,11 @@ def _parity(snap: q.NowSnapshot) -> None:
         return
     total, diff = st.columns(2)
     total.metric(f"Sum of the {p.zones_reported} zones", mw(p.zones_mw), help=utc_text(p.interval_utc))
-    diff.metric("Zones − system", f"{p.difference_mw:+,.0f} MW ({p.difference_pct:+.2f} %)",
-                help="the parity check: sum of the zonal loads minus the system load")
+    diff.metric(
+        "Zones − system",
+        f"{p.difference_mw:+,.0f} MW ({p.difference_pct:+.2f} %)",
+        help="the parity check: sum of the zonal loads minus the system load",
+    )
     if p.interval_utc != snap.latest_utc:
         st.caption(f"Parity at {local_text(p.interval_utc)}, the latest interval both feeds have.")
     if p.zones_reported != q.ZONE_COUNT:
@@ -121,8 +129,10 @@ def _lmp_now() -> None:
     lmps = show("lmp_now")
     if lmps is not None:
         st.markdown(f"**RT LMP, $/MWh** at {lmps['local_time'][0]} ({lmps['utc_time'][0]})")
-        st.table(rounded(lmps.select("location_name", "lmp", "energy_component", "congestion_component",
-                                     "loss_component")), hide_index=True)
+        st.table(
+            rounded(lmps.select("location_name", "lmp", "energy_component", "congestion_component", "loss_component")),
+            hide_index=True,
+        )
 
 
 def _fuel_now() -> None:
@@ -141,15 +151,16 @@ def zones_panel() -> None:
         st.caption(f"{len(zones)} load zones at {zones['local_time'][0]} ({zones['utc_time'][0]})")
         rows = list(zones.iter_rows(named=True))
         for first in range(0, len(rows), ZONES_PER_ROW):
-            for column, row in zip(st.columns(ZONES_PER_ROW), rows[first:first + ZONES_PER_ROW]):
+            for column, row in zip(st.columns(ZONES_PER_ROW), rows[first : first + ZONES_PER_ROW]):
                 column.metric(row["zone_name"], mw(row["load_mw"]), help=row["utc_time"])
         st.altair_chart(charts.zone_bars(zones), width="stretch")
 
 
 def sparklines_panel() -> None:
     with panel("sparklines", "Sparklines"):
-        hours = st.slider("Hours", q.SPARKLINE_MIN_HOURS, q.SPARKLINE_MAX_HOURS, q.SPARKLINE_DEFAULT_HOURS,
-                          key="sparkline_hours")
+        hours = st.slider(
+            "Hours", q.SPARKLINE_MIN_HOURS, q.SPARKLINE_MAX_HOURS, q.SPARKLINE_DEFAULT_HOURS, key="sparkline_hours"
+        )
         points = show("sparklines", hours)
         if points is not None:
             st.altair_chart(charts.sparklines(points, hours))
@@ -159,8 +170,10 @@ def heatmap_panel() -> None:
     with panel("heatmap", "Heatmap"):
         cells = show("heatmap", q.HEATMAP_DAYS)
         if cells is not None:
-            st.caption(f"Average system load by local hour × weekday over the last {q.HEATMAP_DAYS} operating days "
-                       f"({cells['days_with_data'][0]} with data)")
+            st.caption(
+                f"Average system load by local hour × weekday over the last {q.HEATMAP_DAYS} operating days "
+                f"({cells['days_with_data'][0]} with data)"
+            )
             st.altair_chart(charts.heatmap(cells), width="stretch")
 
 
@@ -221,8 +234,10 @@ def health_panel() -> None:
         elif missing:
             st.info(f"Nothing to show: {missing}.")
         else:
-            st.caption(f"Completeness (%) of the latest {q.HEALTH_DAYS} operating days and the failing rules "
-                       "(the rules of `isone-platform dq`)")
+            st.caption(
+                f"Completeness (%) of the latest {q.HEALTH_DAYS} operating days and the failing rules "
+                "(the rules of `isone-platform dq`)"
+            )
             st.table(rounded(health, 1), hide_index=True)
 
 

@@ -61,8 +61,10 @@ def frame(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] | d
 def mart_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
     """Whether `mart.<name>` exists (dbt builds the marts after the std tables, so they can be missing)."""
     schema, name = qualified.split(".")
-    sql = ("SELECT count(*) FROM information_schema.tables WHERE table_catalog = current_database() "
-           "AND table_schema = ? AND table_name = ?")
+    sql = (
+        "SELECT count(*) FROM information_schema.tables WHERE table_catalog = current_database() "
+        "AND table_schema = ? AND table_name = ?"
+    )
     return con.execute(sql, [schema, name]).fetchone()[0] > 0
 
 
@@ -78,9 +80,11 @@ def require(con: duckdb.DuckDBPyConnection, *tables: TableSchema | str) -> None:
 def latest_row(con: duckdb.DuckDBPyConnection, table: TableSchema, columns: str = "") -> tuple:
     """(latest interval start (UTC), *columns) of the table's latest row, reading only its latest operating day,
     in one query; `MissingData` when the table is missing or empty."""
-    sql = (f"SELECT interval_begin_utc{', ' + columns if columns else ''} FROM {table.qualified_name} "
-           f"WHERE operating_day = (SELECT max(operating_day) FROM {table.qualified_name}) "
-           "ORDER BY interval_begin_utc DESC LIMIT 1")
+    sql = (
+        f"SELECT interval_begin_utc{', ' + columns if columns else ''} FROM {table.qualified_name} "
+        f"WHERE operating_day = (SELECT max(operating_day) FROM {table.qualified_name}) "
+        "ORDER BY interval_begin_utc DESC LIMIT 1"
+    )
     try:
         row = con.execute(sql).fetchone()
     except duckdb.CatalogException:
@@ -90,8 +94,14 @@ def latest_row(con: duckdb.DuckDBPyConnection, table: TableSchema, columns: str 
     return (row[0].astimezone(UTC), *row[1:])
 
 
-def at_latest_interval(con: duckdb.DuckDBPyConnection, table: TableSchema, columns: str, where: str = "TRUE",
-                       order: str = "1", params: Sequence[object] = ()) -> pl.DataFrame:
+def at_latest_interval(
+    con: duckdb.DuckDBPyConnection,
+    table: TableSchema,
+    columns: str,
+    where: str = "TRUE",
+    order: str = "1",
+    params: Sequence[object] = (),
+) -> pl.DataFrame:
     """`columns` of the rows (matching `where`) at the table's latest interval, in one query; `MissingData` when
     the table is missing or empty."""
     name = table.qualified_name
@@ -208,8 +218,14 @@ def parity(con: duckdb.DuckDBPyConnection, not_after: datetime) -> Parity | None
 def lmp_now(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """RT 5-minute LMP at the Hub and each load zone at the latest priced interval (Hub first)."""
     columns = "location_name, lmp, energy_component, congestion_component, loss_component"
-    return at_latest_interval(con, LMP_RT_5MIN, columns, "location_name = $hub OR location_name LIKE $zones",
-                              "location_name <> $hub, location_name", {"hub": HUB_NAME, "zones": ZONE_PREFIX + "%"})
+    return at_latest_interval(
+        con,
+        LMP_RT_5MIN,
+        columns,
+        "location_name = $hub OR location_name LIKE $zones",
+        "location_name <> $hub, location_name",
+        {"hub": HUB_NAME, "zones": ZONE_PREFIX + "%"},
+    )
 
 
 def fuel_now(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -232,7 +248,8 @@ def check_sparkline_hours(hours: int) -> int:
     if not isinstance(hours, int) or not SPARKLINE_MIN_HOURS <= hours <= SPARKLINE_MAX_HOURS:
         raise ValueError(
             f"sparkline window {hours!r} h: must be a whole number of hours from {SPARKLINE_MIN_HOURS} "
-            f"to {SPARKLINE_MAX_HOURS}")
+            f"to {SPARKLINE_MAX_HOURS}"
+        )
     return hours
 
 
@@ -269,8 +286,9 @@ def heatmap(con: duckdb.DuckDBPyConnection, days: int = HEATMAP_DAYS) -> pl.Data
         FROM local GROUP BY ALL ORDER BY ALL"""
     df = frame(con, sql, [last - timedelta(days=days)])
     names = pl.Series("weekday", WEEKDAYS)
-    return df.with_columns(pl.col("weekday_number").map_elements(lambda n: names[n - 1], return_dtype=pl.Utf8)
-                           .alias("weekday"))
+    return df.with_columns(
+        pl.col("weekday_number").map_elements(lambda n: names[n - 1], return_dtype=pl.Utf8).alias("weekday")
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -303,8 +321,11 @@ def hub_prices(con: duckdb.DuckDBPyConnection, day: date) -> pl.DataFrame:
 def _hub_series(con: duckdb.DuckDBPyConnection, day: date, series: Sequence[tuple[TableSchema, str]]) -> pl.DataFrame:
     if not series:
         raise MissingData("no LMP table is materialized yet")
-    parts = [f"SELECT '{label}' AS series, interval_begin_utc, interval_end_utc, lmp FROM {table.qualified_name} "
-             "WHERE operating_day = $day AND location_name = $hub" for table, label in series]
+    parts = [
+        f"SELECT '{label}' AS series, interval_begin_utc, interval_end_utc, lmp FROM {table.qualified_name} "
+        "WHERE operating_day = $day AND location_name = $hub"
+        for table, label in series
+    ]
     sql = " UNION ALL ".join(parts) + " ORDER BY series, interval_begin_utc"
     return frame(con, sql, {"day": day, "hub": HUB_NAME})
 
@@ -333,7 +354,7 @@ def top_congestion(con: duckdb.DuckDBPyConnection, day: date, n: int = TOP_NODES
                    avg(abs(congestion_component)) AS mean_abs_congestion, max(abs(congestion_component)) AS max_abs_congestion
             FROM {LMP_RT_5MIN.qualified_name} WHERE operating_day = $day AND congestion_component IS NOT NULL GROUP BY 1)
         SELECT location_name, location_type, mean_abs_congestion, max_abs_congestion
-               {', m.da_rt_spread' if join else ''}
+               {", m.da_rt_spread" if join else ""}
         FROM rt {join} ORDER BY mean_abs_congestion DESC, location_name LIMIT $n"""
     df = con.execute(sql, {"day": day, "n": n}).pl()
     return _non_empty(df, f"no RT 5-minute congestion component on {day.isoformat()}")
@@ -386,8 +407,10 @@ def completeness_pct(con: duckdb.DuckDBPyConnection, ds: Dataset, day: date) -> 
     the fuel mix, whose snapshots are irregular, the share of the day's hours with at least one snapshot."""
     grain = ds.grain or rules.FUEL_MIX_SLOT
     start, _ = day_bounds_utc(day)
-    sql = (f"SELECT count(DISTINCT floor((epoch(interval_begin_utc) - epoch(?::TIMESTAMPTZ)) / ?)) "
-           f"FROM {ds.table.qualified_name} WHERE operating_day = ?")
+    sql = (
+        f"SELECT count(DISTINCT floor((epoch(interval_begin_utc) - epoch(?::TIMESTAMPTZ)) / ?)) "
+        f"FROM {ds.table.qualified_name} WHERE operating_day = ?"
+    )
     [(present,)] = con.execute(sql, [start, grain.total_seconds(), day]).fetchall()
     return 100.0 * present / expected_intervals(day, grain)
 

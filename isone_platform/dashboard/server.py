@@ -34,11 +34,27 @@ def check_port(port: int) -> int:
 def command(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> list[str]:
     """The `streamlit run` command line serving the dashboard on host:port."""
     return [
-        sys.executable, "-m", "streamlit", "run", str(APP),
-        "--server.address", host, "--server.port", str(check_port(port)), "--server.headless", "true",
-        "--server.fileWatcherType", "none", "--server.runOnSave", "false",
-        "--browser.gatherUsageStats", "false", "--global.developmentMode", "false",
-        "--theme.base", "light",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.address",
+        host,
+        "--server.port",
+        str(check_port(port)),
+        "--server.headless",
+        "true",
+        "--server.fileWatcherType",
+        "none",
+        "--server.runOnSave",
+        "false",
+        "--browser.gatherUsageStats",
+        "false",
+        "--global.developmentMode",
+        "false",
+        "--theme.base",
+        "light",
     ]
 
 

@@ -84,8 +84,11 @@ def _s3_settings_env() -> dict[str, str]:
     (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION`/`AWS_DEFAULT_REGION`,
     `AWS_ENDPOINT_URL[_S3]`). Credentials go in `DBT_ENV_SECRET_*` variables, which dbt redacts from its logs."""
     env = {"ISONE_DBT_S3_REGION": aws.region()}
-    for name, var in (("AWS_ACCESS_KEY_ID", "KEY_ID"), ("AWS_SECRET_ACCESS_KEY", "SECRET"),
-                      ("AWS_SESSION_TOKEN", "SESSION_TOKEN")):
+    for name, var in (
+        ("AWS_ACCESS_KEY_ID", "KEY_ID"),
+        ("AWS_SECRET_ACCESS_KEY", "SECRET"),
+        ("AWS_SESSION_TOKEN", "SESSION_TOKEN"),
+    ):
         if os.environ.get(name):
             env[f"DBT_ENV_SECRET_ISONE_S3_{var}"] = os.environ[name]
     endpoint = aws.s3_endpoint()
@@ -189,8 +192,20 @@ def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR, *, force: bool = False)
             if (target / "partial_parse.msgpack").exists():
                 shutil.copy2(target / "partial_parse.msgpack", scratch / "partial_parse.msgpack")
             proc = subprocess.run(
-                [dbt_executable(), "parse", "--quiet", "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)],
-                cwd=project_dir, env=env, capture_output=True, text=True, timeout=600,
+                [
+                    dbt_executable(),
+                    "parse",
+                    "--quiet",
+                    "--project-dir",
+                    str(project_dir),
+                    "--profiles-dir",
+                    str(project_dir),
+                ],
+                cwd=project_dir,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=600,
             )
             if proc.returncode != 0 or not (scratch / "manifest.json").exists():
                 raise DbtManifestError(

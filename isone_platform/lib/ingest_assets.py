@@ -1,6 +1,5 @@
 """The raw → std asset pair every ISO-NE dataset gets. The defs/<domain>/ modules call `build_ingest_assets`."""
 
-
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -106,8 +105,11 @@ def fetch_days(context: dg.AssetExecutionContext, plan: FetchPlan, client: Isone
     before the next is fetched, so one operating day's bodies are in memory and a failure on day 3 leaves
     days 1-2 landed."""
     for day in plan.days:
-        raw = _poll(context, plan, client, day) if plan.config.mode == "poll" and day is not None else _fetch(
-            context, plan, client, day)
+        raw = (
+            _poll(context, plan, client, day)
+            if plan.config.mode == "poll" and day is not None
+            else _fetch(context, plan, client, day)
+        )
         yield raw
         del raw  # a suspended generator keeps its locals: drop the landed day before fetching the next
 
@@ -132,7 +134,9 @@ def _poll(context: dg.AssetExecutionContext, plan: FetchPlan, client: IsoneClien
     return raw
 
 
-def _fetch_and_land(context: dg.AssetExecutionContext, plan: FetchPlan, isone_api: IsoneApiResource) -> dict[str, object]:
+def _fetch_and_land(
+    context: dg.AssetExecutionContext, plan: FetchPlan, isone_api: IsoneApiResource
+) -> dict[str, object]:
     """The raw step's work: fetch each day and land it before the next; the metadata of what was landed."""
     with isone_api.client() as client:
         try:
@@ -168,9 +172,17 @@ def build_ingest_assets(ds: Dataset) -> tuple[dg.AssetsDefinition, dg.AssetsDefi
         warehouse_io_manager: dg.ResourceParam[DuckLakeIOManager],
     ) -> dg.MaterializeResult:
         if config.mode == "poll" and not ds.current_path:
-            raise dg.Failure(f"{ds.asset_name} cannot poll: ISO-NE has no `current` endpoint for it", allow_retries=False)
-        plan = FetchPlan(ds, config, _days(context), raw_lake_io_manager.lake(), warehouse_io_manager.config,
-                         isone_api.max_concurrent_requests)
+            raise dg.Failure(
+                f"{ds.asset_name} cannot poll: ISO-NE has no `current` endpoint for it", allow_retries=False
+            )
+        plan = FetchPlan(
+            ds,
+            config,
+            _days(context),
+            raw_lake_io_manager.lake(),
+            warehouse_io_manager.config,
+            isone_api.max_concurrent_requests,
+        )
         return dg.MaterializeResult(metadata=_fetch_and_land(context, plan, isone_api))
 
     @dg.asset(
@@ -224,7 +236,9 @@ def _replace_days(
         raise dg.Failure(refusal_message(ds.asset_name, refused.refusals, quarantined), allow_retries=False) from None
     except Exception as exc:
         if warehouse.is_retryable(exc):  # the catalog stayed locked past the write's own retries
-            raise dg.RetryRequested(max_retries=STD_CONFLICT_RETRIES, seconds_to_wait=STD_CONFLICT_WAIT_SECONDS) from exc
+            raise dg.RetryRequested(
+                max_retries=STD_CONFLICT_RETRIES, seconds_to_wait=STD_CONFLICT_WAIT_SECONDS
+            ) from exc
         raise
     accept_all(raw.lake, days)
     return rows

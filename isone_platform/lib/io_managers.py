@@ -97,7 +97,9 @@ class DuckLakeIOManager(dg.ConfigurableIOManager):
     def _days(self, context: dg.InputContext | dg.OutputContext, schema: TableSchema) -> list[date] | None:
         if context.has_asset_partitions:
             if schema.partition_column is None:
-                raise WarehouseError(f"{schema.qualified_name} is not partitioned, but asset {context.asset_key.to_user_string()} is")
+                raise WarehouseError(
+                    f"{schema.qualified_name} is not partitioned, but asset {context.asset_key.to_user_string()} is"
+                )
             return _partition_days(list(context.asset_partition_keys), context.asset_key)
         return None
 

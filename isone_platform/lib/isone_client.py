@@ -151,7 +151,8 @@ class _Cap:
 
     def exceeded(self, size: int) -> IsoneBodyTooLargeError:
         return IsoneBodyTooLargeError(
-            self.path, self.status,
+            self.path,
+            self.status,
             f"response body exceeds the {MAX_BODY_ENV} cap of {self.limit / _MB:g} MB once decoded (stopped "
             f"reading at {size:,} bytes); raise {MAX_BODY_ENV} if the feed really answers that much",
         )
@@ -303,9 +304,11 @@ class IsoneClient:
                 status = response.status_code
                 if status == 200:
                     content_type = response.headers.get("content-type", "")
-                    problem = _json_problem(body) if "json" in content_type else (
+                    problem = (
+                        _json_problem(body)
+                        if "json" in content_type
                         # ISO-NE occasionally answers a maintenance page with 200: transient, retry.
-                        f"expected JSON, got {content_type or 'no content type'}"
+                        else (f"expected JSON, got {content_type or 'no content type'}")
                     )
                     if problem is None:
                         return ApiResponse(path, status, body, datetime.now(UTC), attempt, gzipped)

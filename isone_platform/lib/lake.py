@@ -141,14 +141,22 @@ class S3Lake:
     """A lake under `s3://bucket/prefix/`. `put` is one PutObject (atomic per object: readers see the old object
     or the new one). Errors name the bucket, key and endpoint, never the credentials."""
 
-    def __init__(self, bucket: str, prefix: str = "", *, client=None, endpoint_url: str | None = None,
-                 region_name: str | None = None):
+    def __init__(
+        self,
+        bucket: str,
+        prefix: str = "",
+        *,
+        client=None,
+        endpoint_url: str | None = None,
+        region_name: str | None = None,
+    ):
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.url = f"s3://{bucket}/{self.prefix}" if self.prefix else f"s3://{bucket}"
         if client is None:
-            resource = S3Resource(endpoint_url=endpoint_url or aws.s3_endpoint_url(),
-                                  region_name=region_name or aws.region())
+            resource = S3Resource(
+                endpoint_url=endpoint_url or aws.s3_endpoint_url(), region_name=region_name or aws.region()
+            )
             client = resource.get_client()
         self.client = client
         self.endpoint = endpoint_url or getattr(getattr(client, "meta", None), "endpoint_url", None) or "AWS S3"
@@ -189,10 +197,14 @@ class S3Lake:
                     f"S3 refused {doing} {where} at endpoint {self.endpoint} ({code or status}): check the AWS "
                     "credentials (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the instance role) and the bucket policy"
                 )
-            return LakeError(f"S3 error while {doing} {where} at endpoint {self.endpoint}: {code} {error.get('Message', '')}".strip())
+            return LakeError(
+                f"S3 error while {doing} {where} at endpoint {self.endpoint}: {code} {error.get('Message', '')}".strip()
+            )
         if isinstance(exc, NoCredentialsError):
-            return LakeError(f"no AWS credentials found for {where} (endpoint {self.endpoint}): set AWS_ACCESS_KEY_ID "
-                             "and AWS_SECRET_ACCESS_KEY, or run with an instance/IRSA role")
+            return LakeError(
+                f"no AWS credentials found for {where} (endpoint {self.endpoint}): set AWS_ACCESS_KEY_ID "
+                "and AWS_SECRET_ACCESS_KEY, or run with an instance/IRSA role"
+            )
         if isinstance(exc, BotoCoreError):
             return LakeError(f"S3 endpoint {self.endpoint} failed while {doing} {where}: {exc}")
         return exc
@@ -210,8 +222,9 @@ class S3Lake:
         if _before_put is not None:
             _before_put(self, key)
         content_type = "application/json" if key.endswith(".json") else "application/octet-stream"
-        self._call("writing", full, self.client.put_object, Bucket=self.bucket, Key=full, Body=data,
-                   ContentType=content_type)
+        self._call(
+            "writing", full, self.client.put_object, Bucket=self.bucket, Key=full, Body=data, ContentType=content_type
+        )
 
     def get(self, key: str) -> bytes:
         full = self._key(key)
@@ -245,18 +258,31 @@ class S3Lake:
         full = [self._key(k) for k in keys]
         for i in range(0, len(full), 1000):
             batch = full[i : i + 1000]
-            response = self._call("deleting from", batch[0], self.client.delete_objects, Bucket=self.bucket,
-                                  Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True})
+            response = self._call(
+                "deleting from",
+                batch[0],
+                self.client.delete_objects,
+                Bucket=self.bucket,
+                Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True},
+            )
             errors = response.get("Errors") or []
             if errors:
                 first = errors[0]
-                raise LakeError(f"S3 could not delete {len(errors)} object(s) in s3://{self.bucket}, e.g. "
-                                f"{first.get('Key')}: {first.get('Code')} (endpoint {self.endpoint})")
+                raise LakeError(
+                    f"S3 could not delete {len(errors)} object(s) in s3://{self.bucket}, e.g. "
+                    f"{first.get('Key')}: {first.get('Code')} (endpoint {self.endpoint})"
+                )
 
     def move(self, key: str, to: str) -> None:
         source, target = self._key(key), self._key(to)
-        self._call("copying", source, self.client.copy_object, Bucket=self.bucket, Key=target,
-                   CopySource={"Bucket": self.bucket, "Key": source})
+        self._call(
+            "copying",
+            source,
+            self.client.copy_object,
+            Bucket=self.bucket,
+            Key=target,
+            CopySource={"Bucket": self.bucket, "Key": source},
+        )
         self.delete([key])
 
     def check_bucket(self) -> None:
@@ -342,8 +368,13 @@ def _land(lake: Lake, prefix: str, landed: LandedBody, present: set[str]) -> dic
     if key not in present:
         # The server's own gzip when we have it; else mtime=0, so the same body compresses to the same bytes.
         lake.put(key, landed.gzipped or gzip.compress(landed.body, compresslevel=6, mtime=0))
-    return {"path": landed.path, "fetched_at": landed.fetched_at.isoformat(), "sha256": landed.sha256,
-            "bytes": len(landed.body), "key": key}
+    return {
+        "path": landed.path,
+        "fetched_at": landed.fetched_at.isoformat(),
+        "sha256": landed.sha256,
+        "bytes": len(landed.body),
+        "key": key,
+    }
 
 
 def _archive(lake: Lake, prefix: str, stale: list[str], previous: dict | None, now: datetime) -> None:
@@ -393,7 +424,7 @@ def prune_archive(lake: Lake, keep_days: int, now: datetime | None = None) -> in
 def _superseded(key: str) -> str | None:
     for part in key.split("/"):
         if part.startswith("superseded="):
-            return part[len("superseded="):]
+            return part[len("superseded=") :]
     return None
 
 

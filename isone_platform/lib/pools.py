@@ -136,8 +136,11 @@ def free_dead_run(instance: DagsterInstance, run_id: str) -> str | None:
     if run is not None and not run_process_gone(instance, run):
         return None
     if run is not None and not run.is_finished:
-        instance.report_run_failed(run, f"The run's process on {socket.gethostname()} is gone (killed or crashed): "
-                                        "marked failed and its pool slots freed.")
+        instance.report_run_failed(
+            run,
+            f"The run's process on {socket.gethostname()} is gone (killed or crashed): "
+            "marked failed and its pool slots freed.",
+        )
     instance.event_log_storage.free_concurrency_slots_for_run(run_id)
     state = "deleted run" if run is None else f"{run.status.value} run, process gone"
     return f"freed the pool slots of {run_id} ({state})"
@@ -245,8 +248,9 @@ class LocalRunLauncher(DefaultRunLauncher):
         if not run_process_gone(self._instance, run):
             return CheckRunHealthResult(WorkerStatus.RUNNING)
         self._instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
-        return CheckRunHealthResult(WorkerStatus.FAILED, f"the run's process on {socket.gethostname()} is gone; "
-                                                         "its pool slots were freed")
+        return CheckRunHealthResult(
+            WorkerStatus.FAILED, f"the run's process on {socket.gethostname()} is gone; its pool slots were freed"
+        )
 
     def launch_run(self, context: LaunchRunContext) -> None:
         """Record the host first: the run's process records itself only once its resources are up."""

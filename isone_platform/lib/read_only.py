@@ -201,8 +201,10 @@ class GuardedRelation:
 
     def __getattr__(self, name: str) -> Any:
         if name in FILE_WRITERS:
-            raise ReadOnlyViolation(f"refused on the read-only warehouse connection: relation.{name}() writes a file "
-                                    f"({NEXT_STATEMENT}; fetch the rows with .pl() or .df() and write them yourself)")
+            raise ReadOnlyViolation(
+                f"refused on the read-only warehouse connection: relation.{name}() writes a file "
+                f"({NEXT_STATEMENT}; fetch the rows with .pl() or .df() and write them yourself)"
+            )
         return self._guard.wrap(getattr(self._relation, name))
 
     def __getitem__(self, item: Any) -> Any:
@@ -248,8 +250,10 @@ class GuardedConnection:
 
     def table_function(self, name: str, *args: Any, **kwargs: Any) -> Any:
         if OUTSIDE_FUNCTIONS.search(name):
-            raise ReadOnlyViolation(f"refused on the read-only warehouse connection: {name}() reaches outside the "
-                                    f"warehouse ({NEXT_STATEMENT})")
+            raise ReadOnlyViolation(
+                f"refused on the read-only warehouse connection: {name}() reaches outside the "
+                f"warehouse ({NEXT_STATEMENT})"
+            )
         return self.wrap(self.raw.table_function(name, *args, **kwargs))
 
     def wrap(self, value: Any) -> Any:

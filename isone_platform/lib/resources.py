@@ -20,15 +20,20 @@ from isone_platform.lib.settings import env_seconds, project_root
 class IsoneApiResource(dg.ConfigurableResource):
     """The ISO-NE Web Services API (or the bundled simulator). Credentials only ever come from EnvVar."""
 
-    base_url: str = Field(default=DEFAULT_BASE_URL, description="API root, e.g. https://webservices.iso-ne.com/api/v1.1")
+    base_url: str = Field(
+        default=DEFAULT_BASE_URL, description="API root, e.g. https://webservices.iso-ne.com/api/v1.1"
+    )
     username: str | None = Field(default=None, description="ISO Express user (set through ISONE_USERNAME)")
     password: str | None = Field(default=None, description="ISO Express password (set through ISONE_PASSWORD)")
     max_attempts: int = Field(default=5, description="attempts per request on 429 / 5xx / transport errors")
     backoff_base_seconds: float = 0.5
     backoff_max_seconds: float = 30.0
     connect_timeout_seconds: float = 10.0
-    read_timeout_seconds: float = Field(default=DEFAULT_READ_TIMEOUT_SECONDS, description="seconds without a byte "
-                                        "from the server before a request fails (retried); ISONE_READ_TIMEOUT_SECONDS")
+    read_timeout_seconds: float = Field(
+        default=DEFAULT_READ_TIMEOUT_SECONDS,
+        description="seconds without a byte "
+        "from the server before a request fails (retried); ISONE_READ_TIMEOUT_SECONDS",
+    )
     max_concurrent_requests: int = Field(default=4, description="parallel requests within one run")
 
     @contextmanager
@@ -84,14 +89,24 @@ def check_prod_config() -> list[str]:
     catalog = os.environ.get("ISONE_CATALOG_URL", "")
     bare = catalog.removeprefix("ducklake:")
     if not bare.startswith(("postgresql://", "postgres://", "postgres:")):
-        problems.append("ISONE_CATALOG_URL must be a PostgreSQL catalog in prod "
-                        "(postgresql://user@host:port/db; got " + ("a non-PostgreSQL value" if catalog else "nothing") + ")")
+        problems.append(
+            "ISONE_CATALOG_URL must be a PostgreSQL catalog in prod "
+            "(postgresql://user@host:port/db; got " + ("a non-PostgreSQL value" if catalog else "nothing") + ")"
+        )
     elif bare.startswith(("postgresql://", "postgres://")) and urlsplit(bare).password is not None:
-        problems.append("ISONE_CATALOG_URL contains a password: put it in PGPASSWORD instead (URLs end up in logs and the UI)")
+        problems.append(
+            "ISONE_CATALOG_URL contains a password: put it in PGPASSWORD instead (URLs end up in logs and the UI)"
+        )
     elif re.search(r"(^|\s)password\s*=", bare, re.IGNORECASE):
-        problems.append("ISONE_CATALOG_URL contains a password: put it in PGPASSWORD instead (URLs end up in logs and the UI)")
-    if os.environ.get("ISONE_WAREHOUSE_DATA_PATH", "").strip() and not os.environ["ISONE_WAREHOUSE_DATA_PATH"].startswith("s3://"):
-        problems.append("ISONE_WAREHOUSE_DATA_PATH must be an s3:// location in prod (or unset: <ISONE_LAKE_URL>/tables/)")
+        problems.append(
+            "ISONE_CATALOG_URL contains a password: put it in PGPASSWORD instead (URLs end up in logs and the UI)"
+        )
+    if os.environ.get("ISONE_WAREHOUSE_DATA_PATH", "").strip() and not os.environ[
+        "ISONE_WAREHOUSE_DATA_PATH"
+    ].startswith("s3://"):
+        problems.append(
+            "ISONE_WAREHOUSE_DATA_PATH must be an s3:// location in prod (or unset: <ISONE_LAKE_URL>/tables/)"
+        )
     return problems
 
 

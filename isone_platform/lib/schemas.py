@@ -105,7 +105,12 @@ def _interval_columns(grain: str) -> tuple[Column, ...]:
 
 
 PROVENANCE_COLUMNS: tuple[Column, ...] = (
-    Column("source_path", pl.Utf8(), "ISO-NE API path (after /api/v1.1) of the response this row came from.", nullable=False),
+    Column(
+        "source_path",
+        pl.Utf8(),
+        "ISO-NE API path (after /api/v1.1) of the response this row came from.",
+        nullable=False,
+    ),
     Column("fetched_at_utc", UTC_DATETIME, "When that response was fetched, UTC.", nullable=False),
     Column("body_sha256", pl.Utf8(), "SHA-256 of the response body as landed in the raw lake.", nullable=False),
 )

@@ -150,7 +150,11 @@ class GuardedDays:
         partitioned = [d for d in days if d is not None]
         if not days or not self._violations(con, partitioned or None):
             return []
-        per_day = [(d, self._violations(con, [d])) for d in partitioned] if partitioned else [(None, self._violations(con, None))]
+        per_day = (
+            [(d, self._violations(con, [d])) for d in partitioned]
+            if partitioned
+            else [(None, self._violations(con, None))]
+        )
         return [Refusal(d, "; ".join(found)) for d, found in per_day if found]
 
     def _violations(self, con: duckdb.DuckDBPyConnection, days: list[date] | None) -> list[str]:

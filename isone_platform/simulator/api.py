@@ -48,18 +48,30 @@ class Ctx:
 
 # key orders: the real API does not keep a stable key order; one of these is chosen per (seed, feed, day)
 ORDERS = {
-    "sysload": (("BeginDate", "LoadMw", "NativeLoad", "ArdDemand", "SystemLoadBtmPv", "NativeLoadBtmPv"),
-                ("SystemLoadBtmPv", "NativeLoadBtmPv", "NativeLoad", "LoadMw", "BeginDate", "ArdDemand")),
-    "lmp": (("BeginDate", "Location", "LmpTotal", "EnergyComponent", "CongestionComponent", "LossComponent"),
-            ("LmpTotal", "CongestionComponent", "EnergyComponent", "LossComponent", "BeginDate", "Location")),
-    "hourly_sysload": (("BeginDate", "Location", "Load", "NativeLoad", "ArdDemand"),
-                       ("Load", "NativeLoad", "BeginDate", "ArdDemand", "Location")),
-    "fuel": (("BeginDate", "GenMw", "FuelCategoryRollup", "FuelCategory", "MarginalFlag"),
-             ("MarginalFlag", "GenMw", "FuelCategoryRollup", "FuelCategory", "BeginDate")),
-    "zonal": (("interval_begin_date", "load_zone_id", "load_zone_name", "estimated_load_mw", "estimated_btm_pv_mw"),
-              ("load_zone_id", "load_zone_name", "interval_begin_date", "estimated_btm_pv_mw", "estimated_load_mw")),
-    "locations": (("LocationID", "LocationType", "LocationName", "AreaType", "NetworkNodeType"),
-                  ("LocationID", "NetworkNodeType", "AreaType", "LocationType", "LocationName")),
+    "sysload": (
+        ("BeginDate", "LoadMw", "NativeLoad", "ArdDemand", "SystemLoadBtmPv", "NativeLoadBtmPv"),
+        ("SystemLoadBtmPv", "NativeLoadBtmPv", "NativeLoad", "LoadMw", "BeginDate", "ArdDemand"),
+    ),
+    "lmp": (
+        ("BeginDate", "Location", "LmpTotal", "EnergyComponent", "CongestionComponent", "LossComponent"),
+        ("LmpTotal", "CongestionComponent", "EnergyComponent", "LossComponent", "BeginDate", "Location"),
+    ),
+    "hourly_sysload": (
+        ("BeginDate", "Location", "Load", "NativeLoad", "ArdDemand"),
+        ("Load", "NativeLoad", "BeginDate", "ArdDemand", "Location"),
+    ),
+    "fuel": (
+        ("BeginDate", "GenMw", "FuelCategoryRollup", "FuelCategory", "MarginalFlag"),
+        ("MarginalFlag", "GenMw", "FuelCategoryRollup", "FuelCategory", "BeginDate"),
+    ),
+    "zonal": (
+        ("interval_begin_date", "load_zone_id", "load_zone_name", "estimated_load_mw", "estimated_btm_pv_mw"),
+        ("load_zone_id", "load_zone_name", "interval_begin_date", "estimated_btm_pv_mw", "estimated_load_mw"),
+    ),
+    "locations": (
+        ("LocationID", "LocationType", "LocationName", "AreaType", "NetworkNodeType"),
+        ("LocationID", "NetworkNodeType", "AreaType", "LocationType", "LocationName"),
+    ),
 }
 MEASURES = {
     "sysload": ("LoadMw", "NativeLoad", "ArdDemand", "SystemLoadBtmPv", "NativeLoadBtmPv"),
@@ -77,10 +89,26 @@ def _order(ctx: Ctx, feed: str, day: date | None) -> list[str]:
     return list(variants[data.h64(ctx.seed, feed, str(day)) % len(variants)])
 
 
-def _payload(ctx: Ctx, feed: str, day: date | None, style: str, plural: str, singular: str, empty: str,
-             single_as_object: bool = True) -> Payload:
-    return Payload(feed=feed, style=style, plural=plural, singular=singular, order=_order(ctx, feed, day),
-                   empty=empty, single_as_object=single_as_object, measures=MEASURES[feed])
+def _payload(
+    ctx: Ctx,
+    feed: str,
+    day: date | None,
+    style: str,
+    plural: str,
+    singular: str,
+    empty: str,
+    single_as_object: bool = True,
+) -> Payload:
+    return Payload(
+        feed=feed,
+        style=style,
+        plural=plural,
+        singular=singular,
+        order=_order(ctx, feed, day),
+        empty=empty,
+        single_as_object=single_as_object,
+        measures=MEASURES[feed],
+    )
 
 
 def _int_seg(text: str, what: str) -> int:
@@ -243,19 +271,22 @@ def add_sysload(p: Payload, d: data.SysLoadDay, rows) -> None:
     rows = list(rows)
     L, N, A, S, NB = (x.tolist() for x in (d.load, d.native, d.ard, d.sys_btm, d.native_btm))
     st = [d.grid.stamps[r] for r in rows]
-    p.add_columns(("BeginDate", "LoadMw", "NativeLoad", "ArdDemand", "SystemLoadBtmPv", "NativeLoadBtmPv"),
-                  [[f'"{s}"' for s in st]] + [[fmt_milli(X[r]) for r in rows] for X in (L, N, A, S, NB)],
-                  [(None, s) for s in st])
+    p.add_columns(
+        ("BeginDate", "LoadMw", "NativeLoad", "ArdDemand", "SystemLoadBtmPv", "NativeLoadBtmPv"),
+        [[f'"{s}"' for s in st]] + [[fmt_milli(X[r]) for r in rows] for X in (L, N, A, S, NB)],
+        [(None, s) for s in st],
+    )
 
 
 def add_hourly_sysload(p: Payload, d: data.HourlyLoadDay, rows) -> None:
     rows = list(rows)
     L, N, A = (x.tolist() for x in (d.load, d.native, d.ard))
     st = [d.grid.stamps[r] for r in rows]
-    p.add_columns(("BeginDate", "Location", "Load", "NativeLoad", "ArdDemand"),
-                  [[f'"{s}"' for s in st], [_SYS_LOC] * len(rows)]
-                  + [[fmt_milli(X[r]) for r in rows] for X in (L, N, A)],
-                  [(None, s) for s in st])
+    p.add_columns(
+        ("BeginDate", "Location", "Load", "NativeLoad", "ArdDemand"),
+        [[f'"{s}"' for s in st], [_SYS_LOC] * len(rows)] + [[fmt_milli(X[r]) for r in rows] for X in (L, N, A)],
+        [(None, s) for s in st],
+    )
 
 
 def add_zonal(p: Payload, d: data.ZonalDay, rows, zones) -> None:
@@ -264,12 +295,17 @@ def add_zonal(p: Payload, d: data.ZonalDay, rows, zones) -> None:
     st = [d.grid.stamps[r] for r in rows]
     zids = [ZONE_IDS[zi] for zi in zones]
     nz = len(zones)
-    p.add_columns(("interval_begin_date", "load_zone_id", "load_zone_name", "estimated_load_mw", "estimated_btm_pv_mw"),
-                  [_repeat_each([f'"{s}"' for s in st], nz), [str(z) for z in zids] * len(rows),
-                   [q(ZONE_NAMES[z]) for z in zids] * len(rows),
-                   [fmt_milli(L[r][zi]) for r in rows for zi in zones],
-                   [fmt_milli(B[r][zi]) for r in rows for zi in zones]],
-                  [(z, s) for s in st for z in zids])
+    p.add_columns(
+        ("interval_begin_date", "load_zone_id", "load_zone_name", "estimated_load_mw", "estimated_btm_pv_mw"),
+        [
+            _repeat_each([f'"{s}"' for s in st], nz),
+            [str(z) for z in zids] * len(rows),
+            [q(ZONE_NAMES[z]) for z in zids] * len(rows),
+            [fmt_milli(L[r][zi]) for r in rows for zi in zones],
+            [fmt_milli(B[r][zi]) for r in rows for zi in zones],
+        ],
+        [(z, s) for s in st for z in zids],
+    )
 
 
 _FUEL_FRAGS: dict[str, tuple[str, str]] = {}
@@ -289,8 +325,11 @@ def add_fuel(p: Payload, snaps) -> None:
             cats.append(fr[1])
             flags.append(q(flag))
             meta.append((None, s.stamp))
-    p.add_columns(("BeginDate", "GenMw", "FuelCategoryRollup", "FuelCategory", "MarginalFlag"),
-                  [begin, mws, rollups, cats, flags], meta)
+    p.add_columns(
+        ("BeginDate", "GenMw", "FuelCategoryRollup", "FuelCategory", "MarginalFlag"),
+        [begin, mws, rollups, cats, flags],
+        meta,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -379,8 +418,16 @@ def _zone_index(text: str) -> int | None:
 
 def _zonal(rest, ctx):
     def pl(day):
-        return _payload(ctx, "zonal", day, "snake", "five_min_estimated_zonal_loads", "five_min_estimated_zonal_load",
-                        EMPTY_OBJECT, single_as_object=False)
+        return _payload(
+            ctx,
+            "zonal",
+            day,
+            "snake",
+            "five_min_estimated_zonal_loads",
+            "five_min_estimated_zonal_load",
+            EMPTY_OBJECT,
+            single_as_object=False,
+        )
 
     if rest and rest[0] == "current" and (len(rest) == 1 or (len(rest) == 3 and rest[1] == "loadzone")):
         zones = list(range(8))
@@ -493,7 +540,11 @@ def _fiveminutelmp(rest, ctx):
 
 
 def _hourlylmp(rest, ctx):
-    if len(rest) < 4 or rest[2] != "day" or (rest[0], rest[1]) not in (("da", "final"), ("rt", "prelim"), ("rt", "final")):
+    if (
+        len(rest) < 4
+        or rest[2] != "day"
+        or (rest[0], rest[1]) not in (("da", "final"), ("rt", "prelim"), ("rt", "final"))
+    ):
         return None
     market, kind = rest[0], rest[1]
     day = _day(rest[3])

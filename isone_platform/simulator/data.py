@@ -124,8 +124,13 @@ def load_series(seed: int, epochs: np.ndarray) -> LoadSeries:
     shape = (1 - sw) * shape_w + sw * shape_s
     weekend = np.where(wd == 5, 0.90, np.where(wd == 6, 0.85, 1.0))
     gross = trough * np.where(wd >= 5, 0.975, 1.0) + (peak - trough) * shape * weekend
-    gross = gross * (1 + 0.06 * vnoise(t, 3 * 86400, k ^ 1) + 0.03 * vnoise(t, 6 * 3600, k ^ 2)
-                     + 0.012 * vnoise(t, 5400, k ^ 3) + 0.0025 * vnoise(t, 600, k ^ 4))
+    gross = gross * (
+        1
+        + 0.06 * vnoise(t, 3 * 86400, k ^ 1)
+        + 0.03 * vnoise(t, 6 * 3600, k ^ 2)
+        + 0.012 * vnoise(t, 5400, k ^ 3)
+        + 0.0025 * vnoise(t, 600, k ^ 4)
+    )
     s = sun(t, doy)
     cloud = 0.5 + 0.5 * (0.5 + 0.5 * vnoise(t, 3 * 3600, k ^ 5))
     btm_cap = 3000 + 800 * np.cos(2 * np.pi * (doy - 150) / 365.25)
@@ -251,8 +256,16 @@ def topo() -> Topo:
     lf[ids.index(HUB_ID)] = 0.0025
     for (eid, _), v in zip(EXT_NODES, (-0.045, 0.012, -0.02, -0.028, 0.015, 0.01, -0.03)):
         lf[ids.index(eid)] = v
-    return Topo(ids, n, lf, zone_of, node_mask, tuple(ids.index(z) for z in ZONE_IDS), ids.index(HUB_ID),
-                tuple(ids.index(e) for e, _ in EXT_NODES))
+    return Topo(
+        ids,
+        n,
+        lf,
+        zone_of,
+        node_mask,
+        tuple(ids.index(z) for z in ZONE_IDS),
+        ids.index(HUB_ID),
+        tuple(ids.index(e) for e, _ in EXT_NODES),
+    )
 
 
 def _energy_base(seed: int, g: Grid, ls: LoadSeries) -> np.ndarray:
@@ -285,13 +298,13 @@ def _congestion(rng: np.random.Generator, T: int, tp: Topo, n_events: float, max
         sens[inside] = rng.uniform(0.2, 1.0, inside.sum()) * (1 if rng.random() < 0.7 else -1)
         others = (tp.zone_of >= 0) & ~inside & (rng.random(tp.n) < 0.15)
         sens[others] = rng.uniform(-0.08, 0.08, others.sum())
-        cong[start:start + length] += shadow[:, None] * sens[None, :]
+        cong[start : start + length] += shadow[:, None] * sens[None, :]
     # interface congestion on external nodes
     for col in tp.ext_cols:
         if rng.random() < 0.35:
             start = int(rng.integers(0, T))
             length = int(rng.integers(6, max(7, T // 3)))
-            cong[start:start + length, col] += rng.uniform(-25, 12)
+            cong[start : start + length, col] += rng.uniform(-25, 12)
     return cong
 
 
@@ -334,12 +347,12 @@ def rt_lmp_day(seed: int, day: date, kind: str = "prelim") -> LmpDay:
     if rng.random() < 0.18:
         start = int(rng.integers(12, 60))
         length = int(rng.integers(2, 16))
-        e[start:start + length] = -rng.uniform(0.5, 35, min(length, T - start))
+        e[start : start + length] = -rng.uniform(0.5, 35, min(length, T - start))
     # rare spikes
     for _ in range(rng.poisson(0.6)):
         i = int(rng.integers(0, T))
         w = int(rng.integers(1, 4))
-        e[i:i + w] += rng.uniform(120, 950)
+        e[i : i + w] += rng.uniform(120, 950)
     energy = np.rint(e * 100).astype(np.int64)
     rel = np.clip(ls.net / 20000, 0.3, 1.6)
     loss = np.rint((e * rel)[:, None] * tp.lf[None, :] * 100).astype(np.int64)
@@ -374,7 +387,7 @@ def da_lmp_day(seed: int, day: date) -> LmpDay:
     e = base * (1 + 0.05 * vnoise(t, 8 * 3600, h64(seed, "da-e"))) + 1.2 + 0.4 * rng.standard_normal(n)
     if rng.random() < 0.06:
         h = int(rng.integers(1, 5))
-        e[h:h + 2] = -rng.uniform(0.2, 8, len(e[h:h + 2]))
+        e[h : h + 2] = -rng.uniform(0.2, 8, len(e[h : h + 2]))
     energy = np.rint(e * 100).astype(np.int64)
     rel = np.clip(ls.net.reshape(n, 12).mean(axis=1) / 20000, 0.3, 1.6)
     loss = np.rint((e * rel)[:, None] * tp.lf[None, :] * 100).astype(np.int64)
@@ -387,9 +400,18 @@ def da_lmp_day(seed: int, day: date) -> LmpDay:
 # fuel mix
 
 ROLLUP = {
-    "Batteries": "Batteries", "Coal": "Coal", "Hydro": "Hydro", "Natural Gas": "Natural Gas", "Nuclear": "Nuclear",
-    "Oil": "Oil", "Other": "Other", "Landfill Gas": "Renewables", "Refuse": "Renewables", "Solar": "Renewables",
-    "Wind": "Renewables", "Wood": "Renewables",
+    "Batteries": "Batteries",
+    "Coal": "Coal",
+    "Hydro": "Hydro",
+    "Natural Gas": "Natural Gas",
+    "Nuclear": "Nuclear",
+    "Oil": "Oil",
+    "Other": "Other",
+    "Landfill Gas": "Renewables",
+    "Refuse": "Renewables",
+    "Solar": "Renewables",
+    "Wind": "Renewables",
+    "Wood": "Renewables",
 }
 FUEL_ORDER = sorted(ROLLUP, key=lambda f: (ROLLUP[f], f))
 BATTERIES_FROM = date(2025, 6, 1)
@@ -419,8 +441,13 @@ def fuelmix_day(seed: int, day: date) -> tuple[FuelSnapshot, ...]:
     imports = 2300 + 900 * vnoise(t, 12 * 3600, k ^ 1) + 150 * vnoise(t, 1800, k ^ 2)
     total = ls.net + ls.ard - imports
     nuclear = (3345 if rng.random() > 0.15 else 2120) + 6 * vnoise(t, 3600, k ^ 3)
-    hydro = np.clip(650 + 800 * _sig((ls.hour - 7) / 1.2) * _sig((22 - ls.hour) / 1.2) * (0.6 + 0.4 * vnoise(t, 7200, k ^ 4))
-                    + 250 * vnoise(t, 900, k ^ 5), 150, 2100)
+    hydro = np.clip(
+        650
+        + 800 * _sig((ls.hour - 7) / 1.2) * _sig((22 - ls.hour) / 1.2) * (0.6 + 0.4 * vnoise(t, 7200, k ^ 4))
+        + 250 * vnoise(t, 900, k ^ 5),
+        150,
+        2100,
+    )
     wind = 1500 * (0.5 + 0.5 * vnoise(t, 10 * 3600, k ^ 6)) ** 2 + 20
     solar = 1400 * ls.sun * ls.cloud * (0.9 + 0.1 * vnoise(t, 1800, k ^ 7))
     wood = 185 + 12 * vnoise(t, 6 * 3600, k ^ 8)
@@ -435,7 +462,7 @@ def fuelmix_day(seed: int, day: date) -> tuple[FuelSnapshot, ...]:
     coal = np.zeros(T)
     if coal_on:
         n_coal = int(rng.integers(20, 120))
-        coal[c0:c0 + n_coal] = 370 + 40 * vnoise(t[c0:c0 + n_coal], 3600, k ^ 13)
+        coal[c0 : c0 + n_coal] = 370 + 40 * vnoise(t[c0 : c0 + n_coal], 3600, k ^ 13)
     batt = np.clip(450 * np.exp(-(((ls.hour - 18.5) / 1.5) ** 2)) * (0.6 + 0.4 * vnoise(t, 3600, k ^ 14)) - 20, 0, None)
     if day < BATTERIES_FROM:
         batt[:] = 0
@@ -443,8 +470,12 @@ def fuelmix_day(seed: int, day: date) -> tuple[FuelSnapshot, ...]:
     snaps = []
     for i in range(T):
         f: dict[str, int] = {
-            "Nuclear": int(round(nuclear[i])), "Hydro": int(round(hydro[i])), "Wind": int(round(wind[i])),
-            "Wood": int(round(wood[i])), "Refuse": int(round(refuse[i])), "Landfill Gas": int(round(lfg[i])),
+            "Nuclear": int(round(nuclear[i])),
+            "Hydro": int(round(hydro[i])),
+            "Wind": int(round(wind[i])),
+            "Wood": int(round(wood[i])),
+            "Refuse": int(round(refuse[i])),
+            "Landfill Gas": int(round(lfg[i])),
         }
         if ls.sun[i] > 0:  # no Solar record at night
             f["Solar"] = int(round(solar[i]))

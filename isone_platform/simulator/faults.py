@@ -21,8 +21,18 @@ from .render import EMPTY_STRING, Payload, fmt_num
 
 TRANSPORT_KINDS = ("429", "500", "502", "503", "http_error", "reset", "slow", "truncated_json", "html_200")
 DATA_KINDS = (
-    "empty_wrapper", "duplicate_records", "out_of_order", "missing_zone", "missing_location", "null_values",
-    "numeric_strings", "extra_field", "missing_field", "broken_sum", "out_of_range", "missing_intervals",
+    "empty_wrapper",
+    "duplicate_records",
+    "out_of_order",
+    "missing_zone",
+    "missing_location",
+    "null_values",
+    "numeric_strings",
+    "extra_field",
+    "missing_field",
+    "broken_sum",
+    "out_of_range",
+    "missing_intervals",
 )
 KINDS = TRANSPORT_KINDS + DATA_KINDS
 
@@ -126,7 +136,13 @@ class Fault:
             return fire
 
     def as_dict(self) -> dict:
-        return {"spec": self.spec(), "kind": self.kind, "pattern": self.pattern, "matched": self._count, "fired": self._hits}
+        return {
+            "spec": self.spec(),
+            "kind": self.kind,
+            "pattern": self.pattern,
+            "matched": self._count,
+            "fired": self._hits,
+        }
 
     @property
     def http_status(self) -> int:

@@ -105,8 +105,8 @@ class Columns:
         out[0] = '{"' + ks[0] + '":'
         out[1::step] = self.cols[index[ks[0]]]
         for j in range(1, m):
-            out[2 * j::step] = [',"' + ks[j] + '":'] * n
-            out[2 * j + 1::step] = self.cols[index[ks[j]]]
+            out[2 * j :: step] = [',"' + ks[j] + '":'] * n
+            out[2 * j + 1 :: step] = self.cols[index[ks[j]]]
         out.append("}")
         return out
 
@@ -120,10 +120,21 @@ class Payload:
     either way.
     """
 
-    def __init__(self, feed: str, style: str, plural: str, singular: str, order: list[str],
-                 records: list[dict] | None = None, meta: list[tuple] | None = None, empty: str = EMPTY_STRING,
-                 single_as_object: bool = True, measures: tuple[str, ...] = (),
-                 snake_root: str = "isone_web_services", force_empty: str | None = None):
+    def __init__(
+        self,
+        feed: str,
+        style: str,
+        plural: str,
+        singular: str,
+        order: list[str],
+        records: list[dict] | None = None,
+        meta: list[tuple] | None = None,
+        empty: str = EMPTY_STRING,
+        single_as_object: bool = True,
+        measures: tuple[str, ...] = (),
+        snake_root: str = "isone_web_services",
+        force_empty: str | None = None,
+    ):
         self.feed = feed  # "sysload" | "zonal" | "lmp" | "hourly_lmp" | "fuel" | "hourly_sysload" | "locations"
         self.style = style  # "plural" | "top_list" (top-level singular key, list) | "top_single" | "snake"
         self.plural = plural

@@ -26,7 +26,7 @@ PREFIX = "/api/v1.1"
 SERVER_NAME = "ISO New England"
 
 UNAUTHORIZED_HTML = (
-    "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n<title>401 Unauthorized</title>\n"
+    '<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head>\n<title>401 Unauthorized</title>\n'
     "</head><body>\n<h1>Unauthorized</h1>\n<p>This server could not verify that you\nare authorized to access the "
     "document\nrequested.  Either you supplied the wrong\ncredentials (e.g., bad password), or your\nbrowser doesn't "
     "understand how to supply\nthe credentials required.</p>\n</body></html>\n"
@@ -108,8 +108,13 @@ class ResponseCache:
 
     def stats(self) -> dict:
         with self._lock:
-            return {"entries": len(self._d), "bytes": self._bytes, "max_bytes": self.max_bytes, "hits": self.hits,
-                    "misses": self.misses}
+            return {
+                "entries": len(self._d),
+                "bytes": self._bytes,
+                "max_bytes": self.max_bytes,
+                "hits": self.hits,
+                "misses": self.misses,
+            }
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -124,8 +129,10 @@ class _HTTPServer(ThreadingHTTPServer):
 def _html_error(status: int, title: str, message: str) -> bytes:
     from html import escape
 
-    return (f"<!DOCTYPE html>\n<html><head><title>{status} {escape(title)}</title></head>\n"
-            f"<body><h1>{status} {escape(title)}</h1><p>{escape(message)}</p></body></html>\n").encode()
+    return (
+        f"<!DOCTYPE html>\n<html><head><title>{status} {escape(title)}</title></head>\n"
+        f"<body><h1>{status} {escape(title)}</h1><p>{escape(message)}</p></body></html>\n"
+    ).encode()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -155,8 +162,16 @@ class _Handler(BaseHTTPRequestHandler):
     def _wants_gzip(self) -> bool:
         return "gzip" in (self.headers.get("Accept-Encoding") or "").lower()
 
-    def _send(self, status: int, body: bytes, ctype: str = "application/json", headers: dict | None = None,
-              path: str | None = None, allow_gzip: bool = True, gzipped: bool = False) -> None:
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        ctype: str = "application/json",
+        headers: dict | None = None,
+        path: str | None = None,
+        allow_gzip: bool = True,
+        gzipped: bool = False,
+    ) -> None:
         """Send a response; ``gzipped`` means ``body`` is already gzip-compressed (and the client accepts it)."""
         enc = None
         if gzipped:
@@ -218,21 +233,36 @@ class _Handler(BaseHTTPRequestHandler):
         raw_path = urlsplit(self.path).path
         body = self._read_body() if self.command in ("POST", "DELETE") else b""
         if not self._authorized():
-            self._send(401, UNAUTHORIZED_HTML, "text/html; charset=iso-8859-1",
-                       {"WWW-Authenticate": 'Basic realm="ISO New England Web Services"'}, raw_path, allow_gzip=False)
+            self._send(
+                401,
+                UNAUTHORIZED_HTML,
+                "text/html; charset=iso-8859-1",
+                {"WWW-Authenticate": 'Basic realm="ISO New England Web Services"'},
+                raw_path,
+                allow_gzip=False,
+            )
             return
         if raw_path.startswith("/_sim"):
             self._admin(raw_path, body)
             return
         if self.command not in ("GET", "HEAD"):
-            self._send(405, _html_error(405, "Method Not Allowed", f"{self.command} is not supported"),
-                       "text/html", {"Allow": "GET, HEAD"}, raw_path)
+            self._send(
+                405,
+                _html_error(405, "Method Not Allowed", f"{self.command} is not supported"),
+                "text/html",
+                {"Allow": "GET, HEAD"},
+                raw_path,
+            )
             return
         if not (raw_path == PREFIX or raw_path.startswith(PREFIX + "/")):
-            self._send(404, _html_error(404, "Not Found", f"No resource at '{raw_path}'. The API lives under {PREFIX}/"),
-                       "text/html", path=raw_path)
+            self._send(
+                404,
+                _html_error(404, "Not Found", f"No resource at '{raw_path}'. The API lives under {PREFIX}/"),
+                "text/html",
+                path=raw_path,
+            )
             return
-        sub = raw_path[len(PREFIX):]
+        sub = raw_path[len(PREFIX) :]
         json_suffix = sub.endswith(".json")
         if json_suffix:
             sub = sub[: -len(".json")]
@@ -241,10 +271,17 @@ class _Handler(BaseHTTPRequestHandler):
         sub = "/" + "/".join(s for s in sub.split("/") if s)
         accept = (self.headers.get("Accept") or "").lower()
         if not (json_suffix or "application/json" in accept):
-            self._send(406, _html_error(406, "Not Acceptable",
-                                        "This simulator only serves JSON: send 'Accept: application/json' "
-                                        "or add the '.json' suffix to the path (XML is not simulated)."),
-                       "text/html", path=raw_path)
+            self._send(
+                406,
+                _html_error(
+                    406,
+                    "Not Acceptable",
+                    "This simulator only serves JSON: send 'Accept: application/json' "
+                    "or add the '.json' suffix to the path (XML is not simulated).",
+                ),
+                "text/html",
+                path=raw_path,
+            )
             return
         self._serve_api(sub, raw_path)
 
@@ -260,14 +297,24 @@ class _Handler(BaseHTTPRequestHandler):
             elif f.kind == "slow":
                 sim._stop_event.wait(f.delay)
             elif f.kind == "429":
-                self._send(429, _html_error(429, "Too Many Requests", "Rate limit exceeded, retry later."), "text/html",
-                           {"Retry-After": f"{f.retry_after:g}"}, raw_path)
+                self._send(
+                    429,
+                    _html_error(429, "Too Many Requests", "Rate limit exceeded, retry later."),
+                    "text/html",
+                    {"Retry-After": f"{f.retry_after:g}"},
+                    raw_path,
+                )
                 return
             elif f.kind in ("500", "502", "503", "http_error"):
                 status = f.http_status
                 hdrs = {"Retry-After": f"{f.retry_after:g}"} if status == 503 else {}
-                self._send(status, _html_error(status, "Server Error", "The server encountered an error."),
-                           "text/html", hdrs, raw_path)
+                self._send(
+                    status,
+                    _html_error(status, "Server Error", "The server encountered an error."),
+                    "text/html",
+                    hdrs,
+                    raw_path,
+                )
                 return
             elif f.kind == "html_200":
                 self._send(200, MAINTENANCE_HTML, "text/html;charset=UTF-8", path=raw_path)
@@ -358,9 +405,18 @@ class _Handler(BaseHTTPRequestHandler):
                 sim.clear_faults()
                 out = {"faults": []}
             elif path == "/_sim/requests" and cmd == "GET":
-                out = {"requests": [
-                    {"time": r.time.isoformat(), "method": r.method, "path": r.path, "status": r.status,
-                     "bytes": r.bytes_sent} for r in sim.requests[-1000:]]}
+                out = {
+                    "requests": [
+                        {
+                            "time": r.time.isoformat(),
+                            "method": r.method,
+                            "path": r.path,
+                            "status": r.status,
+                            "bytes": r.bytes_sent,
+                        }
+                        for r in sim.requests[-1000:]
+                    ]
+                }
             elif path == "/_sim/requests" and cmd == "DELETE":
                 sim.reset_requests()
                 out = {"requests": []}
@@ -376,10 +432,22 @@ class _Handler(BaseHTTPRequestHandler):
 class SimulatorServer:
     """The ISO-NE Web Services API simulator (see docs/simulator.md)."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, user: str = "demo", password: str = "demo",
-                 seed: int = 0, clock: SimClock | str = "real", faults=(), recorded_dir: str | Path | None = None,
-                 publication_lag: timedelta = timedelta(seconds=60), final_delay: timedelta = timedelta(hours=6),
-                 gzip_level: int = 3, cache_bytes: int = 256 * 2**20):
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        user: str = "demo",
+        password: str = "demo",
+        seed: int = 0,
+        clock: SimClock | str = "real",
+        faults=(),
+        recorded_dir: str | Path | None = None,
+        publication_lag: timedelta = timedelta(seconds=60),
+        final_delay: timedelta = timedelta(hours=6),
+        gzip_level: int = 3,
+        cache_bytes: int = 256 * 2**20,
+    ):
         self.host = host
         self._req_port = port
         self.user = user
@@ -408,8 +476,9 @@ class SimulatorServer:
         self._stop_event.clear()
         self._httpd = _HTTPServer((self.host, self._req_port), handler)
         self.port = self._httpd.server_address[1]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name=f"isone-sim:{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1}, name=f"isone-sim:{self.port}", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -474,9 +543,14 @@ class SimulatorServer:
         return None
 
     def state(self) -> dict:
-        return {"now": self.clock.now().isoformat(), "clock": self.clock.describe(), "seed": self.seed,
-                "publication_lag_seconds": self.publication_lag.total_seconds(),
-                "final_delay_seconds": self.final_delay.total_seconds(),
-                "faults": [f.as_dict() for f in self.faults], "request_count": len(self.requests),
-                "response_cache": self.cache.stats() if self.cache is not None else None,
-                "recorded_dir": str(self.recorded_dir) if self.recorded_dir else None}
+        return {
+            "now": self.clock.now().isoformat(),
+            "clock": self.clock.describe(),
+            "seed": self.seed,
+            "publication_lag_seconds": self.publication_lag.total_seconds(),
+            "final_delay_seconds": self.final_delay.total_seconds(),
+            "faults": [f.as_dict() for f in self.faults],
+            "request_count": len(self.requests),
+            "response_cache": self.cache.stats() if self.cache is not None else None,
+            "recorded_dir": str(self.recorded_dir) if self.recorded_dir else None,
+        }

@@ -23,12 +23,24 @@ def std_key(name: str) -> dg.AssetKey:
     return dg.AssetKey(["std", f"isone__{name}"])
 
 
-def materialize(defs: list, *names: str, partition: str | None = "2024-11-03", layers=("raw", "std"),
-                instance=None, raise_on_error: bool = False) -> dg.ExecuteInProcessResult:
+def materialize(
+    defs: list,
+    *names: str,
+    partition: str | None = "2024-11-03",
+    layers=("raw", "std"),
+    instance=None,
+    raise_on_error: bool = False,
+) -> dg.ExecuteInProcessResult:
     """Materialize raw+std of `names` (their checks come along) for one partition."""
     selection = [dg.AssetKey([layer, f"isone__{n}"]) for n in names for layer in layers]
-    return dg.materialize(defs, selection=selection, partition_key=partition, resources=build_resources(),
-                          instance=instance, raise_on_error=raise_on_error)
+    return dg.materialize(
+        defs,
+        selection=selection,
+        partition_key=partition,
+        resources=build_resources(),
+        instance=instance,
+        raise_on_error=raise_on_error,
+    )
 
 
 def evaluations(result: dg.ExecuteInProcessResult) -> dict[tuple[str, str], dg.AssetCheckEvaluation]:
@@ -53,9 +65,13 @@ def module_env(sim, tmp_path_factory):
     sim.clear_faults()
     with pytest.MonkeyPatch.context() as mp:
         for name, value in {
-            "ISONE_BASE_URL": sim.base_url, "ISONE_USERNAME": "demo", "ISONE_PASSWORD": "demo",
-            "ISONE_LAKE_URL": str(tmp / "lake"), "ISONE_CATALOG_URL": str(tmp / "catalog.sqlite"),
-            "ISONE_MAX_ATTEMPTS": "4", "ISONE_PROJECT_ROOT": str(tmp),
+            "ISONE_BASE_URL": sim.base_url,
+            "ISONE_USERNAME": "demo",
+            "ISONE_PASSWORD": "demo",
+            "ISONE_LAKE_URL": str(tmp / "lake"),
+            "ISONE_CATALOG_URL": str(tmp / "catalog.sqlite"),
+            "ISONE_MAX_ATTEMPTS": "4",
+            "ISONE_PROJECT_ROOT": str(tmp),
         }.items():
             mp.setenv(name, value)
         yield tmp

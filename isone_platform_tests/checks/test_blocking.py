@@ -17,7 +17,6 @@ DAYS = ("2024-11-02", "2024-11-03")
 MART = dg.AssetKey(["mart", "dq_standin_daily_peak"])
 
 
-
 @dg.asset(
     key=MART,
     deps=[std_key("system_load_5min")],
@@ -47,8 +46,14 @@ def test_blocking_failure_stops_the_downstream_mart_of_that_partition_only(platf
     selection = [dg.AssetKey(["raw", "isone__system_load_5min"]), std_key("system_load_5min"), MART]
     with dg.instance_for_test() as instance:
         results = {
-            day: dg.materialize(defs, selection=selection, partition_key=day, resources=build_resources(),
-                                instance=instance, raise_on_error=False)
+            day: dg.materialize(
+                defs,
+                selection=selection,
+                partition_key=day,
+                resources=build_resources(),
+                instance=instance,
+                raise_on_error=False,
+            )
             for day in DAYS
         }
         bad, good = results["2024-11-02"], results["2024-11-03"]
@@ -56,9 +61,12 @@ def test_blocking_failure_stops_the_downstream_mart_of_that_partition_only(platf
         [failure] = [e for e in bad.all_events if e.is_step_failure]
         assert failure.step_key == "std__isone__system_load_5min"
         assert "2024-11-02: primary_key_unique: 14 primary key value(s)" in failure.step_failure_data.error.message
-        assert "mart__dq_standin_daily_peak" not in {e.step_key for e in bad.all_events if e.event_type_value == "STEP_START"}
+        assert "mart__dq_standin_daily_peak" not in {
+            e.step_key for e in bad.all_events if e.event_type_value == "STEP_START"
+        }
         assert {e.asset_key.to_user_string() for e in bad.get_asset_materialization_events()} == {
-            "raw/isone__system_load_5min"}
+            "raw/isone__system_load_5min"
+        }
         assert good.success and failed(good) == {}
         assert _mart_partitions(instance) == {"2024-11-03"}
         # the faulty day's rows were refused before COMMIT: readers never see them
@@ -67,7 +75,8 @@ def test_blocking_failure_stops_the_downstream_mart_of_that_partition_only(platf
         con = warehouse.connect()
         try:
             assert con.execute("SELECT DISTINCT operating_day FROM std.isone__system_load_5min").fetchall() == [
-                (date(2024, 11, 3),)]
+                (date(2024, 11, 3),)
+            ]
         finally:
             con.close()
 
@@ -77,12 +86,21 @@ def test_blocking_failure_stops_the_downstream_mart_of_that_partition_only(platf
         sim.add_fault(Fault("/fiveminuteestimatedzonalload/day/*", "missing_zone", params={"zone_id": "4004"}))
         extra = [dg.AssetKey(["raw", f"isone__{n}"]) for n in ("zonal_load_5min", "lmp_da_hourly")]
         result = dg.materialize(
-            defs, selection=[*selection, *extra, std_key("zonal_load_5min"), std_key("lmp_da_hourly")],
-            partition_key="2024-11-02", resources=build_resources(), instance=instance, raise_on_error=False,
+            defs,
+            selection=[*selection, *extra, std_key("zonal_load_5min"), std_key("lmp_da_hourly")],
+            partition_key="2024-11-02",
+            resources=build_resources(),
+            instance=instance,
+            raise_on_error=False,
         )
-        assert failed(result) == {("isone__zonal_load_5min", "all_zones_present"): "ERROR",
-                                  ("isone__zonal_load_5min", "zones_sum_to_system"): "WARN",
-                                  ("isone__lmp_da_hourly", "all_locations_present"): "WARN",
-                                  ("isone__lmp_da_hourly", "lmp_locations_known"): "WARN"}
-        assert "isone__locations is empty" in evaluations(result)[("isone__lmp_da_hourly", "lmp_locations_known")].description
+        assert failed(result) == {
+            ("isone__zonal_load_5min", "all_zones_present"): "ERROR",
+            ("isone__zonal_load_5min", "zones_sum_to_system"): "WARN",
+            ("isone__lmp_da_hourly", "all_locations_present"): "WARN",
+            ("isone__lmp_da_hourly", "lmp_locations_known"): "WARN",
+        }
+        assert (
+            "isone__locations is empty"
+            in evaluations(result)[("isone__lmp_da_hourly", "lmp_locations_known")].description
+        )
         assert result.success and _mart_partitions(instance) == {"2024-11-02", "2024-11-03"}

@@ -37,7 +37,10 @@ def test_faults_on_each_feed_trip_their_rules(platform_env, defs, sim):
     assert zones.metadata["count"].value == 300 and "| 4004 | missing | 300 |" in zones.metadata["offending_rows"].value
     hard = evals[("isone__lmp_rt_hourly", "lmp_in_hard_range")].metadata["offending_rows"].value
     assert "| lmp | 6000.0 | above |" in hard
-    assert "| gen_mw | -5.0 | below |" in evals[("isone__fuel_mix", "fuel_mw_non_negative")].metadata["offending_rows"].value
+    assert (
+        "| gen_mw | -5.0 | below |"
+        in evals[("isone__fuel_mix", "fuel_mw_non_negative")].metadata["offending_rows"].value
+    )
     sums = evals[("isone__lmp_da_hourly", "lmp_components_sum")]
     assert sums.metadata["count"].value > 0 and not sums.blocking
 

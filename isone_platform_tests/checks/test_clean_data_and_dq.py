@@ -29,18 +29,39 @@ def test_every_rule_passes_on_clean_data(clean_two_days):
     evals = evaluations(clean_two_days)
     assert failed(clean_two_days) == {}
     assert {rule for _, rule in evals} == {
-        "schema_matches_registry", "primary_key_unique", "key_columns_not_null", "intervals_inside_operating_day",
-        "intervals_complete", "all_zones_present", "all_locations_present", "load_in_range", "lmp_in_hard_range",
-        "lmp_in_typical_range", "lmp_components_sum", "zones_sum_to_system", "lmp_locations_known",
-        "fuel_mw_non_negative", "latest_interval_fresh",
+        "schema_matches_registry",
+        "primary_key_unique",
+        "key_columns_not_null",
+        "intervals_inside_operating_day",
+        "intervals_complete",
+        "all_zones_present",
+        "all_locations_present",
+        "load_in_range",
+        "lmp_in_hard_range",
+        "lmp_in_typical_range",
+        "lmp_components_sum",
+        "zones_sum_to_system",
+        "lmp_locations_known",
+        "fuel_mw_non_negative",
+        "latest_interval_fresh",
     }
     # system 7, zonal 9, each hourly LMP 11, fuel mix 7: every rule ran in the same run as its asset
     assert len(evals) == 7 + 9 + 11 + 11 + 7
     assert {k for k, e in evals.items() if e.blocking} == {
-        (t, r) for t in ("isone__system_load_5min", "isone__zonal_load_5min", "isone__lmp_da_hourly",
-                         "isone__lmp_rt_hourly", "isone__fuel_mix")
-        for r in ("schema_matches_registry", "primary_key_unique", "key_columns_not_null",
-                  "intervals_inside_operating_day")
+        (t, r)
+        for t in (
+            "isone__system_load_5min",
+            "isone__zonal_load_5min",
+            "isone__lmp_da_hourly",
+            "isone__lmp_rt_hourly",
+            "isone__fuel_mix",
+        )
+        for r in (
+            "schema_matches_registry",
+            "primary_key_unique",
+            "key_columns_not_null",
+            "intervals_inside_operating_day",
+        )
     }
     e = evals[("isone__zonal_load_5min", "zones_sum_to_system")]
     assert e.metadata["count"].value == 0 and e.metadata["checked_days"].value == "2024-11-03"
@@ -54,8 +75,14 @@ def test_dq_snapshot_on_clean_data(clean_two_days, capsys):
     out, err = capsys.readouterr()
     assert code == 0, out + err
     assert "operating days 2024-11-02, 2024-11-03" in out
-    for section in ("rows per table and layer", "time range per table and day", "NULL counts", "join coverage",
-                    "data-quality rules", "result"):
+    for section in (
+        "rows per table and layer",
+        "time range per table and day",
+        "NULL counts",
+        "join coverage",
+        "data-quality rules",
+        "result",
+    ):
         assert f"== {section}" in out
     assert re.search(r"raw +isone__system_load_5min +1 bodies, [0-9.]+ kB +1 bodies", out)
     assert re.search(r"std +isone__system_load_5min +288 +300\n", out)  # 2024-11-03 is the 25-hour day

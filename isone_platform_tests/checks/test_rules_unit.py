@@ -18,7 +18,11 @@ NORMAL = date(2024, 7, 15)
 
 
 def _prov(n: int) -> dict:
-    return {"source_path": ["/x"] * n, "fetched_at_utc": [datetime(2024, 1, 1, tzinfo=UTC)] * n, "body_sha256": ["0" * 64] * n}
+    return {
+        "source_path": ["/x"] * n,
+        "fetched_at_utc": [datetime(2024, 1, 1, tzinfo=UTC)] * n,
+        "body_sha256": ["0" * 64] * n,
+    }
 
 
 def system_frame(day: date, *, drop: int = 0, load: float = 15_000.0, until: datetime | None = None) -> pl.DataFrame:
@@ -30,19 +34,32 @@ def system_frame(day: date, *, drop: int = 0, load: float = 15_000.0, until: dat
         t += FIVE
     begins = begins[: len(begins) - drop] if drop else begins
     n = len(begins)
-    return pl.DataFrame({
-        "interval_begin_utc": begins, "interval_end_utc": [b + FIVE for b in begins], "operating_day": [day] * n,
-        "load_mw": [load] * n, "native_load_mw": [load - 100] * n, "ard_demand_mw": [100.0] * n,
-        "system_load_btm_pv_mw": [load + 50] * n, "native_load_btm_pv_mw": [load - 50] * n, **_prov(n),
-    })
+    return pl.DataFrame(
+        {
+            "interval_begin_utc": begins,
+            "interval_end_utc": [b + FIVE for b in begins],
+            "operating_day": [day] * n,
+            "load_mw": [load] * n,
+            "native_load_mw": [load - 100] * n,
+            "ard_demand_mw": [100.0] * n,
+            "system_load_btm_pv_mw": [load + 50] * n,
+            "native_load_btm_pv_mw": [load - 50] * n,
+            **_prov(n),
+        }
+    )
 
 
 def zonal_frame(system: pl.DataFrame, ratio: float, zones=range(4001, 4009)) -> pl.DataFrame:
     zones = list(zones)
     parts = [
-        system.select("interval_begin_utc", "interval_end_utc", "operating_day",
-                      (pl.col("load_mw") * ratio / len(zones)).alias("load_mw"))
-        .with_columns(pl.lit(z, pl.Int32).alias("zone_id"), pl.lit(f".Z.{z}").alias("zone_name"), pl.lit(0.0).alias("btm_pv_mw"))
+        system.select(
+            "interval_begin_utc",
+            "interval_end_utc",
+            "operating_day",
+            (pl.col("load_mw") * ratio / len(zones)).alias("load_mw"),
+        ).with_columns(
+            pl.lit(z, pl.Int32).alias("zone_id"), pl.lit(f".Z.{z}").alias("zone_name"), pl.lit(0.0).alias("btm_pv_mw")
+        )
         for z in zones
     ]
     frame = pl.concat(parts)
@@ -52,12 +69,23 @@ def zonal_frame(system: pl.DataFrame, ratio: float, zones=range(4001, 4009)) -> 
 def lmp_frame(day: date, lmps: list[float]) -> pl.DataFrame:
     start, _ = day_bounds_utc(day)
     n = len(lmps)
-    return pl.DataFrame({
-        "interval_begin_utc": [start] * n, "interval_end_utc": [start + timedelta(hours=1)] * n, "operating_day": [day] * n,
-        "location_id": list(range(4001, 4001 + n)), "location_name": [f"L{i}" for i in range(n)], "location_type": ["LOAD ZONE"] * n,
-        "lmp": lmps, "energy_component": lmps, "congestion_component": [0.0] * n, "loss_component": [0.0] * n,
-        "price_status": ["final"] * n, **_prov(n),
-    }, schema_overrides={"location_id": pl.Int32})
+    return pl.DataFrame(
+        {
+            "interval_begin_utc": [start] * n,
+            "interval_end_utc": [start + timedelta(hours=1)] * n,
+            "operating_day": [day] * n,
+            "location_id": list(range(4001, 4001 + n)),
+            "location_name": [f"L{i}" for i in range(n)],
+            "location_type": ["LOAD ZONE"] * n,
+            "lmp": lmps,
+            "energy_component": lmps,
+            "congestion_component": [0.0] * n,
+            "loss_component": [0.0] * n,
+            "price_status": ["final"] * n,
+            **_prov(n),
+        },
+        schema_overrides={"location_id": pl.Int32},
+    )
 
 
 @pytest.fixture
@@ -81,8 +109,12 @@ def test_structural_and_completeness_pass_on_dst_days_and_fail_on_gaps(wh):
     for day in (SPRING, FALL, NORMAL):
         wh.write(SYSTEM_LOAD_5MIN, system_frame(day, drop=3 if day == NORMAL else 0), [day])
     con = wh.con()
-    for rule in (dq.schema_matches_registry, dq.primary_key_unique, dq.key_columns_not_null,
-                 dq.intervals_inside_operating_day):
+    for rule in (
+        dq.schema_matches_registry,
+        dq.primary_key_unique,
+        dq.key_columns_not_null,
+        dq.intervals_inside_operating_day,
+    ):
         assert rule(con, SYSTEM_LOAD_5MIN, [SPRING, FALL, NORMAL]).passed, rule.__name__
     now = datetime(2025, 1, 1, tzinfo=UTC)
     ok = dq.intervals_complete(con, SYSTEM_LOAD_5MIN, [SPRING, FALL], grain=FIVE, now=now)
@@ -101,7 +133,9 @@ def test_structural_and_completeness_pass_on_dst_days_and_fail_on_gaps(wh):
 def test_interval_outside_its_operating_day(wh):
     frame = system_frame(NORMAL)
     _, end = day_bounds_utc(NORMAL)
-    stray = frame.head(1).with_columns(pl.lit(end).alias("interval_begin_utc"), pl.lit(end + FIVE).alias("interval_end_utc"))
+    stray = frame.head(1).with_columns(
+        pl.lit(end).alias("interval_begin_utc"), pl.lit(end + FIVE).alias("interval_end_utc")
+    )
     wh.write(SYSTEM_LOAD_5MIN, pl.concat([frame, stray]), [NORMAL])
     con = wh.con()
     outcome = dq.intervals_inside_operating_day(con, SYSTEM_LOAD_5MIN, [NORMAL])
@@ -159,7 +193,9 @@ def test_day_in_progress_and_freshness_at_a_fixed_now(wh):
     con = wh.con()
     progress = dq.intervals_complete(con, SYSTEM_LOAD_5MIN, [day], grain=FIVE, now=now)
     assert progress.passed and "in progress" in progress.summary
-    assert dq.intervals_complete(con, SYSTEM_LOAD_5MIN, [day], grain=FIVE, now=now + timedelta(days=1)).count == 288 - 121
+    assert (
+        dq.intervals_complete(con, SYSTEM_LOAD_5MIN, [day], grain=FIVE, now=now + timedelta(days=1)).count == 288 - 121
+    )
     fresh = dq.latest_interval_fresh(con, SYSTEM_LOAD_5MIN, [day], now=now)
     assert fresh.passed and "min old" in fresh.summary
     stale = dq.latest_interval_fresh(con, SYSTEM_LOAD_5MIN, [day], now=now + timedelta(minutes=20))
@@ -185,8 +221,10 @@ def test_range_edges_and_severities(wh):
 
 
 def test_zones_sum_to_system_tolerance(wh):
-    cases = {date(2024, 7, d): (ratio, passed) for d, (ratio, passed) in
-             zip(range(1, 5), [(1.029, True), (0.972, True), (1.031, False), (0.969, False)])}
+    cases = {
+        date(2024, 7, d): (ratio, passed)
+        for d, (ratio, passed) in zip(range(1, 5), [(1.029, True), (0.972, True), (1.031, False), (0.969, False)])
+    }
     systems = {d: system_frame(d) for d in cases}
     wh.write(SYSTEM_LOAD_5MIN, pl.concat(systems.values()), list(cases))
     wh.write(ZONAL_LOAD_5MIN, pl.concat(zonal_frame(systems[d], r) for d, (r, _) in cases.items()), list(cases))

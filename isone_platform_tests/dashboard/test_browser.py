@@ -24,16 +24,25 @@ from isone_platform_tests.helpers import query
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "dashboard"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 PANELS = ("now", "zones", "sparklines", "heatmap", "prices", "fuel", "health")
 FEEDS = ("system_load_5min", "zonal_load_5min", "lmp_da_hourly", "lmp_rt_hourly", "lmp_rt_5min", "fuel_mix")
 DAY, TODAY = "2024-11-20", "2024-11-21"  # a complete day, and the simulator's (fixed-clock) today
 REFRESH_SECONDS = 2
 START_TIMEOUT_S, PAGE_TIMEOUT_MS, REFRESH_TIMEOUT_MS = 60, 180_000, 120_000
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow,
-              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (make test installs it)")]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (make test installs it)"),
+]
 
 
 def materialize(*names: str, partition: str | None, layers=("raw", "std")) -> None:
@@ -97,8 +106,13 @@ def latest_local_text() -> str:
 def metrics(page) -> dict[str, str]:
     """label -> value of every metric on the page, as the browser shows them."""
     cells = page.locator('[data-testid="stMetric"]')
-    return {cells.nth(i).locator('[data-testid="stMetricLabel"]').inner_text().strip():
-            cells.nth(i).locator('[data-testid="stMetricValue"]').inner_text().strip() for i in range(cells.count())}
+    return {
+        cells.nth(i).locator('[data-testid="stMetricLabel"]').inner_text().strip(): cells.nth(i)
+        .locator('[data-testid="stMetricValue"]')
+        .inner_text()
+        .strip()
+        for i in range(cells.count())
+    }
 
 
 def assert_no_error(page) -> None:
@@ -131,11 +145,12 @@ def test_page_matches_the_warehouse_and_follows_a_new_partition(dashboard):
         assert_no_error(page)
         shown = metrics(page)
         assert shown["Latest 5-minute interval"] == latest_local_text()
-        [(system,)] = query("select load_mw from std.isone__system_load_5min "
-                                       "order by interval_begin_utc desc limit 1")
+        [(system,)] = query("select load_mw from std.isone__system_load_5min order by interval_begin_utc desc limit 1")
         assert shown["System load"] == f"{system:,.0f} MW"
-        zones = query("select zone_name, load_mw from std.isone__zonal_load_5min where interval_begin_utc = "
-                      "(select max(interval_begin_utc) from std.isone__zonal_load_5min) order by zone_id")
+        zones = query(
+            "select zone_name, load_mw from std.isone__zonal_load_5min where interval_begin_utc = "
+            "(select max(interval_begin_utc) from std.isone__zonal_load_5min) order by zone_id"
+        )
         assert len(zones) == 8
         assert {name: shown[name] for name, _ in zones} == {name: f"{mw:,.0f} MW" for name, mw in zones}
         screenshots(page)

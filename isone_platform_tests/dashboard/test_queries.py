@@ -41,8 +41,10 @@ def test_latest_prices_fuels_and_zones(con):
     assert fuels.filter("is_marginal")["fuel_category"].to_list() == [synthetic.MARGINAL_FUEL]
     assert fuels["gen_mw"].to_list() == sorted(synthetic.FUELS.values(), reverse=True)
     zones = q.zones_latest(con)
-    expected = [round(synthetic.system_mw(LATEST) * share * synthetic.ZONES_OVER_SYSTEM, 6)
-                for _, share in synthetic.ZONE_SHARES.values()]
+    expected = [
+        round(synthetic.system_mw(LATEST) * share * synthetic.ZONES_OVER_SYSTEM, 6)
+        for _, share in synthetic.ZONE_SHARES.values()
+    ]
     assert zones["load_mw"].to_list() == pytest.approx(expected)
     assert zones["zone_name"].to_list() == [name for name, _ in synthetic.ZONE_SHARES.values()]
 
@@ -67,7 +69,7 @@ def test_sparkline_window_outside_1_to_168_hours_is_a_clear_error(con, bad):
 def expected_heatmap() -> dict[tuple[str, int], tuple[float, int]]:
     """(weekday, local hour) -> (mean MW, intervals) over the 28 days, with zoneinfo."""
     cells = defaultdict(list)
-    for day in LOAD_DAYS[-q.HEATMAP_DAYS:]:
+    for day in LOAD_DAYS[-q.HEATMAP_DAYS :]:
         for ts in synthetic.intervals(day, synthetic.FIVE):
             local = ts.astimezone(ISONE_TZ)
             cells[(q.WEEKDAYS[local.weekday()], local.hour)].append(synthetic.system_mw(ts))
@@ -99,7 +101,11 @@ def test_hub_prices_spread_and_congestion_of_a_day(con):
     day = q.price_day_default(con)
     assert day == PRICE_DAYS[-1]
     prices = q.hub_prices(con, day)
-    assert prices.group_by("series").len().sort("series").rows() == [("DA hourly", 24), ("RT 5-min", 288), ("RT hourly", 24)]
+    assert prices.group_by("series").len().sort("series").rows() == [
+        ("DA hourly", 24),
+        ("RT 5-min", 288),
+        ("RT hourly", 24),
+    ]
     assert prices["hour_of_day"].min() == 0 and prices["end_hour_of_day"].max() == 24
     spread = q.top_spread(con, day)
     assert spread.height == q.TOP_NODES and spread["location_name"][0] == ".Z.NEMASSBOST"  # 4008: DA − RT 2.008
@@ -139,7 +145,11 @@ def test_data_health_uses_the_dq_rules(con):
     health = {r["dataset"]: r for r in q.data_health(con, now).iter_rows(named=True)}
     days = [d.isoformat() for d in PRICE_DAYS]
     system = health["isone__system_load_5min"]
-    assert (system["latest_day"], [system[d] for d in days], system["failing_rules"]) == (LAST_DAY.isoformat(), [100.0] * 3, "none")
+    assert (system["latest_day"], [system[d] for d in days], system["failing_rules"]) == (
+        LAST_DAY.isoformat(),
+        [100.0] * 3,
+        "none",
+    )
     # no isone__locations in this warehouse: the dq rules that join it warn, and the page shows them
     assert "lmp_locations_known [WARN]" in health["isone__lmp_rt_5min"]["failing_rules"]
     assert health["isone__locations"]["failing_rules"] == "table not materialized yet"

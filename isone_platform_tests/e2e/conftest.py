@@ -43,7 +43,9 @@ class DagsterDev:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise AssertionError(f"dagster dev exited ({self.proc.returncode}) while waiting for {what}:\n{self.tail()}")
+                raise AssertionError(
+                    f"dagster dev exited ({self.proc.returncode}) while waiting for {what}:\n{self.tail()}"
+                )
             value = predicate()
             if value:
                 return value
@@ -88,12 +90,27 @@ def start_dagster_dev(root: Path, env: dict, log_name: str = "dagster_dev.log") 
     log = root / log_name
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            ["env", "--default-signal=INT,TERM", str(BIN / "dagster"), "dev", "-w", str(REPO / "workspace.yaml"),
-             "-h", "127.0.0.1", "-p", str(port)],
-            cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                "env",
+                "--default-signal=INT,TERM",
+                str(BIN / "dagster"),
+                "dev",
+                "-w",
+                str(REPO / "workspace.yaml"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+            ],
+            cwd=root,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     dev = DagsterDev(f"http://127.0.0.1:{port}", proc, log, Path(env["DAGSTER_HOME"]), env)
     try:
+
         def assets_loaded():
             try:
                 nodes = dev.graphql("{ assetNodes { assetKey { path } } }")["assetNodes"]
@@ -113,9 +130,14 @@ def platform_process_env(root: Path, home: Path, sim) -> dict:
     """The environment `dagster dev` gets: the simulator, a project root, and fast probes and step retries."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ISONE_")}
     env.update(
-        DAGSTER_HOME=str(home), ISONE_PROJECT_ROOT=str(root), ISONE_BASE_URL=sim.base_url,
-        ISONE_USERNAME="demo", ISONE_PASSWORD="demo", ISONE_POLL_PROBE_SECONDS="5",
-        ISONE_STEP_RETRY_DELAY_SECONDS="1", PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        DAGSTER_HOME=str(home),
+        ISONE_PROJECT_ROOT=str(root),
+        ISONE_BASE_URL=sim.base_url,
+        ISONE_USERNAME="demo",
+        ISONE_PASSWORD="demo",
+        ISONE_POLL_PROBE_SECONDS="5",
+        ISONE_STEP_RETRY_DELAY_SECONDS="1",
+        PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
     )
     return env
 

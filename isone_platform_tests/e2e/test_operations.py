@@ -20,8 +20,16 @@ from .conftest import ARTIFACTS, DagsterDev
 pytestmark = pytest.mark.e2e
 NY = ZoneInfo("America/New_York")
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 LAUNCH_BACKFILL = """
 mutation($p: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $p) {
@@ -55,14 +63,17 @@ def test_backfill_of_three_days_launched_through_graphql(dagster_dev: DagsterDev
     partitioned = [{"path": n["assetKey"]["path"]} for n in nodes if n["partitionDefinition"]]
     days = ["2024-11-02", "2024-11-03", "2024-11-04"]  # the fall-back day in the middle
     started = time.monotonic()
-    launched = dev.graphql(LAUNCH_BACKFILL, {"p": {"assetSelection": partitioned, "partitionNames": days,
-                                                    "title": "e2e three days"}})["launchPartitionBackfill"]
+    launched = dev.graphql(
+        LAUNCH_BACKFILL, {"p": {"assetSelection": partitioned, "partitionNames": days, "title": "e2e three days"}}
+    )["launchPartitionBackfill"]
     assert launched["__typename"] == "LaunchBackfillSuccess", launched
     backfill_id = launched["backfillId"]
 
     def finished():
         b = dev.graphql(BACKFILL_STATUS, {"id": backfill_id})["partitionBackfillOrError"]
-        return b if b["status"] in ("COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED") else None
+        return (
+            b if b["status"] in ("COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED") else None
+        )
 
     backfill = dev.wait_for(finished, 900, "the backfill to finish", every=3)
     wall = time.monotonic() - started
@@ -72,21 +83,42 @@ def test_backfill_of_three_days_launched_through_graphql(dagster_dev: DagsterDev
     # one shared backfill policy: the three days go through every layer (raw, std, checks, marts) in one run
     assert len(backfill["runs"]) == 1, backfill["runs"]
 
-    per_day = dict(warehouse_sql(dev, "select operating_day::varchar, count(*) from std.isone__system_load_5min "
-                                      "where operating_day between '2024-11-02' and '2024-11-04' group by 1"))
+    per_day = dict(
+        warehouse_sql(
+            dev,
+            "select operating_day::varchar, count(*) from std.isone__system_load_5min "
+            "where operating_day between '2024-11-02' and '2024-11-04' group by 1",
+        )
+    )
     assert per_day == {d: expected_intervals(datetime.fromisoformat(d).date(), timedelta(minutes=5)) for d in days}
     for table in ("zonal_load_5min", "lmp_rt_5min", "lmp_da_hourly", "lmp_rt_hourly", "fuel_mix"):
-        [(n,)] = warehouse_sql(dev, f"select count(distinct operating_day) from std.isone__{table} "
-                                    "where operating_day between '2024-11-02' and '2024-11-04'")
+        [(n,)] = warehouse_sql(
+            dev,
+            f"select count(distinct operating_day) from std.isone__{table} "
+            "where operating_day between '2024-11-02' and '2024-11-04'",
+        )
         assert n == 3, table
 
     # relaunching the same range duplicates nothing
     before = warehouse_sql(dev, "select count(*) from std.isone__lmp_da_hourly")
-    again = dev.graphql(LAUNCH_BACKFILL, {"p": {"assetSelection": [{"path": ["raw", "isone__lmp_da_hourly"]},
-                                                                    {"path": ["std", "isone__lmp_da_hourly"]}],
-                                                 "partitionNames": days, "title": "e2e relaunch"}})
+    again = dev.graphql(
+        LAUNCH_BACKFILL,
+        {
+            "p": {
+                "assetSelection": [
+                    {"path": ["raw", "isone__lmp_da_hourly"]},
+                    {"path": ["std", "isone__lmp_da_hourly"]},
+                ],
+                "partitionNames": days,
+                "title": "e2e relaunch",
+            }
+        },
+    )
     backfill_id = again["launchPartitionBackfill"]["backfillId"]
-    assert dev.wait_for(finished, 600, "the relaunch to finish", every=3)["status"] in ("COMPLETED", "COMPLETED_SUCCESS")
+    assert dev.wait_for(finished, 600, "the relaunch to finish", every=3)["status"] in (
+        "COMPLETED",
+        "COMPLETED_SUCCESS",
+    )
     assert warehouse_sql(dev, "select count(*) from std.isone__lmp_da_hourly") == before
 
 
@@ -122,8 +154,10 @@ def test_poll_picks_up_a_new_interval_within_one_tick(dagster_dev: DagsterDev, e
         published_wall = to_wall(target + timedelta(minutes=5) + e2e_sim.publication_lag)
 
         def landed():
-            rows = warehouse_sql(dev, "select max(interval_begin_utc) from std.isone__system_load_5min "
-                                      "where operating_day = '2024-11-21'")
+            rows = warehouse_sql(
+                dev,
+                "select max(interval_begin_utc) from std.isone__system_load_5min where operating_day = '2024-11-21'",
+            )
             return rows and rows[0][0] is not None and rows[0][0] >= target
 
         dev.wait_for(landed, 400, f"interval {target:%H:%M} to become queryable", every=0.5)
@@ -138,8 +172,11 @@ def test_poll_picks_up_a_new_interval_within_one_tick(dagster_dev: DagsterDev, e
         dev.wait_for(run_succeeded, 400, f"the poll run for {target:%H:%M} to succeed")
     print(f"\npoll latency publication -> queryable: {', '.join(f'{l:.1f} s' for l in latencies)}")
 
-    [(rows, distinct)] = warehouse_sql(dev, "select count(*), count(distinct interval_begin_utc) from "
-                                            "std.isone__system_load_5min where operating_day = '2024-11-21'")
+    [(rows, distinct)] = warehouse_sql(
+        dev,
+        "select count(*), count(distinct interval_begin_utc) from "
+        "std.isone__system_load_5min where operating_day = '2024-11-21'",
+    )
     assert rows == distinct  # many merging polls, no duplicate intervals
     e2e_sim.clock = SimClock.parse("fixed:2024-11-21T12:20:30-05:00")
 
@@ -159,7 +196,9 @@ def test_materialize_a_partition_from_the_ui(dagster_dev: DagsterDev):
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
         try:
             page.goto(f"{dev.url}/assets/raw/isone__fuel_mix", wait_until="domcontentloaded")
-            materialize = page.get_by_role("button").filter(has_text=re.compile(r"^\s*Materialize(…|\.\.\.)?\s*$")).first
+            materialize = (
+                page.get_by_role("button").filter(has_text=re.compile(r"^\s*Materialize(…|\.\.\.)?\s*$")).first
+            )
             materialize.wait_for(timeout=60_000)
             page.screenshot(path=str(shots / "1-asset.png"))
             materialize.click()

@@ -50,8 +50,10 @@ def fingerprint(dataset: str, day: date, lake_url: str) -> DayFingerprint:
 
     table = STD_TABLES[f"isone__{dataset}"]
     key = ", ".join(f'"{c}"' for c in table.primary_key)
-    rows = query(f"select * exclude ({UNSTABLE_COLUMNS}) from {table.qualified_name} "
-                 f"where operating_day = DATE '{day}' order by {key}")
+    rows = query(
+        f"select * exclude ({UNSTABLE_COLUMNS}) from {table.qualified_name} "
+        f"where operating_day = DATE '{day}' order by {key}"
+    )
     [(distinct,)] = query(
         f"select count(*) from (select distinct {key} from {table.qualified_name} where operating_day = DATE '{day}')"
     )
@@ -90,12 +92,18 @@ class Platform:
         self.assets = assets
         self.sim = sim
 
-    def materialize(self, *datasets: str, day: date, layers=("raw", "std"), raise_on_error=False, run_config=None,
-                    instance=None) -> dg.ExecuteInProcessResult:
+    def materialize(
+        self, *datasets: str, day: date, layers=("raw", "std"), raise_on_error=False, run_config=None, instance=None
+    ) -> dg.ExecuteInProcessResult:
         selection = [dg.AssetKey([layer, f"isone__{d}"]) for d in datasets for layer in layers]
         return dg.materialize(
-            self.assets, selection=selection, partition_key=day.isoformat(), resources=build_resources(),
-            raise_on_error=raise_on_error, run_config=run_config, instance=instance,
+            self.assets,
+            selection=selection,
+            partition_key=day.isoformat(),
+            resources=build_resources(),
+            raise_on_error=raise_on_error,
+            run_config=run_config,
+            instance=instance,
         )
 
     def fingerprint(self, dataset: str, day: date) -> DayFingerprint:

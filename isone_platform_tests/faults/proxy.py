@@ -44,8 +44,10 @@ class RewritingProxy:
                 pass
 
             def do_GET(self):
-                upstream = httpx.get(proxy.upstream_root + self.path, headers={
-                    "Authorization": self.headers.get("Authorization", ""), "Accept": "application/json"})
+                upstream = httpx.get(
+                    proxy.upstream_root + self.path,
+                    headers={"Authorization": self.headers.get("Authorization", ""), "Accept": "application/json"},
+                )
                 answer = proxy.rewrite(self.path.split("/api/v1.1", 1)[-1], upstream.content)
                 body, headers = answer or (upstream.content, {})
                 self.send_response(upstream.status_code)

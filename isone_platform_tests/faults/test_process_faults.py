@@ -41,8 +41,17 @@ SLOW_FETCH_SECONDS = 60
 
 
 def materialize_cmd(select: str, day: date) -> list[str]:
-    return [str(BIN / "dagster"), "asset", "materialize", "-m", "isone_platform.definitions",
-            "--select", select, "--partition", day.isoformat()]
+    return [
+        str(BIN / "dagster"),
+        "asset",
+        "materialize",
+        "-m",
+        "isone_platform.definitions",
+        "--select",
+        select,
+        "--partition",
+        day.isoformat(),
+    ]
 
 
 def cli_env(platform_env: dict, home: Path) -> dict:
@@ -120,17 +129,25 @@ def test_case_18_kill_9_mid_std_write_then_the_rerun_finishes(platform, platform
     with dg.DagsterInstance.from_config(str(home)) as instance:
         victim = start(materialize_cmd("std/isone__lmp_rt_5min", DAY), env, tmp_path / "killed.log")
         try:
-            wait_for(lambda: warehouse_holders(instance) and parquet_files(platform_env) - files, 180,
-                     "the std step to hold `warehouse` and write its Parquet file")
+            wait_for(
+                lambda: warehouse_holders(instance) and parquet_files(platform_env) - files,
+                180,
+                "the std step to hold `warehouse` and write its Parquet file",
+            )
         finally:
             kill_group(victim)
         killed_at = time.time()
         [dead_run] = warehouse_holders(instance)  # the slot outlives its process
         assert platform.fingerprint("lmp_rt_5min", DAY) == before
-        finish(start(materialize_cmd("std/isone__lmp_rt_5min", DAY), env, tmp_path / "rerun.log"),
-               RERUN_BUDGET_SECONDS, tmp_path / "rerun.log")
+        finish(
+            start(materialize_cmd("std/isone__lmp_rt_5min", DAY), env, tmp_path / "rerun.log"),
+            RERUN_BUDGET_SECONDS,
+            tmp_path / "rerun.log",
+        )
         freed_at = freeing_reported_at(instance, dead_run)
-        print(f"case 18: slot freed {freed_at - killed_at:.1f} s after kill -9, rerun done {time.time() - killed_at:.1f} s after it")
+        print(
+            f"case 18: slot freed {freed_at - killed_at:.1f} s after kill -9, rerun done {time.time() - killed_at:.1f} s after it"
+        )
         assert instance.get_run_by_id(dead_run).status == DagsterRunStatus.FAILURE
         assert warehouse_holders(instance) == []
     assert platform.fingerprint("lmp_rt_5min", DAY) == before
@@ -225,11 +242,14 @@ def test_case_19_dagster_dev_crash_mid_backfill_then_restart_completes_it(tmp_pa
         sim.clear_faults()
         restarted_at = time.time()
         dev = start_dagster_dev(tmp_path, env, "after_restart.log")
-        backfill = dev.wait_for(lambda: finished_backfill(dev, backfill_id), BACKFILL_BUDGET_SECONDS,
-                                "the backfill to finish", every=3)
+        backfill = dev.wait_for(
+            lambda: finished_backfill(dev, backfill_id), BACKFILL_BUDGET_SECONDS, "the backfill to finish", every=3
+        )
         assert backfill["status"] in ("COMPLETED", "COMPLETED_SUCCESS"), backfill
         failed_after = dead_run_failed_at(dev, worker) - restarted_at
-        print(f"case 19: dead run failed {failed_after:.0f} s, backfill done {time.time() - restarted_at:.0f} s after the restart")
+        print(
+            f"case 19: dead run failed {failed_after:.0f} s, backfill done {time.time() - restarted_at:.0f} s after the restart"
+        )
         assert failed_after < RERUN_BUDGET_SECONDS
     finally:
         if dev is not None:
@@ -287,4 +307,6 @@ def test_case_21_overlapping_ranges_in_two_processes(platform_env, tmp_path):
             kill_group(proc)
     first, last = OVERLAPPING_RANGES[0][0], OVERLAPPING_RANGES[-1][1]
     for offset in range((last - first).days + 1):
-        no_duplicates_and_raw_matches_std("system_load_5min", first + timedelta(days=offset), platform_env["ISONE_LAKE_URL"])
+        no_duplicates_and_raw_matches_std(
+            "system_load_5min", first + timedelta(days=offset), platform_env["ISONE_LAKE_URL"]
+        )

@@ -129,5 +129,7 @@ def test_orphaned_data_files_older_than_the_safety_age_are_removed(platform):
     maintain()
     assert not old.exists() and fresh.exists()
     after = data_files(platform.env)
-    assert set(referenced) <= set(after) and set(after) - set(referenced) == {str(fresh.relative_to(day_dir.parents[2]))}
+    assert set(referenced) <= set(after) and set(after) - set(referenced) == {
+        str(fresh.relative_to(day_dir.parents[2]))
+    }
     assert platform.fingerprint("system_load_5min", DAY) == before

@@ -32,8 +32,11 @@ def test_case_08_a_single_record_written_as_an_object_is_one_row(platform, sim):
     list. That row is the very row the full day later has first."""
     today = date(2024, 11, 21)
     sim.clock.set(datetime.fromisoformat("2024-11-21T00:06:30-05:00"))
-    body = httpx.get(f"{sim.base_url}/fiveminutesystemload/day/20241121", auth=("demo", "demo"),
-                     headers={"Accept": "application/json"}).json()
+    body = httpx.get(
+        f"{sim.base_url}/fiveminutesystemload/day/20241121",
+        auth=("demo", "demo"),
+        headers={"Accept": "application/json"},
+    ).json()
     assert isinstance(body["FiveMinSystemLoads"]["FiveMinSystemLoad"], dict)
     platform.materialize("system_load_5min", day=today, raise_on_error=True)
     [single] = stored_rows("system_load_5min", today)
@@ -47,7 +50,8 @@ def contiguous(dataset: str, day: date) -> tuple[int, int]:
     """(rows, distinct 5-minute intervals) of a day, after checking the intervals follow each other without a gap."""
     [(rows, intervals, first, last)] = query(
         f"select count(*), count(distinct interval_begin_utc), min(interval_begin_utc), max(interval_begin_utc) "
-        f"from std.isone__{dataset} where operating_day = DATE '{day}'")
+        f"from std.isone__{dataset} where operating_day = DATE '{day}'"
+    )
     assert last - first == (intervals - 1) * FIVE_MINUTES
     return rows, intervals
 
@@ -80,10 +84,19 @@ def test_case_11_records_out_of_order_give_the_same_rows(platform, sim):
 
 
 # Case 13: the cells the proxy damages (record index, field, what it writes) and the std column each lands in.
-NOT_NUMBERS = [(10, "LoadMw", math.nan), (20, "LoadMw", math.inf), (30, "NativeLoad", "NaN"),
-               (40, "ArdDemand", -math.inf), (50, "SystemLoadBtmPv", "Infinity")]
-COLUMNS = {"LoadMw": "load_mw", "NativeLoad": "native_load_mw", "ArdDemand": "ard_demand_mw",
-           "SystemLoadBtmPv": "system_load_btm_pv_mw"}
+NOT_NUMBERS = [
+    (10, "LoadMw", math.nan),
+    (20, "LoadMw", math.inf),
+    (30, "NativeLoad", "NaN"),
+    (40, "ArdDemand", -math.inf),
+    (50, "SystemLoadBtmPv", "Infinity"),
+]
+COLUMNS = {
+    "LoadMw": "load_mw",
+    "NativeLoad": "native_load_mw",
+    "ArdDemand": "ard_demand_mw",
+    "SystemLoadBtmPv": "system_load_btm_pv_mw",
+}
 
 
 def with_not_numbers(path: str, body: bytes):
@@ -124,8 +137,9 @@ def test_case_14_numeric_strings_give_the_same_rows_with_a_warning(platform, sim
         result = platform.materialize("lmp_da_hourly", day=DAY, instance=instance, raise_on_error=True)
         logged = [w for w in warnings_logged(instance, result) if "numeric string(s)" in w]
     assert stored_rows("lmp_da_hourly", DAY) == clean
-    assert sorted(w.split("'")[1] for w in logged) == sorted(["lmp", "energy_component", "congestion_component",
-                                                              "loss_component"])
+    assert sorted(w.split("'")[1] for w in logged) == sorted(
+        ["lmp", "energy_component", "congestion_component", "loss_component"]
+    )
 
 
 # Case 30: the cap for the test (ISONE_MAX_BODY_MB), and how far past it each body goes once decoded.
@@ -136,6 +150,7 @@ LARGE_MB, BOMB_MB = 3, 64
 def oversized(kind: str):
     """A valid but `LARGE_MB` day (padded with spaces, as sent without compression), or a gzip bomb: `BOMB_MB` of
     spaces in ~1/1000 of that on the wire."""
+
     def answer(path: str, body: bytes):
         if not path.startswith(SYSTEM_LOAD_PATH):
             return None
@@ -161,8 +176,9 @@ def test_case_30_a_body_past_the_cap_fails_loudly_keeping_the_day(platform, sim,
     sim.reset_requests()
     with RewritingProxy(sim.root_url, oversized(kind)) as proxy:
         monkeypatch.setenv("ISONE_BASE_URL", proxy.base_url)
-        platform.fails_loudly("system_load_5min", DAY, f"GET {SYSTEM_LOAD_PATH} -> HTTP 200",
-                              f"ISONE_MAX_BODY_MB cap of {CAP_MB} MB")
+        platform.fails_loudly(
+            "system_load_5min", DAY, f"GET {SYSTEM_LOAD_PATH} -> HTTP 200", f"ISONE_MAX_BODY_MB cap of {CAP_MB} MB"
+        )
     assert platform.fingerprint("system_load_5min", DAY) == clean
     assert len([r for r in sim.requests if r.path.endswith(SYSTEM_LOAD_PATH)]) == 1  # neither client nor step retried
 

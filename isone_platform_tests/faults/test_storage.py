@@ -30,7 +30,9 @@ con.execute("ROLLBACK")
 def _hold_catalog_lock(catalog: str, seconds: float) -> subprocess.Popen:
     """Another writer's long transaction: an exclusive lock on the SQLite catalog for `seconds`, held by another
     process (SQLite's POSIX locks do not exclude connections of one process made by two SQLite libraries)."""
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, catalog, str(seconds)], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, catalog, str(seconds)], stdout=subprocess.PIPE, text=True
+    )
     assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
     return holder
 
@@ -67,7 +69,7 @@ def test_case_22_disk_full_during_the_warehouse_write_keeps_the_previous_day(pla
     before = platform.fingerprint("system_load_5min", DAY)
 
     def disk_full(con, insert, frame):
-        raise duckdb.IOException("Could not write file \"ducklake-x.parquet\": No space left on device")
+        raise duckdb.IOException('Could not write file "ducklake-x.parquet": No space left on device')
 
     with monkeypatch.context() as patch:
         patch.setattr(warehouse, "_insert", disk_full)

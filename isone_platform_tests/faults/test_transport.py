@@ -99,8 +99,9 @@ def test_case_02_a_503_burst_beyond_the_clients_attempts_is_picked_up_by_the_ste
 def test_case_02_a_persistent_503_fails_loudly_and_keeps_the_previous_day(platform, sim):
     """Case 2: every step attempt runs out of client attempts; the run fails saying so, the stored day stays."""
     sim.reset_requests()
-    message = fails_keeping_the_day(platform, Fault(PATH, "503", retry_after=0.1), "HTTP 503",
-                                    f"gave up after {PERSISTENT_ATTEMPTS} attempts")
+    message = fails_keeping_the_day(
+        platform, Fault(PATH, "503", retry_after=0.1), "HTTP 503", f"gave up after {PERSISTENT_ATTEMPTS} attempts"
+    )
     assert statuses(sim) == [200] + [503] * PERSISTENT_ATTEMPTS * STEP_ATTEMPTS, message
 
 
@@ -129,8 +130,9 @@ def test_case_04_a_response_slower_than_the_read_timeout_is_retried(platform, mo
 def test_case_04_a_stalled_server_fails_loudly_after_the_timeouts(platform, monkeypatch):
     """Case 4: an answer that never comes in time is a ReadTimeout naming the path, not a hang."""
     monkeypatch.setenv("ISONE_READ_TIMEOUT_SECONDS", "1")
-    fails_keeping_the_day(platform, Fault(PATH, "slow", delay=3), "ReadTimeout",
-                          f"gave up after {PERSISTENT_ATTEMPTS} attempts")
+    fails_keeping_the_day(
+        platform, Fault(PATH, "slow", delay=3), "ReadTimeout", f"gave up after {PERSISTENT_ATTEMPTS} attempts"
+    )
 
 
 def test_case_05_truncated_json_is_retried(platform):
@@ -182,15 +184,19 @@ def basic_token(password: str) -> bytes:
 
 @pytest.fixture
 def secret_sim():
-    with SimulatorServer(port=0, clock="fixed:2024-11-21T12:00:00-05:00", seed=1, user=SECRET_USER,
-                         password=SECRET_PASSWORD) as server:
+    with SimulatorServer(
+        port=0, clock="fixed:2024-11-21T12:00:00-05:00", seed=1, user=SECRET_USER, password=SECRET_PASSWORD
+    ) as server:
         yield server
 
 
 def leaks(roots: list[Path], secrets: list[bytes]) -> list[str]:
     """Every file under `roots` holding one of `secrets` (grep -rla, as the audit did)."""
-    found = subprocess.run(["grep", "-rlaF", *(x for s in secrets for x in ("-e", s.decode())), *map(str, roots)],
-                           capture_output=True, text=True)
+    found = subprocess.run(
+        ["grep", "-rlaF", *(x for s in secrets for x in ("-e", s.decode())), *map(str, roots)],
+        capture_output=True,
+        text=True,
+    )
     assert found.returncode in (0, 1), found.stderr  # 1: no match
     return found.stdout.split()
 
@@ -219,8 +225,12 @@ def test_case_25_credentials_are_never_stored(platform, secret_sim, tmp_path, mo
         assert os.environ["ISONE_PASSWORD"] == SECRET_PASSWORD
         assert platform.materialize(DATASET, day=date(2024, 11, 18), instance=instance).success
         assert len(instance.get_runs()) == 4
-    secrets = [SECRET_PASSWORD.encode(), WRONG_PASSWORD.encode(), basic_token(SECRET_PASSWORD),
-               basic_token(WRONG_PASSWORD)]
+    secrets = [
+        SECRET_PASSWORD.encode(),
+        WRONG_PASSWORD.encode(),
+        basic_token(SECRET_PASSWORD),
+        basic_token(WRONG_PASSWORD),
+    ]
     stores = [home, tmp_path / "lake", *tmp_path.glob("catalog.sqlite*")]
     assert any(p.suffix == ".db" for p in home.rglob("*")) and any((tmp_path / "lake").rglob("*.parquet"))
     assert leaks(stores, secrets) == []

@@ -21,9 +21,18 @@ def mart_defs():
 
 
 def materialize_marts(first: date, last: date, *, instance=None, run_config=None, raise_on_error=True):
-    tags = {"dagster/asset_partition_range_start": first.isoformat(), "dagster/asset_partition_range_end": last.isoformat()}
-    return dg.materialize(mart_defs(), resources={"dbt": dbt_resource()}, tags=tags, instance=instance,
-                          run_config=run_config, raise_on_error=raise_on_error)
+    tags = {
+        "dagster/asset_partition_range_start": first.isoformat(),
+        "dagster/asset_partition_range_end": last.isoformat(),
+    }
+    return dg.materialize(
+        mart_defs(),
+        resources={"dbt": dbt_resource()},
+        tags=tags,
+        instance=instance,
+        run_config=run_config,
+        raise_on_error=raise_on_error,
+    )
 
 
 def read_mart(table: str) -> list[dict]:

@@ -22,7 +22,14 @@ NY = ZoneInfo("America/New_York")
 FIVE = timedelta(minutes=5)
 HOUR = timedelta(hours=1)
 DAYS = (date(2024, 3, 10), date(2024, 7, 3), date(2024, 7, 4), date(2024, 11, 3))
-NERC_HOLIDAYS_2024 = {date(2024, 1, 1), date(2024, 5, 27), date(2024, 7, 4), date(2024, 9, 2), date(2024, 11, 28), date(2024, 12, 25)}
+NERC_HOLIDAYS_2024 = {
+    date(2024, 1, 1),
+    date(2024, 5, 27),
+    date(2024, 7, 4),
+    date(2024, 9, 2),
+    date(2024, 11, 28),
+    date(2024, 12, 25),
+}
 ZONES = {4001: ".Z.MAINE", 4002: ".Z.NEWHAMPSHIRE"}
 LOCATIONS = {4000: (".H.INTERNAL_HUB", "HUB"), 4001: (".Z.MAINE", "LOAD ZONE"), 4002: (".Z.NEWHAMPSHIRE", "LOAD ZONE")}
 FUELS = {"Natural Gas": "Fossil Fuels", "Nuclear": "Nuclear", "Solar": "Renewables"}
@@ -67,25 +74,57 @@ def build_std() -> dict[str, pl.DataFrame]:
                 continue  # missing intervals: completeness < 100 %
             base = 11000 + 3000 * math.sin(i / len(five) * 2 * math.pi) + 7 * di + (i % 7)
             load = None if (day == date(2024, 7, 3) and i == 50) else round(base, 3)
-            system.append({"interval_begin_utc": ts, "interval_end_utc": ts + FIVE, "operating_day": day, "load_mw": load})
+            system.append(
+                {"interval_begin_utc": ts, "interval_end_utc": ts + FIVE, "operating_day": day, "load_mw": load}
+            )
             if load is not None:
                 z1 = round(load * 0.1 + (i % 5), 3)
                 z2 = round(load * 0.88 - (i % 3) * 2, 3)
-                zonal.append({"interval_begin_utc": ts, "interval_end_utc": ts + FIVE, "operating_day": day,
-                              "zone_id": 4001, "zone_name": ZONES[4001], "load_mw": z1})
-                zonal.append({"interval_begin_utc": ts, "interval_end_utc": ts + FIVE, "operating_day": day,
-                              "zone_id": 4002, "zone_name": ZONES[4002], "load_mw": None if i == 99 else z2})
+                zonal.append(
+                    {
+                        "interval_begin_utc": ts,
+                        "interval_end_utc": ts + FIVE,
+                        "operating_day": day,
+                        "zone_id": 4001,
+                        "zone_name": ZONES[4001],
+                        "load_mw": z1,
+                    }
+                )
+                zonal.append(
+                    {
+                        "interval_begin_utc": ts,
+                        "interval_end_utc": ts + FIVE,
+                        "operating_day": day,
+                        "zone_id": 4002,
+                        "zone_name": ZONES[4002],
+                        "load_mw": None if i == 99 else z2,
+                    }
+                )
         for i, ts in enumerate(five):
             for loc in (4000, 4001):
                 price = 30 + 25 * math.sin(i / 40 + loc) + (-60 if (i % 97 == 5) else 0) + di
                 if loc == 4000 and i == 150:
                     price = 500.0  # a spike
-                rt.append({"interval_begin_utc": ts, "interval_end_utc": ts + FIVE, "operating_day": day,
-                           "location_id": loc, "lmp": round(price, 2)})
+                rt.append(
+                    {
+                        "interval_begin_utc": ts,
+                        "interval_end_utc": ts + FIVE,
+                        "operating_day": day,
+                        "location_id": loc,
+                        "lmp": round(price, 2),
+                    }
+                )
         for h, ts in enumerate(intervals(day, HOUR)):
             for loc in (4000, 4001, 4002):  # 4002 priced day-ahead only
-                da.append({"interval_begin_utc": ts, "interval_end_utc": ts + HOUR, "operating_day": day,
-                           "location_id": loc, "lmp": round(35 + 10 * math.cos(h / 4 + loc) + di, 2)})
+                da.append(
+                    {
+                        "interval_begin_utc": ts,
+                        "interval_end_utc": ts + HOUR,
+                        "operating_day": day,
+                        "location_id": loc,
+                        "lmp": round(35 + 10 * math.cos(h / 4 + loc) + di, 2),
+                    }
+                )
         # fuel mix: irregular snapshots (7, 13, 29 minutes apart, repeating); the last one runs to the day's end
         start, end = day_bounds(day)
         snaps, t, k = [], start, 0
@@ -96,11 +135,22 @@ def build_std() -> dict[str, pl.DataFrame]:
         for j, ts in enumerate(snaps):
             stop = snaps[j + 1] if j + 1 < len(snaps) else min(ts + FIVE, end)
             for f, (fuel_name, rollup) in enumerate(FUELS.items()):
-                gen = {"Natural Gas": 5000 + 40 * (j % 11), "Nuclear": 3300.0, "Solar": max(0.0, 800 * math.sin(j / 9))}[fuel_name]
-                fuel.append({"interval_begin_utc": ts, "interval_end_utc": stop, "operating_day": day,
-                             "fuel_category": fuel_name, "fuel_category_rollup": rollup,
-                             "gen_mw": None if (fuel_name == "Solar" and j == 3) else float(gen),
-                             "is_marginal": (j + f) % 4 == 0})
+                gen = {
+                    "Natural Gas": 5000 + 40 * (j % 11),
+                    "Nuclear": 3300.0,
+                    "Solar": max(0.0, 800 * math.sin(j / 9)),
+                }[fuel_name]
+                fuel.append(
+                    {
+                        "interval_begin_utc": ts,
+                        "interval_end_utc": stop,
+                        "operating_day": day,
+                        "fuel_category": fuel_name,
+                        "fuel_category_rollup": rollup,
+                        "gen_mw": None if (fuel_name == "Solar" and j == 3) else float(gen),
+                        "is_marginal": (j + f) % 4 == 0,
+                    }
+                )
 
     def frame(rows, schema, extra=None):
         df = pl.DataFrame([{**r, **PROVENANCE, **(extra(r) if extra else {})} for r in rows], infer_schema_length=None)
@@ -111,8 +161,14 @@ def build_std() -> dict[str, pl.DataFrame]:
 
     def lmp_extra(r):
         name, kind = LOCATIONS[r["location_id"]]
-        return {"location_name": name, "location_type": kind, "energy_component": r["lmp"], "congestion_component": 0.0,
-                "loss_component": 0.0, "price_status": "final"}
+        return {
+            "location_name": name,
+            "location_type": kind,
+            "energy_component": r["lmp"],
+            "congestion_component": 0.0,
+            "loss_component": 0.0,
+            "price_status": "final",
+        }
 
     return {
         SYSTEM_LOAD_5MIN.name: frame(system, SYSTEM_LOAD_5MIN),
@@ -164,12 +220,20 @@ def expected_load_daily(frames) -> dict[tuple[date, str], dict]:
         pit, pit_ts = _first_extreme(pts, None, highest=False)
         expected = {date(2024, 3, 10): 276, date(2024, 11, 3): 300}.get(day, 288)
         out[(day, area)] = {
-            "area_type": meta[(day, area)][0], "zone_id": meta[(day, area)][1],
-            "peak_mw": peak, "peak_interval_begin_utc": peak_ts, "peak_interval_begin_local": local_iso(peak_ts),
-            "pit_mw": pit, "pit_interval_begin_utc": pit_ts, "pit_interval_begin_local": local_iso(pit_ts),
+            "area_type": meta[(day, area)][0],
+            "zone_id": meta[(day, area)][1],
+            "peak_mw": peak,
+            "peak_interval_begin_utc": peak_ts,
+            "peak_interval_begin_local": local_iso(peak_ts),
+            "pit_mw": pit,
+            "pit_interval_begin_utc": pit_ts,
+            "pit_interval_begin_local": local_iso(pit_ts),
             "avg_mw": _mean(v for _, v in pts),
-            "energy_mwh": sum(r["load_mw"] * (r["interval_end_utc"] - r["interval_begin_utc"]).total_seconds() / 3600 for r in rows),
-            "interval_count": len(rows), "expected_intervals": expected,
+            "energy_mwh": sum(
+                r["load_mw"] * (r["interval_end_utc"] - r["interval_begin_utc"]).total_seconds() / 3600 for r in rows
+            ),
+            "interval_count": len(rows),
+            "expected_intervals": expected,
             "completeness_pct": round(100 * len(rows) / expected, 4),
         }
     return out
@@ -188,12 +252,15 @@ def expected_lmp_daily(frames) -> dict[tuple[date, int], dict]:
         day, loc = key
         d, t = da.get(key, []), rt.get(key, [])
         row = {
-            "location_name": LOCATIONS[loc][0], "location_type": LOCATIONS[loc][1],
+            "location_name": LOCATIONS[loc][0],
+            "location_type": LOCATIONS[loc][1],
             "is_onpeak_day": day.weekday() < 5 and day not in NERC_HOLIDAYS_2024,
-            "da_hours": len(d), "da_avg": _mean(r["lmp"] for r in d),
+            "da_hours": len(d),
+            "da_avg": _mean(r["lmp"] for r in d),
             "da_onpeak_avg": _mean(r["lmp"] for r in d if is_onpeak(r["interval_begin_utc"])),
             "da_offpeak_avg": _mean(r["lmp"] for r in d if not is_onpeak(r["interval_begin_utc"])),
-            "rt_intervals": len(t), "rt_avg": _mean(r["lmp"] for r in t),
+            "rt_intervals": len(t),
+            "rt_avg": _mean(r["lmp"] for r in t),
             "rt_onpeak_avg": _mean(r["lmp"] for r in t if is_onpeak(r["interval_begin_utc"])),
             "rt_offpeak_avg": _mean(r["lmp"] for r in t if not is_onpeak(r["interval_begin_utc"])),
             "rt_negative_intervals": sum(1 for r in t if r["lmp"] < 0),
@@ -205,8 +272,14 @@ def expected_lmp_daily(frames) -> dict[tuple[date, int], dict]:
             row["rt_min_interval_begin_local"] = local_iso(row["rt_min_interval_begin_utc"])
             row["rt_max_interval_begin_local"] = local_iso(row["rt_max_interval_begin_utc"])
         else:
-            for c in ("rt_min", "rt_min_interval_begin_utc", "rt_max", "rt_max_interval_begin_utc",
-                      "rt_min_interval_begin_local", "rt_max_interval_begin_local"):
+            for c in (
+                "rt_min",
+                "rt_min_interval_begin_utc",
+                "rt_max",
+                "rt_max_interval_begin_utc",
+                "rt_min_interval_begin_local",
+                "rt_max_interval_begin_local",
+            ):
                 row[c] = None
         row["da_rt_spread"] = None if row["da_avg"] is None or row["rt_avg"] is None else row["da_avg"] - row["rt_avg"]
         out[key] = row
@@ -229,9 +302,15 @@ def expected_fuel_mix_daily(frames) -> dict[tuple[date, str], dict]:
     for (day, _), a in acc.items():
         totals[day] += a["energy"]
     return {
-        key: {"fuel_category_rollup": a["rollup"], "snapshot_count": a["n"], "covered_hours": a["hours"],
-              "avg_mw": a["energy"] / a["hours"], "energy_mwh": a["energy"],
-              "energy_share_pct": 100 * a["energy"] / totals[key[0]], "marginal_hours": a["marginal"]}
+        key: {
+            "fuel_category_rollup": a["rollup"],
+            "snapshot_count": a["n"],
+            "covered_hours": a["hours"],
+            "avg_mw": a["energy"] / a["hours"],
+            "energy_mwh": a["energy"],
+            "energy_share_pct": 100 * a["energy"] / totals[key[0]],
+            "marginal_hours": a["marginal"],
+        }
         for key, a in acc.items()
     }
 
@@ -257,7 +336,8 @@ def expected_system_vs_zonal_daily(frames) -> dict[date, dict]:
             "intervals_compared": len(rows),
             "expected_intervals": {date(2024, 3, 10): 276, date(2024, 11, 3): 300}.get(day, 288),
             "min_zone_count": min(zn for *_, zn in rows),
-            "max_abs_diff_mw": top, "max_abs_diff_interval_begin_utc": at,
+            "max_abs_diff_mw": top,
+            "max_abs_diff_interval_begin_utc": at,
             "max_abs_diff_interval_begin_local": local_iso(at),
             "mean_diff_mw": _mean(d for _, d in diffs),
             "mean_diff_pct": _mean((zsum - s) / s * 100 for _, s, zsum, _ in rows),

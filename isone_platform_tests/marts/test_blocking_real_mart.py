@@ -8,8 +8,11 @@ from isone_platform.lib.resources import build_resources
 from isone_platform.simulator import Fault
 
 LOAD_DAILY = dg.AssetKey(["mart", "isone__load_daily"])
-SELECTION = [dg.AssetKey([layer, f"isone__{name}"]) for name in ("system_load_5min", "zonal_load_5min")
-             for layer in ("raw", "std")] + [LOAD_DAILY]
+SELECTION = [
+    dg.AssetKey([layer, f"isone__{name}"])
+    for name in ("system_load_5min", "zonal_load_5min")
+    for layer in ("raw", "std")
+] + [LOAD_DAILY]
 
 
 def _failures(result) -> str:
@@ -23,10 +26,22 @@ def test_duplicate_intervals_hold_back_load_daily_for_that_day_only(platform_env
     assets = [*definitions.assets, *(definitions.asset_checks or [])]
     sim.add_fault(Fault("/fiveminutesystemload/day/20241102", "duplicate_records"))
     with dg.instance_for_test() as instance:
-        bad = dg.materialize(assets, selection=SELECTION, partition_key="2024-11-02", resources=build_resources(),
-                             instance=instance, raise_on_error=False)
-        good = dg.materialize(assets, selection=SELECTION, partition_key="2024-11-03", resources=build_resources(),
-                              instance=instance, raise_on_error=False)
+        bad = dg.materialize(
+            assets,
+            selection=SELECTION,
+            partition_key="2024-11-02",
+            resources=build_resources(),
+            instance=instance,
+            raise_on_error=False,
+        )
+        good = dg.materialize(
+            assets,
+            selection=SELECTION,
+            partition_key="2024-11-03",
+            resources=build_resources(),
+            instance=instance,
+            raise_on_error=False,
+        )
         assert "2024-11-02: primary_key_unique" in _failures(bad) and not bad.success
         assert LOAD_DAILY not in {e.asset_key for e in bad.get_asset_materialization_events()}
         assert good.success and LOAD_DAILY in {e.asset_key for e in good.get_asset_materialization_events()}

@@ -19,15 +19,23 @@ def test_profile_env_for_a_local_warehouse(tmp_path):
 
 
 def test_profile_env_for_an_s3_data_path_keeps_credentials_in_dbt_secret_variables(monkeypatch):
-    for name, value in {"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "s3cr3t", "AWS_REGION": "us-west-2",
-                        "AWS_ENDPOINT_URL": "http://127.0.0.1:9000"}.items():
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "s3cr3t",
+        "AWS_REGION": "us-west-2",
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9000",
+    }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
     monkeypatch.delenv("AWS_ENDPOINT_URL_S3", raising=False)
     env = dbt_lib.dbt_env(WarehouseConfig(catalog="postgres:dbname=isone host=db", data_path="s3://bucket/tables/"))
     assert env["DBT_ENV_SECRET_ISONE_S3_KEY_ID"] == "AKIDEXAMPLE" and env["DBT_ENV_SECRET_ISONE_S3_SECRET"] == "s3cr3t"
-    assert (env["ISONE_DBT_S3_REGION"], env["ISONE_DBT_S3_ENDPOINT"], env["ISONE_DBT_S3_URL_STYLE"], env["ISONE_DBT_S3_USE_SSL"]) == (
-        "us-west-2", "127.0.0.1:9000", "path", "false")
+    assert (
+        env["ISONE_DBT_S3_REGION"],
+        env["ISONE_DBT_S3_ENDPOINT"],
+        env["ISONE_DBT_S3_URL_STYLE"],
+        env["ISONE_DBT_S3_USE_SSL"],
+    ) == ("us-west-2", "127.0.0.1:9000", "path", "false")
     secret_names = {k for k, v in env.items() if v in ("AKIDEXAMPLE", "s3cr3t")}
     assert all(k.startswith("DBT_ENV_SECRET_") for k in secret_names)  # dbt redacts these from its logs
 
@@ -40,7 +48,10 @@ def test_dbt_environment_restores_os_environ(tmp_path, monkeypatch):
 
 
 def test_day_range_vars():
-    assert dbt_lib.day_range_vars(date(2024, 3, 10), date(2024, 3, 12)) == {"min_date": "2024-03-10", "max_date": "2024-03-12"}
+    assert dbt_lib.day_range_vars(date(2024, 3, 10), date(2024, 3, 12)) == {
+        "min_date": "2024-03-10",
+        "max_date": "2024-03-12",
+    }
     assert dbt_lib.day_range_vars(None, None) == {}
     with pytest.raises(ValueError):
         dbt_lib.day_range_vars(date(2024, 3, 12), date(2024, 3, 10))

@@ -37,15 +37,23 @@ def test_build_succeeded_with_every_check_passing(built):
     result = built["result"]
     assert result.success
     evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
-    for name in ("load_daily_reconciles_with_std", "lmp_daily_reconciles_with_std",
-                 "fuel_mix_daily_reconciles_with_std", "system_vs_zonal_daily_reconciles_with_std",
-                 "load_daily_one_row_per_day_and_area", "lmp_daily_one_row_per_day_and_location",
-                 "not_null_isone__load_daily_operating_day"):
+    for name in (
+        "load_daily_reconciles_with_std",
+        "lmp_daily_reconciles_with_std",
+        "fuel_mix_daily_reconciles_with_std",
+        "system_vs_zonal_daily_reconciles_with_std",
+        "load_daily_one_row_per_day_and_area",
+        "lmp_daily_one_row_per_day_and_location",
+        "not_null_isone__load_daily_operating_day",
+    ):
         assert name in evaluations, name
     failed = [n for n, e in evaluations.items() if not e.passed]
     assert failed == []
-    materialized = {m.asset_key.path[-1] for m in result.get_asset_materialization_events() and
-                    [e.event_specific_data.materialization for e in result.get_asset_materialization_events()]}
+    materialized = {
+        m.asset_key.path[-1]
+        for m in result.get_asset_materialization_events()
+        and [e.event_specific_data.materialization for e in result.get_asset_materialization_events()]
+    }
     assert materialized == set(MART_TABLES)
 
 
@@ -95,7 +103,9 @@ def test_onpeak_on_weekday_holiday_and_weekend(built):
         assert not row["is_onpeak_day"] and row["da_onpeak_avg"] is None and row["rt_onpeak_avg"] is None
         assert math.isclose(row["da_offpeak_avg"], row["da_avg"]) and math.isclose(row["rt_offpeak_avg"], row["rt_avg"])
     # 16 on-peak hours (HE08-HE23) on a weekday
-    hub = built["frames"][LMP_DA_HOURLY.name].filter((pl.col("operating_day") == date(2024, 7, 3)) & (pl.col("location_id") == 4000))
+    hub = built["frames"][LMP_DA_HOURLY.name].filter(
+        (pl.col("operating_day") == date(2024, 7, 3)) & (pl.col("location_id") == 4000)
+    )
     onpeak = [r["lmp"] for r in hub.iter_rows(named=True) if fixture.is_onpeak(r["interval_begin_utc"])]
     assert len(onpeak) == 16 and math.isclose(weekday["da_onpeak_avg"], sum(onpeak) / 16)
     only_da = rows[(date(2024, 7, 3), 4002)]
@@ -124,23 +134,58 @@ def test_system_vs_zonal_daily_matches_hand_computed(built):
 def test_nerc_holiday_macro(built):
     """The holiday rule on every 2022-2024 NERC holiday, incl. Sunday holidays observed on Monday."""
     cases = {
-        "2022-01-01": True, "2022-05-30": True, "2022-07-04": True, "2022-09-05": True, "2022-11-24": True,
-        "2022-12-25": True, "2022-12-26": True,  # Christmas 2022 was a Sunday
-        "2023-01-01": True, "2023-01-02": True,  # New Year's Day 2023 was a Sunday
+        "2022-01-01": True,
+        "2022-05-30": True,
+        "2022-07-04": True,
+        "2022-09-05": True,
+        "2022-11-24": True,
+        "2022-12-25": True,
+        "2022-12-26": True,  # Christmas 2022 was a Sunday
+        "2023-01-01": True,
+        "2023-01-02": True,  # New Year's Day 2023 was a Sunday
         "2021-07-05": True,  # July 4 2021 was a Sunday
-        "2024-05-27": True, "2024-09-02": True, "2024-11-28": True, "2024-07-04": True,
-        "2024-05-20": False, "2024-05-31": False, "2024-09-09": False, "2024-11-21": False, "2024-11-29": False,
-        "2024-07-05": False, "2024-12-26": False, "2024-01-02": False, "2021-12-24": False, "2022-07-05": False,
+        "2024-05-27": True,
+        "2024-09-02": True,
+        "2024-11-28": True,
+        "2024-07-04": True,
+        "2024-05-20": False,
+        "2024-05-31": False,
+        "2024-09-09": False,
+        "2024-11-21": False,
+        "2024-11-29": False,
+        "2024-07-05": False,
+        "2024-12-26": False,
+        "2024-01-02": False,
+        "2021-12-24": False,
+        "2022-07-05": False,
         "2021-12-31": False,  # New Year's Day 2022 fell on a Saturday: not moved
     }
     values = " union all ".join(f"select date '{d}' as d" for d in cases)
     sql = f"select strftime(d, '%Y-%m-%d') || '=' || ({{{{ is_nerc_holiday('d') }}}})::varchar as r from ({values})"
     env = {**__import__("os").environ, **dbt_lib.dbt_env()}
     proc = subprocess.run(
-        [dbt_lib.dbt_executable(), "show", "--inline", sql, "--limit", "100", "--output", "json", "--log-format", "text",
-         "--project-dir", str(dbt_lib.DBT_PROJECT_DIR), "--profiles-dir", str(dbt_lib.DBT_PROJECT_DIR),
-         "--target-path", str(built["config"].data_path).rstrip("/") + "-dbt-target"],
-        env=env, capture_output=True, text=True, timeout=300,
+        [
+            dbt_lib.dbt_executable(),
+            "show",
+            "--inline",
+            sql,
+            "--limit",
+            "100",
+            "--output",
+            "json",
+            "--log-format",
+            "text",
+            "--project-dir",
+            str(dbt_lib.DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(dbt_lib.DBT_PROJECT_DIR),
+            "--target-path",
+            str(built["config"].data_path).rstrip("/") + "-dbt-target",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     got = dict(item.split("=") for item in __import__("re").findall(r'"r": "([0-9-]+=(?:true|false))"', proc.stdout))
@@ -150,7 +195,10 @@ def test_nerc_holiday_macro(built):
 def test_analyst_connection_reads_the_marts(built):
     con = warehouse.connect()
     try:
-        tables = {r[0] for r in con.sql("select table_name from information_schema.tables where table_schema = 'mart'").fetchall()}
+        tables = {
+            r[0]
+            for r in con.sql("select table_name from information_schema.tables where table_schema = 'mart'").fetchall()
+        }
         assert tables == set(MART_TABLES)
         for table in MART_TABLES:
             assert con.sql(f"select count(*) from mart.{table}").fetchone()[0] > 0
@@ -165,9 +213,13 @@ def test_checks_are_blocking_and_dbt_warn_tests_are_not(built):
 
     graph = defs().resolve_asset_graph()
     specs = {k.name: graph.get_check_spec(k) for k in graph.asset_check_keys if k.asset_key.path[0] == "mart"}
-    for name in ("load_daily_reconciles_with_std", "lmp_daily_reconciles_with_std",
-                 "fuel_mix_daily_reconciles_with_std", "system_vs_zonal_daily_reconciles_with_std",
-                 "load_daily_one_row_per_day_and_area"):
+    for name in (
+        "load_daily_reconciles_with_std",
+        "lmp_daily_reconciles_with_std",
+        "fuel_mix_daily_reconciles_with_std",
+        "system_vs_zonal_daily_reconciles_with_std",
+        "load_daily_one_row_per_day_and_area",
+    ):
         assert specs[name].blocking, name
     assert not specs["system_vs_zonal_mean_diff_within_5_pct"].blocking  # severity warn
     marts = [graph.get(dg.AssetKey(["mart", t])) for t in MART_TABLES]
@@ -185,15 +237,22 @@ def test_rerunning_one_day_replaces_only_that_day_then_full_refresh(built):
     day = date(2024, 7, 4)
     # change that day's std: loads doubled, location 4002 no longer priced day-ahead
     frames[SYSTEM_LOAD_5MIN.name] = frames[SYSTEM_LOAD_5MIN.name].with_columns(
-        pl.when(pl.col("operating_day") == day).then(pl.col("load_mw") * 2).otherwise(pl.col("load_mw")).alias("load_mw"))
+        pl.when(pl.col("operating_day") == day)
+        .then(pl.col("load_mw") * 2)
+        .otherwise(pl.col("load_mw"))
+        .alias("load_mw")
+    )
     frames[LMP_DA_HOURLY.name] = frames[LMP_DA_HOURLY.name].filter(
-        ~((pl.col("operating_day") == day) & (pl.col("location_id") == 4002)))
+        ~((pl.col("operating_day") == day) & (pl.col("location_id") == 4002))
+    )
     fixture.write_std(config, frames, days=[day])
     result = materialize_marts(day, day)
     assert result.success
     after = {t: read_mart(t) for t in MART_TABLES}
     for table in MART_TABLES:
-        assert [r for r in after[table] if r["operating_day"] != day] == [r for r in before[table] if r["operating_day"] != day], table
+        assert [r for r in after[table] if r["operating_day"] != day] == [
+            r for r in before[table] if r["operating_day"] != day
+        ], table
     new_load = by_key([r for r in after["isone__load_daily"] if r["operating_day"] == day], "area")
     old_load = by_key([r for r in before["isone__load_daily"] if r["operating_day"] == day], "area")
     assert math.isclose(new_load["SYSTEM"]["energy_mwh"], 2 * old_load["SYSTEM"]["energy_mwh"])

@@ -79,16 +79,41 @@ class PostgresServer:
             os.chown(pwfile, pw.pw_uid, pw.pw_gid)
         data = self.base / "data"
         subprocess.run(
-            self._cmd(str(self.bin_dir / "initdb"), "-D", str(data), "-U", SUPERUSER, f"--pwfile={pwfile}",
-                      "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-sync"),
-            check=True, capture_output=True, text=True,
+            self._cmd(
+                str(self.bin_dir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                SUPERUSER,
+                f"--pwfile={pwfile}",
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ),
+            check=True,
+            capture_output=True,
+            text=True,
         )
         for attempt in range(5):
             self.port = self.port or free_port()
             result = subprocess.run(
-                self._cmd(str(self.bin_dir / "pg_ctl"), "-D", str(data), "-l", str(self.base / "server.log"), "-w",
-                          "-t", "60", "-o", f"-h {self.host} -p {self.port} -k {self.base} -F", "start"),
-                capture_output=True, text=True,
+                self._cmd(
+                    str(self.bin_dir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-l",
+                    str(self.base / "server.log"),
+                    "-w",
+                    "-t",
+                    "60",
+                    "-o",
+                    f"-h {self.host} -p {self.port} -k {self.base} -F",
+                    "start",
+                ),
+                capture_output=True,
+                text=True,
             )
             if result.returncode == 0:
                 break
@@ -102,8 +127,10 @@ class PostgresServer:
     def stop(self) -> None:
         if self.base is None:
             return
-        subprocess.run(self._cmd(str(self.bin_dir / "pg_ctl"), "-D", str(self.base / "data"), "-m", "immediate",
-                                 "-w", "stop"), capture_output=True)
+        subprocess.run(
+            self._cmd(str(self.bin_dir / "pg_ctl"), "-D", str(self.base / "data"), "-m", "immediate", "-w", "stop"),
+            capture_output=True,
+        )
         shutil.rmtree(self.base, ignore_errors=True)
         self.base = None
 
@@ -161,6 +188,10 @@ class MotoS3:
     def client(self):
         import boto3
 
-        return boto3.client("s3", endpoint_url=self.endpoint, region_name="us-east-1",
-                            aws_access_key_id=DUMMY_AWS["AWS_ACCESS_KEY_ID"],
-                            aws_secret_access_key=DUMMY_AWS["AWS_SECRET_ACCESS_KEY"])
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=DUMMY_AWS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=DUMMY_AWS["AWS_SECRET_ACCESS_KEY"],
+        )

@@ -24,8 +24,14 @@ def prod_instance(postgres, prod_env, tmp_path, monkeypatch):
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copyfile(PROD_YAML, home / "dagster.yaml")
-    for name, value in {"DAGSTER_HOME": str(home), "DAGSTER_PG_HOST": postgres.host, "DAGSTER_PG_PORT": str(postgres.port),
-                        "DAGSTER_PG_DB": db, "DAGSTER_PG_USER": APP_USER, "DAGSTER_PG_PASSWORD": APP_PASSWORD}.items():
+    for name, value in {
+        "DAGSTER_HOME": str(home),
+        "DAGSTER_PG_HOST": postgres.host,
+        "DAGSTER_PG_PORT": str(postgres.port),
+        "DAGSTER_PG_DB": db,
+        "DAGSTER_PG_USER": APP_USER,
+        "DAGSTER_PG_PASSWORD": APP_PASSWORD,
+    }.items():
         monkeypatch.setenv(name, value)
     instance = dg.DagsterInstance.get()
     yield instance, db
@@ -35,10 +41,16 @@ def prod_instance(postgres, prod_env, tmp_path, monkeypatch):
 def test_prod_yaml_configures_postgres_queue_pools_and_retries():
     config = yaml.safe_load(PROD_YAML.read_text())
     assert set(config["storage"]) == {"postgres"}
-    assert all(isinstance(v, dict) and set(v) == {"env"} for k, v in config["storage"]["postgres"]["postgres_db"].items()
-               if k in ("hostname", "port", "db_name", "username", "password"))
+    assert all(
+        isinstance(v, dict) and set(v) == {"env"}
+        for k, v in config["storage"]["postgres"]["postgres_db"].items()
+        if k in ("hostname", "port", "db_name", "username", "password")
+    )
     assert config["run_retries"]["enabled"] and config["run_retries"]["max_retries"] >= 1
-    assert config["concurrency"]["runs"]["max_concurrent_runs"] >= 1 and config["concurrency"]["pools"]["default_limit"] == 1
+    assert (
+        config["concurrency"]["runs"]["max_concurrent_runs"] >= 1
+        and config["concurrency"]["pools"]["default_limit"] == 1
+    )
 
 
 def test_a_partition_materialized_through_the_prod_instance_is_stored_in_postgres(prod_instance, postgres):
@@ -56,7 +68,9 @@ def test_a_partition_materialized_through_the_prod_instance_is_stored_in_postgre
 
     assets = [a for a in defs().assets if all(k.path[0] in ("raw", "std") for k in a.keys)]
     keys = [dg.AssetKey([layer, "isone__system_load_5min"]) for layer in ("raw", "std")]
-    result = dg.materialize(assets, selection=keys, partition_key=PARTITION, resources=build_resources(), instance=instance)
+    result = dg.materialize(
+        assets, selection=keys, partition_key=PARTITION, resources=build_resources(), instance=instance
+    )
     assert result.success
 
     # straight from PostgreSQL, with SQL
@@ -65,12 +79,19 @@ def test_a_partition_materialized_through_the_prod_instance_is_stored_in_postgre
         with con.cursor() as cur:
             cur.execute("select run_id, status from runs")
             assert cur.fetchall() == [(result.run_id, "SUCCESS")]
-            cur.execute("select key, value from run_tags where run_id = %s and key = 'dagster/partition'", [result.run_id])
+            cur.execute(
+                "select key, value from run_tags where run_id = %s and key = 'dagster/partition'", [result.run_id]
+            )
             assert cur.fetchall() == [("dagster/partition", PARTITION)]
-            cur.execute("select asset_key, partition from event_logs where run_id = %s and dagster_event_type = "
-                        "'ASSET_MATERIALIZATION' order by asset_key", [result.run_id])
-            assert cur.fetchall() == [('["raw", "isone__system_load_5min"]', PARTITION),
-                                      ('["std", "isone__system_load_5min"]', PARTITION)]
+            cur.execute(
+                "select asset_key, partition from event_logs where run_id = %s and dagster_event_type = "
+                "'ASSET_MATERIALIZATION' order by asset_key",
+                [result.run_id],
+            )
+            assert cur.fetchall() == [
+                ('["raw", "isone__system_load_5min"]', PARTITION),
+                ('["std", "isone__system_load_5min"]', PARTITION),
+            ]
     finally:
         con.close()
 
@@ -78,7 +99,9 @@ def test_a_partition_materialized_through_the_prod_instance_is_stored_in_postgre
     again = dg.DagsterInstance.get()
     try:
         run = again.get_run_by_id(result.run_id)
-        assert run is not None and run.status == dg.DagsterRunStatus.SUCCESS and run.tags["dagster/partition"] == PARTITION
+        assert (
+            run is not None and run.status == dg.DagsterRunStatus.SUCCESS and run.tags["dagster/partition"] == PARTITION
+        )
         event = again.get_latest_materialization_event(keys[1])
         assert event is not None and event.dagster_event.partition == PARTITION
         assert event.asset_materialization.metadata["dagster/row_count"].value == 300

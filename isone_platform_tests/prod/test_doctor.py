@@ -76,7 +76,12 @@ def test_missing_credentials_wrong_api_password_and_bad_config_fail(platform_env
 
 
 def test_cli_subprocess_prints_checks_and_exit_status(platform_env):
-    proc = subprocess.run([sys.executable, "-m", "isone_platform.cli", "doctor"], capture_output=True, text=True,
-                          env={**os.environ}, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "isone_platform.cli", "doctor"],
+        capture_output=True,
+        text=True,
+        env={**os.environ},
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert [line[0] for line in proc.stdout.splitlines()[:5]] == ["✓"] * 5

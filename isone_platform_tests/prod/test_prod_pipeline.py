@@ -34,8 +34,9 @@ def all_assets():
 
 def materialize(all_assets, names, partition=DAY, layers=("raw", "std"), **kwargs):
     selection = [dg.AssetKey([layer, f"isone__{n}"]) for n in names for layer in layers]
-    return dg.materialize(all_assets, selection=selection, partition_key=partition, resources=build_resources(), **kwargs)
-
+    return dg.materialize(
+        all_assets, selection=selection, partition_key=partition, resources=build_resources(), **kwargs
+    )
 
 
 def test_prod_resources_use_s3_and_postgres(prod_env):
@@ -50,7 +51,9 @@ def test_prod_resources_use_s3_and_postgres(prod_env):
 
 def test_prod_refuses_local_storage(platform_env, monkeypatch):
     monkeypatch.setenv("ISONE_ENV", "prod")
-    with pytest.raises(ConfigError, match="ISONE_LAKE_URL must be s3://bucket/prefix.*ISONE_CATALOG_URL must be a PostgreSQL"):
+    with pytest.raises(
+        ConfigError, match="ISONE_LAKE_URL must be s3://bucket/prefix.*ISONE_CATALOG_URL must be a PostgreSQL"
+    ):
         build_resources()
     monkeypatch.setenv("ISONE_LAKE_URL", "s3://bucket/lake")
     monkeypatch.setenv("ISONE_CATALOG_URL", "postgresql://isone:hunter2@db:5432/isone")
@@ -66,8 +69,11 @@ def test_every_dataset_round_trips_through_s3_and_the_postgres_catalog(prod_env,
     partitioned = [ds.name for ds in DATASETS.values() if ds.partitioned]
     unpartitioned = [ds.name for ds in DATASETS.values() if not ds.partitioned]
     assert len(partitioned) == 6 and unpartitioned == ["locations"]
-    dg.materialize(all_assets, selection=[dg.AssetKey([layer, "isone__locations"]) for layer in ("raw", "std")],
-                   resources=build_resources())
+    dg.materialize(
+        all_assets,
+        selection=[dg.AssetKey([layer, "isone__locations"]) for layer in ("raw", "std")],
+        resources=build_resources(),
+    )
     result = materialize(all_assets, partitioned)
     assert result.success
 
@@ -81,7 +87,11 @@ def test_every_dataset_round_trips_through_s3_and_the_postgres_catalog(prod_env,
         assert raw.bodies and len([k for k in keys if k.startswith(prefix)]) == len(raw.bodies) + 2
     assert "lake/raw/isone__locations/_manifest.json" in keys
 
-    counts = dict(query("select table_name, estimated_size from duckdb_tables() where database_name = 'isone' and schema_name = 'std'"))
+    counts = dict(
+        query(
+            "select table_name, estimated_size from duckdb_tables() where database_name = 'isone' and schema_name = 'std'"
+        )
+    )
     rows = {name: query(f"select count(*) from std.isone__{name}")[0][0] for name in partitioned + unpartitioned}
     assert set(counts) == {f"isone__{n}" for n in rows}
     assert rows["system_load_5min"] == 300 and rows["zonal_load_5min"] == 8 * 300
@@ -90,8 +100,10 @@ def test_every_dataset_round_trips_through_s3_and_the_postgres_catalog(prod_env,
 
     # the Parquet files are in the same bucket, Hive-partitioned by operating_day, and nowhere else
     table_keys = list_keys(prod_env.s3.client, prod_env.bucket, "lake/tables/")
-    assert any(k.startswith(f"lake/tables/std/isone__system_load_5min/operating_day={DAY}/") and k.endswith(".parquet")
-               for k in table_keys)
+    assert any(
+        k.startswith(f"lake/tables/std/isone__system_load_5min/operating_day={DAY}/") and k.endswith(".parquet")
+        for k in table_keys
+    )
     assert not list(Path(prod_env.ISONE_PROJECT_ROOT).rglob("*.parquet"))
 
     # re-materializing replaces the partition: same rows, no duplicates; the raw day has no leftovers
@@ -109,8 +121,10 @@ def _duckdb_s3(endpoint: str) -> duckdb.DuckDBPyConnection:
         duckdb_extensions.import_extension("httpfs", con=con)
         con.execute("LOAD httpfs")
     host = endpoint.removeprefix("http://")
-    con.execute(f"CREATE SECRET moto (TYPE s3, KEY_ID 'testing', SECRET 'testing-secret', REGION 'us-east-1', "
-                f"ENDPOINT '{host}', URL_STYLE 'path', USE_SSL false)")
+    con.execute(
+        f"CREATE SECRET moto (TYPE s3, KEY_ID 'testing', SECRET 'testing-secret', REGION 'us-east-1', "
+        f"ENDPOINT '{host}', URL_STYLE 'path', USE_SSL false)"
+    )
     return con
 
 
@@ -123,32 +137,49 @@ def test_objects_are_readable_by_polars_and_duckdb_httpfs(prod_env, all_assets):
     # until its maintenance removes them, so engines without a DuckLake reader take the list from the catalog)
     con = warehouse.connect()
     try:
-        files = [r[0] for r in con.sql(
-            "select data_file from ducklake_list_files('isone', 'isone__system_load_5min', schema => 'std')").fetchall()]
+        files = [
+            r[0]
+            for r in con.sql(
+                "select data_file from ducklake_list_files('isone', 'isone__system_load_5min', schema => 'std')"
+            ).fetchall()
+        ]
         expected = con.sql("select count(*), sum(load_mw) from std.isone__system_load_5min").fetchone()
     finally:
         con.close()
-    assert files and all(f.startswith(f"s3://{bucket}/lake/tables/std/isone__system_load_5min/operating_day=") for f in files)
+    assert files and all(
+        f.startswith(f"s3://{bucket}/lake/tables/std/isone__system_load_5min/operating_day=") for f in files
+    )
 
-    storage = {"aws_endpoint_url": endpoint, "aws_allow_http": "true", "aws_region": "us-east-1",
-               "aws_access_key_id": "testing", "aws_secret_access_key": "testing-secret"}
+    storage = {
+        "aws_endpoint_url": endpoint,
+        "aws_allow_http": "true",
+        "aws_region": "us-east-1",
+        "aws_access_key_id": "testing",
+        "aws_secret_access_key": "testing-secret",
+    }
     frame = pl.read_parquet(files, storage_options=storage)
     assert (frame.height, frame["load_mw"].sum()) == pytest.approx(expected)
     assert frame.schema["interval_begin_utc"] == pl.Datetime("us", "UTC")
     # Hive-style directories: a glob with hive partitioning recovers operating_day (tables never replaced here)
-    zonal = pl.scan_parquet(f"s3://{bucket}/lake/tables/std/isone__zonal_load_5min/**/*.parquet",
-                            storage_options=storage, hive_partitioning=True).collect()
+    zonal = pl.scan_parquet(
+        f"s3://{bucket}/lake/tables/std/isone__zonal_load_5min/**/*.parquet",
+        storage_options=storage,
+        hive_partitioning=True,
+    ).collect()
     assert zonal.height == 8 * 300
 
     duck = _duckdb_s3(endpoint)
     n, total = duck.execute("select count(*), sum(load_mw) from read_parquet(?)", [files]).fetchone()
     assert (n, total) == pytest.approx(expected)
-    [(zn,)] = duck.execute(f"select count(*) from read_parquet('s3://{bucket}/lake/tables/std/isone__zonal_load_5min/*/*.parquet', hive_partitioning=true) where operating_day = DATE '{DAY}'").fetchall()
+    [(zn,)] = duck.execute(
+        f"select count(*) from read_parquet('s3://{bucket}/lake/tables/std/isone__zonal_load_5min/*/*.parquet', hive_partitioning=true) where operating_day = DATE '{DAY}'"
+    ).fetchall()
     assert zn == 8 * 300
     # the raw bodies too: gzip JSON that DuckDB reads straight from the bucket
     [(records,)] = duck.execute(
         f"select count(*) from (select unnest(FiveMinSystemLoads.FiveMinSystemLoad) from read_json_auto("
-        f"'s3://{bucket}/lake/raw/isone__system_load_5min/operating_day={DAY}/*.json.gz'))").fetchall()
+        f"'s3://{bucket}/lake/raw/isone__system_load_5min/operating_day={DAY}/*.json.gz'))"
+    ).fetchall()
     assert records == 300
 
 

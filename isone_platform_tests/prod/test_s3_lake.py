@@ -24,9 +24,16 @@ def raw_day(*paths: str, dataset: str = "system_load_5min", day: date | None = D
 
 
 def test_lake_from_url_builds_an_s3_lake_from_dagster_aws_resource(s3):
-    lake = lake_from_url(f"s3://{s3.bucket}/some/prefix/", s3=S3Resource(endpoint_url=s3.endpoint, region_name="us-east-1"))
+    lake = lake_from_url(
+        f"s3://{s3.bucket}/some/prefix/", s3=S3Resource(endpoint_url=s3.endpoint, region_name="us-east-1")
+    )
     assert isinstance(lake, S3Lake)
-    assert (lake.bucket, lake.prefix, lake.url, lake.endpoint) == (s3.bucket, "some/prefix", f"s3://{s3.bucket}/some/prefix", s3.endpoint)
+    assert (lake.bucket, lake.prefix, lake.url, lake.endpoint) == (
+        s3.bucket,
+        "some/prefix",
+        f"s3://{s3.bucket}/some/prefix",
+        s3.endpoint,
+    )
     # without a resource: the endpoint comes from AWS_ENDPOINT_URL
     assert lake_from_url(f"s3://{s3.bucket}/p").endpoint == s3.endpoint
     with pytest.raises(ValueError, match="unsupported lake"):
@@ -45,7 +52,9 @@ def test_put_get_list_delete_and_hive_style_keys(s3):
     obj = s3.client.get_object(Bucket=s3.bucket, Key=body_key)["Body"].read()
     assert json.loads(gzip.decompress(obj)) == {"p": "/fiveminutesystemload/day/20241103", "v": 1}
     back = read_day(lake, "system_load_5min", DAY)
-    assert [(b.path, b.body) for b in back.bodies] == [(b.path, b.body) for b in raw_day("/fiveminutesystemload/day/20241103").bodies]
+    assert [(b.path, b.body) for b in back.bodies] == [
+        (b.path, b.body) for b in raw_day("/fiveminutesystemload/day/20241103").bodies
+    ]
     assert lake.exists(manifest["bodies"][0]["key"]) and not lake.exists("raw/nothing/here.json")
     with pytest.raises(FileNotFoundError, match="materialize the raw asset first"):
         read_day(lake, "system_load_5min", date(2024, 11, 4))
@@ -74,8 +83,9 @@ def test_overwrite_replaces_the_day_without_leftovers(s3):
     # an unpartitioned dataset: its objects are replaced too, nothing else under it
     write_day(lake, raw_day("/locations/all", "/locations", dataset="locations", day=None))
     write_day(lake, raw_day("/locations/all", dataset="locations", day=None, version=2))
-    assert [k.rsplit("/", 1)[1].split(".")[0] for k in list_keys(s3.client, s3.bucket, "lake/raw/isone__locations/")] == [
-        "_manifest", "locations_all"]
+    assert [
+        k.rsplit("/", 1)[1].split(".")[0] for k in list_keys(s3.client, s3.bucket, "lake/raw/isone__locations/")
+    ] == ["_manifest", "locations_all"]
 
 
 def test_a_failed_rewrite_leaves_the_previous_day_readable(s3, monkeypatch):
@@ -116,17 +126,28 @@ def test_unreachable_endpoint_is_a_clear_error(s3, monkeypatch):
     from .servers import free_port
 
     dead = f"http://127.0.0.1:{free_port()}"
-    lake = lake_from_url(f"s3://{s3.bucket}/lake", s3=S3Resource(endpoint_url=dead, region_name="us-east-1", max_attempts=2))
-    with pytest.raises(LakeError, match=f"S3 endpoint {dead} failed while (listing|writing) s3://{s3.bucket}/lake/raw/"):
+    lake = lake_from_url(
+        f"s3://{s3.bucket}/lake", s3=S3Resource(endpoint_url=dead, region_name="us-east-1", max_attempts=2)
+    )
+    with pytest.raises(
+        LakeError, match=f"S3 endpoint {dead} failed while (listing|writing) s3://{s3.bucket}/lake/raw/"
+    ):
         write_day(lake, raw_day("/a"))
 
 
 def test_wrong_credentials_are_reported_without_echoing_them(s3, monkeypatch):
     # moto accepts any keys by default; a bucket policy denying everything stands in for a refused request
-    s3.client.put_bucket_policy(Bucket=s3.bucket, Policy=json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": [f"arn:aws:s3:::{s3.bucket}/*"]}],
-    }))
+    s3.client.put_bucket_policy(
+        Bucket=s3.bucket,
+        Policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": [f"arn:aws:s3:::{s3.bucket}/*"]}
+                ],
+            }
+        ),
+    )
     lake = lake_from_url(f"s3://{s3.bucket}/lake")
     try:
         lake.put("probe", b"x")

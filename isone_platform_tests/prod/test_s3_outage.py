@@ -35,7 +35,10 @@ def ingest_assets():
 def run_range(assets, first: str, last: str):
     selection = [dg.AssetKey([layer, "isone__system_load_5min"]) for layer in ("raw", "std")]
     return dg.materialize(
-        assets, selection=selection, resources=build_resources(), raise_on_error=False,
+        assets,
+        selection=selection,
+        resources=build_resources(),
+        raise_on_error=False,
         tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
     )
 
@@ -52,16 +55,23 @@ def error_chain(error) -> str:
 def rows_per_day() -> dict[str, int]:
     con = warehouse.connect()
     try:
-        return dict(con.sql("select operating_day::varchar, count(*) from std.isone__system_load_5min group by 1").fetchall())
+        return dict(
+            con.sql("select operating_day::varchar, count(*) from std.isone__system_load_5min group by 1").fetchall()
+        )
     finally:
         con.close()
 
 
 def snapshot(s3) -> dict[str, bytes]:
-    return {k: s3.client.get_object(Bucket=s3.bucket, Key=k)["Body"].read() for k in list_keys(s3.client, s3.bucket, "lake/raw/")}
+    return {
+        k: s3.client.get_object(Bucket=s3.bucket, Key=k)["Body"].read()
+        for k in list_keys(s3.client, s3.bucket, "lake/raw/")
+    }
 
 
-def test_server_stopped_mid_run_fails_loudly_keeps_earlier_objects_and_rerun_succeeds(prod_env, ingest_assets, monkeypatch):
+def test_server_stopped_mid_run_fails_loudly_keeps_earlier_objects_and_rerun_succeeds(
+    prod_env, ingest_assets, monkeypatch
+):
     s3 = prod_env.s3
     first = run_range(ingest_assets, "2024-11-01", "2024-11-03")
     assert first.success
@@ -86,8 +96,11 @@ def test_server_stopped_mid_run_fails_loudly_keeps_earlier_objects_and_rerun_suc
     assert "Exceeded max_retries" in message  # the step retries (ISO-NE assets retry) also met the outage
     # (the first attempt failed on 11-04's body; the step retries, with S3 still down, failed on 11-03's)
     # landing lists the day's objects first (bodies already there are not written again), then writes
-    assert re.search(rf"S3 endpoint {re.escape(s3.endpoint)} failed while (listing|writing) "
-                     rf"s3://{s3.bucket}/lake/raw/isone__system_load_5min/operating_day=", message), message
+    assert re.search(
+        rf"S3 endpoint {re.escape(s3.endpoint)} failed while (listing|writing) "
+        rf"s3://{s3.bucket}/lake/raw/isone__system_load_5min/operating_day=",
+        message,
+    ), message
     assert "testing-secret" not in message
     # the std step never ran on a half-landed raw asset
     assert not [e for e in failed.get_asset_materialization_events() if e.asset_key.path[0] == "std"]
@@ -97,7 +110,8 @@ def test_server_stopped_mid_run_fails_loudly_keeps_earlier_objects_and_rerun_suc
     # every earlier object intact, byte for byte (11-03's manifest was legitimately rewritten before the outage:
     # same bodies, a new fetched_at; its bodies are identical)
     assert {k: v for k, v in after.items() if k in before and not k.endswith("2024-11-03/_manifest.json")} == {
-        k: v for k, v in before.items() if not k.endswith("2024-11-03/_manifest.json")}
+        k: v for k, v in before.items() if not k.endswith("2024-11-03/_manifest.json")
+    }
     assert not [k for k in after if "operating_day=2024-11-04" in k or "operating_day=2024-11-05" in k]
     lake = lake_from_url(prod_env.ISONE_LAKE_URL)
     for day in ("2024-11-01", "2024-11-02", "2024-11-03"):
@@ -130,15 +144,21 @@ def test_case_16_server_stopped_during_the_warehouse_write_keeps_every_stored_da
 
     monkeypatch.setattr(warehouse_mod, "_insert", stop_before_the_second_day)
     selection = [dg.AssetKey(["std", "isone__system_load_5min"])]
-    failed = dg.materialize(std_only + [a for a in ingest_assets if a not in std_only], selection=selection,
-                            resources=build_resources(), raise_on_error=False,
-                            tags={"dagster/asset_partition_range_start": "2024-11-01",
-                                  "dagster/asset_partition_range_end": "2024-11-02"})
+    failed = dg.materialize(
+        std_only + [a for a in ingest_assets if a not in std_only],
+        selection=selection,
+        resources=build_resources(),
+        raise_on_error=False,
+        tags={"dagster/asset_partition_range_start": "2024-11-01", "dagster/asset_partition_range_end": "2024-11-02"},
+    )
     monkeypatch.setattr(warehouse_mod, "_insert", real_insert)
     s3.server.restart()
     assert len(calls) == 2 and not failed.success
-    message = "\n".join(error_chain(e.event_specific_data.error) for e in failed.all_events
-                        if e.event_type == dg.DagsterEventType.STEP_FAILURE)
+    message = "\n".join(
+        error_chain(e.event_specific_data.error)
+        for e in failed.all_events
+        if e.event_type == dg.DagsterEventType.STEP_FAILURE
+    )
     assert f"HTTP PUT to '{s3.endpoint}/{s3.bucket}/lake/tables/std/isone__system_load_5min/" in message, message
     assert "testing-secret" not in message
     assert rows_per_day() == rows_before

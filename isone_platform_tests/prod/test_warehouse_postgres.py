@@ -50,8 +50,13 @@ def pg_config(s3, pg_catalog, tmp_path) -> WarehouseConfig:
 
 
 def _start(script: str, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", script, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env={**os.environ, "PYTHONPATH": os.getcwd()})
+    return subprocess.Popen(
+        [sys.executable, "-c", script, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.getcwd()},
+    )
 
 
 def _wait_for(path, proc, seconds: float) -> None:
@@ -64,8 +69,10 @@ def _wait_for(path, proc, seconds: float) -> None:
 
 def test_two_reader_processes_while_a_third_writes(pg_config, s3, tmp_path):
     warehouse.replace_partitions(pg_config, S, h.system_load_days(DAYS, version=1), DAYS)
-    assert any(k.startswith("wh/tables/std/isone__system_load_5min/operating_day=2024-03-10/")
-               for k in list_keys(s3.client, s3.bucket))
+    assert any(
+        k.startswith("wh/tables/std/isone__system_load_5min/operating_day=2024-03-10/")
+        for k in list_keys(s3.client, s3.bucket)
+    )
     stop = tmp_path / "stop"
     readers = []
     for i in range(2):
@@ -120,8 +127,10 @@ def test_postgres_catalog_errors_are_clear_and_redacted(s3, postgres, pg_catalog
     assert "wrong-password-123" not in str(err.value) and "password authentication failed" in str(err.value)
     monkeypatch.setenv("PGPASSWORD", APP_PASSWORD)
     # a password inside the catalog string is redacted in errors too
-    leaky = WarehouseConfig(catalog=f"postgres:postgresql://isone:s3cr3t-pw@127.0.0.1:{postgres.port}/no_such_db",
-                            data_path=config.data_path)
+    leaky = WarehouseConfig(
+        catalog=f"postgres:postgresql://isone:s3cr3t-pw@127.0.0.1:{postgres.port}/no_such_db",
+        data_path=config.data_path,
+    )
     with pytest.raises(WarehouseError) as err:
         warehouse.replace_partitions(leaky, S, h.system_load(DAYS[0]), [DAYS[0]])
     assert "s3cr3t-pw" not in str(err.value) and "no_such_db" in str(err.value)

@@ -32,7 +32,9 @@ def simulator():
 def make_client(sim, **kw) -> httpx.Client:
     headers = {"Accept": "application/json"}
     headers.update(kw.pop("headers", {}))
-    return httpx.Client(base_url=sim.base_url, auth=("demo", "demo"), headers=headers, timeout=kw.pop("timeout", 20), **kw)
+    return httpx.Client(
+        base_url=sim.base_url, auth=("demo", "demo"), headers=headers, timeout=kw.pop("timeout", 20), **kw
+    )
 
 
 @pytest.fixture
@@ -49,9 +51,14 @@ def records(doc: dict) -> list:
             return []
         (val,) = inner.values()
     else:
-        (key, val), = doc.items()
-        if isinstance(val, dict) and len(val) == 1 and isinstance(next(iter(val.values())), (list, dict)) \
-                and key.endswith("s") and key != "ServiceInfo":
+        ((key, val),) = doc.items()
+        if (
+            isinstance(val, dict)
+            and len(val) == 1
+            and isinstance(next(iter(val.values())), (list, dict))
+            and key.endswith("s")
+            and key != "ServiceInfo"
+        ):
             val = next(iter(val.values()))
         elif val in ("", {}):
             return []

@@ -45,7 +45,8 @@ def test_today_partial_future_empty_and_current(simulator, client):
     assert client.get("/fiveminutelmp/prelim/day/20241122/starthour/00").json() == {"FiveMinLmps": ""}
     assert client.get("/genfuelmix/day/20241122").json() == {"GenFuelMixes": ""}
     assert client.get("/fiveminuteestimatedzonalload/day/20241122").json() == {
-        "isone_web_services": {"five_min_estimated_zonal_loads": {}}}
+        "isone_web_services": {"five_min_estimated_zonal_loads": {}}
+    }
     # starthour 11 of today: only the published intervals (11:00..11:50)
     chunk = records(client.get("/fiveminutelmp/prelim/day/20241121/starthour/11").json())
     assert len({r["BeginDate"] for r in chunk}) == 11

@@ -71,8 +71,11 @@ def test_dst_counts(client, day, n5, nh):
     assert len(records(client.get(f"/hourlysysload/day/{day}").json())) == nh
     zonal = records(client.get(f"/fiveminuteestimatedzonalload/day/{day}").json())
     assert len(zonal) == 8 * n5
-    for path in (f"/hourlylmp/da/final/day/{day}/location/4001", f"/hourlylmp/rt/prelim/day/{day}/location/4001",
-                 f"/hourlylmp/rt/final/day/{day}/location/4000"):
+    for path in (
+        f"/hourlylmp/da/final/day/{day}/location/4001",
+        f"/hourlylmp/rt/prelim/day/{day}/location/4001",
+        f"/hourlylmp/rt/final/day/{day}/location/4000",
+    ):
         assert len(records(client.get(path).json())) == nh, path
     assert len(records(client.get(f"/fiveminutelmp/day/{day}/location/4002").json())) == n5
 
@@ -103,7 +106,9 @@ def test_starthour_covers_day(client, day, n5):
         assert per_hour[1] == 24
     else:
         assert per_hour[2] == 0
-    day_stamps = {r["BeginDate"].encode() for r in records(client.get(f"/fiveminutelmp/day/{day}/location/4001").json())}
+    day_stamps = {
+        r["BeginDate"].encode() for r in records(client.get(f"/fiveminutelmp/day/{day}/location/4001").json())
+    }
     assert day_stamps == set(seen)
     hours = set()
     for hh in range(24):
@@ -122,8 +127,13 @@ def test_starthour_chunk_size(client):
 
 
 def test_determinism(simulator):
-    paths = ["/fiveminutesystemload/day/20240715", "/fiveminutelmp/prelim/day/20240715/starthour/03",
-             "/genfuelmix/day/20240715", "/hourlylmp/da/final/day/20240716", "/fiveminuteestimatedzonalload/day/20240715"]
+    paths = [
+        "/fiveminutesystemload/day/20240715",
+        "/fiveminutelmp/prelim/day/20240715/starthour/03",
+        "/genfuelmix/day/20240715",
+        "/hourlylmp/da/final/day/20240716",
+        "/fiveminuteestimatedzonalload/day/20240715",
+    ]
     with make_client(simulator) as c:
         first = {p: c.get(p).content for p in paths}
         again = {p: c.get(p).content for p in reversed(paths)}
@@ -142,7 +152,9 @@ def test_gzip(simulator):
         assert r.headers["Content-Encoding"] == "gzip"
         assert int(r.headers["Content-Length"]) < len(r.content) / 4
         assert len(records(r.json())) > 10000
-    with httpx.Client(auth=("demo", "demo"), headers={"Accept": "application/json", "Accept-Encoding": "identity"}) as c:
+    with httpx.Client(
+        auth=("demo", "demo"), headers={"Accept": "application/json", "Accept-Encoding": "identity"}
+    ) as c:
         r = c.get(simulator.base_url + "/fiveminutesystemload/day/20240715")
         assert "Content-Encoding" not in r.headers
         assert int(r.headers["Content-Length"]) == len(r.content)

@@ -133,8 +133,12 @@ def test_value_faults(simulator, client):
     _, bad = _with_fault(simulator, client, ZON, kind="missing_field", params={"field": "estimated_load_mw"})
     assert any("estimated_load_mw" not in r for r in records(bad))
     _, bad = _with_fault(simulator, client, LMP, kind="broken_sum")
-    broken = [r for r in records(bad)
-              if round(r["LmpTotal"] * 100) != round((r["EnergyComponent"] + r["CongestionComponent"] + r["LossComponent"]) * 100)]
+    broken = [
+        r
+        for r in records(bad)
+        if round(r["LmpTotal"] * 100)
+        != round((r["EnergyComponent"] + r["CongestionComponent"] + r["LossComponent"]) * 100)
+    ]
     assert 0 < len(broken) < 0.1 * len(records(bad))
     _, bad = _with_fault(simulator, client, LMP, kind="out_of_range")
     assert any(r["LmpTotal"] == 6000 for r in records(bad))
@@ -162,9 +166,11 @@ def test_recorded_mode_byte_exact(real_dir):
     bodies = real_dir / "bodies"
     with SimulatorServer(port=0, clock=FIXED_NOW, recorded_dir=bodies) as sim:
         with make_client(sim) as c:
-            for name, path in [("genfuelmix_day_20241103.json", "/genfuelmix/day/20241103"),
-                               ("hourlysysload_day_20240310.json", "/hourlysysload/day/20240310"),
-                               ("locations.json", "/locations")]:
+            for name, path in [
+                ("genfuelmix_day_20241103.json", "/genfuelmix/day/20241103"),
+                ("hourlysysload_day_20240310.json", "/hourlysysload/day/20240310"),
+                ("locations.json", "/locations"),
+            ]:
                 assert c.get(path).content == (bodies / name).read_bytes()
             gz = c.get("/genfuelmix/day/20240101", headers={"Accept-Encoding": "gzip"})
             assert gz.headers["Content-Encoding"] == "gzip"
@@ -179,9 +185,25 @@ def test_recorded_mode_byte_exact(real_dir):
 def test_cli_subprocess():
     env = dict(os.environ, ISONE_SIM_PASSWORD="s3cret")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "isone_platform.simulator.cli", "--port", "0", "--seed", "3",
-         "--clock", FIXED_NOW, "--fault", "/hourlysysload/*=503:first=1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO)
+        [
+            sys.executable,
+            "-m",
+            "isone_platform.simulator.cli",
+            "--port",
+            "0",
+            "--seed",
+            "3",
+            "--clock",
+            FIXED_NOW,
+            "--fault",
+            "/hourlysysload/*=503:first=1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=REPO,
+    )
     try:
         line = proc.stdout.readline().strip()
         assert line.startswith("isone-sim listening on http://127.0.0.1:") and line.endswith("/api/v1.1")

@@ -50,5 +50,8 @@ def test_fuel_mix_snapshots():
     assert night and all("Solar" not in {f[0] for f in s.fuels} for s in night)
     noon = [s for s in snaps if s.stamp[11:13] == "12"]
     assert all(dict((f[0], f[1]) for f in s.fuels).get("Solar", 0) > 0 for s in noon)
-    assert any(sum(f[2] == "Y" for f in s.fuels) >= 2 for d in range(10)
-               for s in data.fuelmix_day(0, date(2024, 7, 1) + timedelta(days=d)))
+    assert any(
+        sum(f[2] == "Y" for f in s.fuels) >= 2
+        for d in range(10)
+        for s in data.fuelmix_day(0, date(2024, 7, 1) + timedelta(days=d))
+    )

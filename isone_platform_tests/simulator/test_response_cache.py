@@ -19,8 +19,12 @@ FINAL_AT = datetime(2024, 11, 21, 6, 0, tzinfo=ET)  # D+1 06:00 = end of 2024-11
 
 
 def _uncached(sim: SimulatorServer, path: str) -> bytes:
-    ctx = api.Ctx(seed=sim.seed, now=sim.clock.timestamp(), lag=sim.publication_lag.total_seconds(),
-                  final_delay=sim.final_delay.total_seconds())
+    ctx = api.Ctx(
+        seed=sim.seed,
+        now=sim.clock.timestamp(),
+        lag=sim.publication_lag.total_seconds(),
+        final_delay=sim.final_delay.total_seconds(),
+    )
     out = api.resolve(path, ctx)
     return out if isinstance(out, bytes) else out.render()
 
@@ -61,9 +65,13 @@ def test_clock_moves_change_cached_answers(sim, encoding):
 def test_da_and_fuel_and_hourly_publication_edges(sim):
     sim.clock.set(datetime(2024, 11, 21, 13, 29, 59, 999999, tzinfo=ET))
     with make_client(sim) as c:
-        paths = ["/hourlylmp/da/final/day/20241122/location/4001", "/genfuelmix/day/20241121",
-                 "/hourlylmp/rt/prelim/day/20241121/location/4001", "/hourlysysload/day/20241121",
-                 "/fiveminuteestimatedzonalload/day/20241121/loadzone/4004"]
+        paths = [
+            "/hourlylmp/da/final/day/20241122/location/4001",
+            "/genfuelmix/day/20241121",
+            "/hourlylmp/rt/prelim/day/20241121/location/4001",
+            "/hourlysysload/day/20241121",
+            "/fiveminuteestimatedzonalload/day/20241121/loadzone/4004",
+        ]
         before = {p: c.get(p).content for p in paths}
         assert before[paths[0]] == b'{"HourlyLmps":""}'
         sim.clock.set(datetime(2024, 11, 21, 13, 30, tzinfo=ET))
@@ -120,14 +128,18 @@ def test_seed_lag_and_delay_are_part_of_the_key(sim):
 
 
 def test_cache_bounded_and_disabled():
-    with SimulatorServer(port=0, clock="fixed:2024-11-21T12:00:00-05:00", seed=1, cache_bytes=1_200_000) as s, \
-            make_client(s, headers={"Accept-Encoding": "gzip"}) as c:
+    with (
+        SimulatorServer(port=0, clock="fixed:2024-11-21T12:00:00-05:00", seed=1, cache_bytes=1_200_000) as s,
+        make_client(s, headers={"Accept-Encoding": "gzip"}) as c,
+    ):
         for h in range(6):
             c.get(f"/fiveminutelmp/final/day/20241115/starthour/{h:02d}")
         st = s.cache.stats()
         assert 0 < st["bytes"] <= 1_200_000 and 0 < st["entries"] < 6
-    with SimulatorServer(port=0, clock="fixed:2024-11-21T12:00:00-05:00", seed=1, cache_bytes=0) as s, \
-            make_client(s) as c:
+    with (
+        SimulatorServer(port=0, clock="fixed:2024-11-21T12:00:00-05:00", seed=1, cache_bytes=0) as s,
+        make_client(s) as c,
+    ):
         assert s.cache is None
         assert c.get(CHUNK).content == c.get(CHUNK).content == _uncached(s, CHUNK)
 
@@ -136,10 +148,16 @@ def test_cache_bounded_and_disabled():
 # the validity interval computed by api.resolve is exact: same answer anywhere inside it
 
 _PROBE_PATHS = [
-    "/fiveminutesystemload/day/{d}", "/hourlysysload/day/{d}", "/fiveminuteestimatedzonalload/day/{d}/loadzone/4002",
-    "/fiveminutelmp/prelim/day/{d}/location/4000", "/fiveminutelmp/final/day/{d}/location/4001",
-    "/fiveminutelmp/prelim/day/{d}/starthour/01", "/hourlylmp/da/final/day/{d}/location/4003",
-    "/hourlylmp/rt/prelim/day/{d}/location/4004", "/hourlylmp/rt/final/day/{d}/hour/01", "/genfuelmix/day/{d}",
+    "/fiveminutesystemload/day/{d}",
+    "/hourlysysload/day/{d}",
+    "/fiveminuteestimatedzonalload/day/{d}/loadzone/4002",
+    "/fiveminutelmp/prelim/day/{d}/location/4000",
+    "/fiveminutelmp/final/day/{d}/location/4001",
+    "/fiveminutelmp/prelim/day/{d}/starthour/01",
+    "/hourlylmp/da/final/day/{d}/location/4003",
+    "/hourlylmp/rt/prelim/day/{d}/location/4004",
+    "/hourlylmp/rt/final/day/{d}/hour/01",
+    "/genfuelmix/day/{d}",
     "/locations/4001",
 ]
 
@@ -172,8 +190,13 @@ def test_validity_interval_is_exact():
 
 def test_current_and_info_paths_are_not_cached(sim):
     sim.clock.set(datetime(2024, 11, 21, 12, 0, tzinfo=ET))
-    for path in ("/fiveminutelmp/current/all", "/fiveminutesystemload/current", "/genfuelmix/info",
-                 "/fiveminutelmp/final/info", "/fiveminutelmp/final/current/all"):
+    for path in (
+        "/fiveminutelmp/current/all",
+        "/fiveminutesystemload/current",
+        "/genfuelmix/info",
+        "/fiveminutelmp/final/info",
+        "/fiveminutelmp/final/current/all",
+    ):
         ctx = api.Ctx(seed=1, now=sim.clock.timestamp(), lag=60.0, final_delay=6 * 3600.0)
         api.resolve(path, ctx)
         assert not ctx.cacheable, path

@@ -34,7 +34,7 @@ def load(real_dir, rel):
 def wrapper_keys(doc):
     out = []
     while isinstance(doc, dict) and len(doc) == 1:
-        (k, doc), = doc.items()
+        ((k, doc),) = doc.items()
         out.append(k)
         if isinstance(doc, list):
             break
@@ -72,6 +72,7 @@ def test_shape_matches_recording(real_dir, client, rel, path):
             for r in recs:
                 out.setdefault((r["LocationType"], "NetworkNodeType" in r), json.dumps(shape(r), sort_keys=True))
             return out
+
         assert by_type(sim_recs) == by_type(real_recs)
         return
     real_shapes = {json.dumps(shape(r), sort_keys=True) for r in real_recs}
@@ -86,8 +87,9 @@ def test_day_endpoints_without_recordings_match_documented_shapes(real_dir, clie
     assert wrapper_keys(doc) == (["FiveMinSystemLoads", "FiveMinSystemLoad"], "list")
     assert {json.dumps(shape(r), sort_keys=True) for r in records(doc)} == {json.dumps(shape(cur), sort_keys=True)}
     # every LMP path: record shape of the recorded 5-min LMP (Location with @LocType)
-    lmp = json.dumps(shape(records(load(real_dir, "wsclient_examples/fiveminutelmp_current_20260727.json"))[0]),
-                     sort_keys=True)
+    lmp = json.dumps(
+        shape(records(load(real_dir, "wsclient_examples/fiveminutelmp_current_20260727.json"))[0]), sort_keys=True
+    )
     for path, wrapper in [
         ("/fiveminutelmp/prelim/day/20241103/starthour/01", ["FiveMinLmps", "FiveMinLmp"]),
         ("/fiveminutelmp/final/day/20241103/starthour/05", ["FiveMinLmps", "FiveMinLmp"]),
@@ -114,7 +116,13 @@ def test_zonal_snake_case_dialect(client):
     recs = doc["isone_web_services"]["five_min_estimated_zonal_loads"]["five_min_estimated_zonal_load"]
     assert len(recs) == 300 * 8
     r = recs[0]
-    assert set(r) == {"interval_begin_date", "load_zone_id", "load_zone_name", "estimated_load_mw", "estimated_btm_pv_mw"}
+    assert set(r) == {
+        "interval_begin_date",
+        "load_zone_id",
+        "load_zone_name",
+        "estimated_load_mw",
+        "estimated_btm_pv_mw",
+    }
     assert TS_RE.match(r["interval_begin_date"]) and isinstance(r["load_zone_id"], int)
     assert {x["load_zone_id"] for x in recs} == set(range(4001, 4009))
     one = records(client.get("/fiveminuteestimatedzonalload/day/20241103/loadzone/4004").json())
@@ -131,8 +139,12 @@ def test_locations_consistency(client, real_dir):
     assert count(allr) == count(real)
     by_id = {r["LocationID"]: r for r in allr}
     core = records(client.get("/locations").json())
-    assert [r["LocationID"] for r in core] == [r["LocationID"] for r in records(load(real_dir, "bodies/locations.json"))]
-    assert [r["LocationName"] for r in core] == [r["LocationName"] for r in records(load(real_dir, "bodies/locations.json"))]
+    assert [r["LocationID"] for r in core] == [
+        r["LocationID"] for r in records(load(real_dir, "bodies/locations.json"))
+    ]
+    assert [r["LocationName"] for r in core] == [
+        r["LocationName"] for r in records(load(real_dir, "bodies/locations.json"))
+    ]
     lmp = records(client.get("/fiveminutelmp/current/all").json())
     assert 1150 < len(lmp) < 1300
     for r in lmp:

@@ -77,7 +77,9 @@ def zonal_load(day: date, version: int = 1) -> pl.DataFrame:
     return pl.concat(frames)
 
 
-def lmp(day: date, schema: schemas.TableSchema, n_locations: int = 3, version: int = 1, minutes: int = 5) -> pl.DataFrame:
+def lmp(
+    day: date, schema: schemas.TableSchema, n_locations: int = 3, version: int = 1, minutes: int = 5
+) -> pl.DataFrame:
     ts = intervals(day, minutes)
     n = len(ts)
     frames = []

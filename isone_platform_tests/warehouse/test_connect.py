@@ -201,8 +201,7 @@ def test_attach_errors_hide_catalog_passwords():
 
 
 REFUSED = {
-    "ATTACH 'ducklake:sqlite:{catalog}' AS rw (DATA_PATH '{data}'); DELETE FROM rw.std.isone__system_load_5min":
-        "attaches another database",
+    "ATTACH 'ducklake:sqlite:{catalog}' AS rw (DATA_PATH '{data}'); DELETE FROM rw.std.isone__system_load_5min": "attaches another database",
     "ATTACH '{catalog}' AS meta (TYPE sqlite)": "attaches another database",
     "ATTACH ':memory:' AS scratch": "attaches another database",
     "DETACH isone": "detaches a database",
@@ -237,8 +236,11 @@ def test_read_only_connection_refuses_what_writes_or_reaches_outside(env, tmp_pa
     out.mkdir()
     sql = template.format(catalog=env.sqlite_path, data=env.data_path, out=out)
     with analyst.connect() as con:
-        with pytest.raises(analyst.ReadOnlyViolation, match=rf"refused on the read-only warehouse connection: .*"
-                           rf"{REFUSED[template].replace('(', '[(]').replace(')', '[)]')}"):
+        with pytest.raises(
+            analyst.ReadOnlyViolation,
+            match=rf"refused on the read-only warehouse connection: .*"
+            rf"{REFUSED[template].replace('(', '[(]').replace(')', '[)]')}",
+        ):
             con.execute(sql)
         assert con.sql("select count(*) from system_load").fetchone() == (288,)  # still usable
     assert list(out.iterdir()) == []
@@ -282,8 +284,9 @@ def test_read_only_connection_reads_everything_of_the_warehouse(env):
         con.execute("SET TimeZone = 'America/New_York'")  # display settings stay changeable
         assert con.sql("select min(ts_utc)::varchar from system_load").fetchone() == ("2024-07-01 00:00:00-04",)
         con.execute("SET VARIABLE day = DATE '2024-07-01'")
-        con.execute("create table memory.main.daily as select operating_day, max(load_mw) as peak from system_load "
-                    "group by 1")
+        con.execute(
+            "create table memory.main.daily as select operating_day, max(load_mw) as peak from system_load group by 1"
+        )
         assert con.sql("select count(*) from memory.main.daily").fetchone() == (1,)
         con.execute("USE memory")
         assert con.sql("select count(*) from isone.std.isone__fuel_mix").fetchone()[0] > 0

@@ -99,9 +99,7 @@ def test_multi_partition_run_replaces_exactly_those_days(config):
 def test_load_input_reads_upstream_partition(config):
     days = [date(2024, 7, 1), date(2024, 7, 2)]
     warehouse.replace_partitions(config, S, h.system_load_days(days), days)
-    result = _materialize(
-        config, [system_load_asset, downstream], partition_key="2024-07-02", selection=[downstream]
-    )
+    result = _materialize(config, [system_load_asset, downstream], partition_key="2024-07-02", selection=[downstream])
     assert result.success
     got = collected["input"]
     assert got.schema == S.polars_schema

@@ -44,8 +44,10 @@ def run_maintenance(config: warehouse.WarehouseConfig, lake_dir: Path, **op_conf
     ops = {"expire_old_snapshots": {"config": op_config}} if op_config else {}
     return isone_warehouse_maintenance.execute_in_process(
         run_config={"ops": ops},
-        resources={"warehouse_io_manager": DuckLakeIOManager(catalog=config.catalog, data_path=config.data_path),
-                   "raw_lake_io_manager": RawLakeIOManager(lake_url=str(lake_dir))},
+        resources={
+            "warehouse_io_manager": DuckLakeIOManager(catalog=config.catalog, data_path=config.data_path),
+            "raw_lake_io_manager": RawLakeIOManager(lake_url=str(lake_dir)),
+        },
     )
 
 
@@ -93,8 +95,12 @@ def test_the_maintenance_job_reports_what_it_did(config, tmp_path):
     kept = _archived_raw_body(tmp_path / "lake", DEFAULT_RAW_ARCHIVE_DAYS - 1)
     result = run_maintenance(config, tmp_path / "lake", retention_hours=0)
     assert result.success
-    metadata = {k: v.value for e in result.all_events if e.event_type_value == "STEP_OUTPUT"
-                for k, v in e.event_specific_data.metadata.items()}
+    metadata = {
+        k: v.value
+        for e in result.all_events
+        if e.event_type_value == "STEP_OUTPUT"
+        for k, v in e.event_specific_data.metadata.items()
+    }
     assert metadata["files_deleted"] == 4 and metadata["snapshots_left"] == 1 and metadata["orphans_deleted"] == 1
     assert metadata["min_age_hours"] == warehouse.ORPHAN_MIN_AGE.total_seconds() // 3600
     assert not orphan.exists() and len(parquet_files(config)) == 1
@@ -135,8 +141,10 @@ def test_catalog_backups_are_consistent_copies_and_only_the_newest_are_kept(conf
     warehouse.replace_partitions(config, SYSTEM_LOAD_5MIN, h.system_load(DAY, 7), [DAY])
     lake = lake_from_url(str(tmp_path / "lake"))
     start = datetime(2024, 7, 1, 8, 30, tzinfo=timezone.utc)
-    keys = [warehouse.backup_sqlite_catalog(config, lake, now=start + timedelta(days=n))
-            for n in range(warehouse.CATALOG_BACKUPS_KEPT + 2)]
+    keys = [
+        warehouse.backup_sqlite_catalog(config, lake, now=start + timedelta(days=n))
+        for n in range(warehouse.CATALOG_BACKUPS_KEPT + 2)
+    ]
     assert warehouse.catalog_backups(lake) == keys[2:]
     assert keys[0] == "backups/catalog/catalog-20240701T083000Z.sqlite"
     copy = tmp_path / "copy.sqlite"

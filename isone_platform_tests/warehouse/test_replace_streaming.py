@@ -59,7 +59,9 @@ def test_rows_outside_their_day_are_an_error_naming_them(config):
     before = warehouse.read_partitions(config, S, None)
     # day 1's frame carries day 2's rows too: both days are in the run, but not this frame's day
     frames = [(DAYS[0], h.system_load_days(DAYS[:2], 2)), (DAYS[1], h.system_load(DAYS[1], 2))]
-    with pytest.raises(ValueError, match=r"\['2024-03-10'\] are outside the partition\(s\) being replaced \['2024-03-09'\]"):
+    with pytest.raises(
+        ValueError, match=r"\['2024-03-10'\] are outside the partition\(s\) being replaced \['2024-03-09'\]"
+    ):
         warehouse.replace_partitions_streaming(config, S, frames, DAYS[:2])
     with pytest.raises(ValueError, match="2024-03-12.*not one of the partition"):
         warehouse.replace_partitions_streaming(config, S, [(date(2024, 3, 12), h.system_load(date(2024, 3, 12)))], DAYS)

@@ -52,13 +52,20 @@ def expire_old_snapshots(
         f"{report.files_deleted} file(s); {report.snapshots_left} snapshot(s) left"
     )
     context.add_output_metadata(
-        {"snapshots_expired": report.snapshots_expired, "files_deleted": report.files_deleted,
-         "snapshots_left": report.snapshots_left, "retention_hours": config.retention_hours}
+        {
+            "snapshots_expired": report.snapshots_expired,
+            "files_deleted": report.files_deleted,
+            "snapshots_left": report.snapshots_left,
+            "retention_hours": config.retention_hours,
+        }
     )
 
 
-@dg.op(pool=WAREHOUSE_POOL, ins={"after": dg.In(dg.Nothing)},
-       description="Delete data files no snapshot references, older than the safety age.")
+@dg.op(
+    pool=WAREHOUSE_POOL,
+    ins={"after": dg.In(dg.Nothing)},
+    description="Delete data files no snapshot references, older than the safety age.",
+)
 def delete_orphaned_data_files(
     context: dg.OpExecutionContext, config: OrphanConfig, warehouse_io_manager: dg.ResourceParam[DuckLakeIOManager]
 ) -> None:
@@ -96,8 +103,10 @@ def prune_raw_archive(
     context.add_output_metadata({"archived_objects_deleted": deleted, "keep_days": config.keep_days})
 
 
-@dg.job(description="Expire old warehouse snapshots, delete files no snapshot needs, back up the SQLite catalog, "
-        "prune the raw archive.")
+@dg.job(
+    description="Expire old warehouse snapshots, delete files no snapshot needs, back up the SQLite catalog, "
+    "prune the raw archive."
+)
 def isone_warehouse_maintenance():
     back_up_catalog(after=delete_orphaned_data_files(after=expire_old_snapshots()))
     prune_raw_archive()

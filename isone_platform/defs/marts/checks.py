@@ -8,7 +8,6 @@ failed, and the first offending rows as a markdown table.
 The checks are partitioned like the marts and evaluate the days of the run they run in (its partition range).
 """
 
-
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -150,14 +149,20 @@ def load_daily_reconciles_with_std(context: dg.AssetCheckExecutionContext) -> dg
             from std.isone__zonal_load_5min where load_mw is not null
         ) where operating_day between ? and ? group by all
         """,
-        context, 2, fields,
+        context,
+        2,
+        fields,
     )
     mart = _fetch(
         "select operating_day, area, interval_count, energy_mwh from mart.isone__load_daily "
         "where operating_day between ? and ?",
-        context, 2, fields,
+        context,
+        2,
+        fields,
     )
-    return _result(context, LOAD_RULE, ["operating_day", "area"], std, mart, exact=["interval_count"], approx=["energy_mwh"])
+    return _result(
+        context, LOAD_RULE, ["operating_day", "area"], std, mart, exact=["interval_count"], approx=["energy_mwh"]
+    )
 
 
 LMP_RULE = (
@@ -180,12 +185,16 @@ def lmp_daily_reconciles_with_std(context: dg.AssetCheckExecutionContext) -> dg.
             select operating_day, location_id, 'RT' from std.isone__lmp_rt_5min where lmp is not null
         ) where operating_day between ? and ? group by all
         """,
-        context, 1, fields,
+        context,
+        1,
+        fields,
     )
     mart = _fetch(
         "select operating_day, count(*), sum(da_hours), sum(rt_intervals) from mart.isone__lmp_daily "
         "where operating_day between ? and ? group by all",
-        context, 1, fields,
+        context,
+        1,
+        fields,
     )
     return _result(context, LMP_RULE, ["operating_day"], std, mart, exact=fields)
 
@@ -205,14 +214,26 @@ def fuel_mix_daily_reconciles_with_std(context: dg.AssetCheckExecutionContext) -
                coalesce(sum(gen_mw * (epoch(interval_end_utc) - epoch(interval_begin_utc)) / 3600), 0)
         from std.isone__fuel_mix where operating_day between ? and ? group by all
         """,
-        context, 2, fields,
+        context,
+        2,
+        fields,
     )
     mart = _fetch(
         "select operating_day, fuel_category, snapshot_count, energy_mwh from mart.isone__fuel_mix_daily "
         "where operating_day between ? and ?",
-        context, 2, fields,
+        context,
+        2,
+        fields,
     )
-    return _result(context, FUEL_RULE, ["operating_day", "fuel_category"], std, mart, exact=["snapshot_count"], approx=["energy_mwh"])
+    return _result(
+        context,
+        FUEL_RULE,
+        ["operating_day", "fuel_category"],
+        std,
+        mart,
+        exact=["snapshot_count"],
+        approx=["energy_mwh"],
+    )
 
 
 SYSTEM_VS_ZONAL_RULE = (
@@ -232,11 +253,15 @@ def system_vs_zonal_daily_reconciles_with_std(context: dg.AssetCheckExecutionCon
             using (interval_begin_utc)
         where s.load_mw is not null and s.operating_day between ? and ? group by all
         """,
-        context, 1, fields,
+        context,
+        1,
+        fields,
     )
     mart = _fetch(
         "select operating_day, intervals_compared from mart.isone__system_vs_zonal_daily "
         "where operating_day between ? and ?",
-        context, 1, fields,
+        context,
+        1,
+        fields,
     )
     return _result(context, SYSTEM_VS_ZONAL_RULE, ["operating_day"], std, mart, exact=fields)

@@ -47,7 +47,9 @@ def latest_published(info_body: bytes) -> datetime | None:
 @dg.sensor(
     job=isone_poll_job,
     minimum_interval_seconds=env_seconds("ISONE_POLL_PROBE_SECONDS", 30),
-    default_status=dg.DefaultSensorStatus.RUNNING if env_switch("ISONE_POLLING", True) else dg.DefaultSensorStatus.STOPPED,
+    default_status=dg.DefaultSensorStatus.RUNNING
+    if env_switch("ISONE_POLLING", True)
+    else dg.DefaultSensorStatus.STOPPED,
     description="Launches an isone_poll run whenever ISO-NE publishes a new 5-minute interval.",
 )
 def isone_poll_sensor(context: dg.SensorEvaluationContext, isone_api: IsoneApiResource):
@@ -59,9 +61,15 @@ def isone_poll_sensor(context: dg.SensorEvaluationContext, isone_api: IsoneApiRe
     if context.cursor == stamp:
         return dg.SkipReason(f"nothing new since {stamp}")
     in_flight = context.instance.get_run_records(
-        dg.RunsFilter(job_name=isone_poll_job.name, statuses=[
-            dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
-            dg.DagsterRunStatus.STARTED]),
+        dg.RunsFilter(
+            job_name=isone_poll_job.name,
+            statuses=[
+                dg.DagsterRunStatus.QUEUED,
+                dg.DagsterRunStatus.NOT_STARTED,
+                dg.DagsterRunStatus.STARTING,
+                dg.DagsterRunStatus.STARTED,
+            ],
+        ),
         limit=1,
     )
     if in_flight:

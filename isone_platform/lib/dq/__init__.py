@@ -30,6 +30,19 @@ from isone_platform.lib.dq.rules import __all__ as _rules_all
 from isone_platform.lib.dq.sql import MAX_ROWS, latest_day, table_exists
 
 __all__ = [
-    "FIVE_MINUTE_FEEDS", "LMP_DATASETS", "MAX_ROWS", "Evaluate", "Rule", "RuleOutcome", "Severity", "days_text",
-    "evaluate_rules", "latest_day", "markdown_table", "rows_markdown", "rules_for", "table_exists", *_rules_all,
+    "FIVE_MINUTE_FEEDS",
+    "LMP_DATASETS",
+    "MAX_ROWS",
+    "Evaluate",
+    "Rule",
+    "RuleOutcome",
+    "Severity",
+    "days_text",
+    "evaluate_rules",
+    "latest_day",
+    "markdown_table",
+    "rows_markdown",
+    "rules_for",
+    "table_exists",
+    *_rules_all,
 ]

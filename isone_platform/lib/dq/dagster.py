@@ -27,7 +27,9 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def days_to_check(context: dg.AssetCheckExecutionContext, schema: TableSchema, con: duckdb.DuckDBPyConnection) -> list[date] | None:
+def days_to_check(
+    context: dg.AssetCheckExecutionContext, schema: TableSchema, con: duckdb.DuckDBPyConnection
+) -> list[date] | None:
     """The operating days a check evaluates: the run's partition(s) (one key or a backfill range); without
     partition information (a check launched on its own), the latest day in the table; None if unpartitioned."""
     if schema.partition_column is None:
@@ -95,7 +97,8 @@ def _multi_check(ds: Dataset, reads: tuple[str, ...], rules: list[Rule]) -> dg.A
         specs=_check_specs(key, reads, rules),
         name=f"{ds.asset_name}_dq{suffix}",
         description=f"Data-quality rules of std/{ds.asset_name} (lib/dq/) on the run's operating days"
-        + (f", reading {', '.join(reads)}" if reads else "") + ".",
+        + (f", reading {', '.join(reads)}" if reads else "")
+        + ".",
         can_subset=True,
         required_resource_keys={"warehouse_io_manager"},
     )

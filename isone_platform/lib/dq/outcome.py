@@ -79,8 +79,14 @@ def outcome(
 def missing_table(rule: str, schema: TableSchema, days: Sequence[date] | None, severity: Severity) -> RuleOutcome:
     """A failed outcome for a table that is not in the warehouse: a check must not pass on nothing."""
     return outcome(
-        rule, schema, days, severity, 1, [{"table": schema.qualified_name, "issue": "table does not exist"}],
-        "", f"{schema.qualified_name} does not exist in the warehouse (materialize the asset first)",
+        rule,
+        schema,
+        days,
+        severity,
+        1,
+        [{"table": schema.qualified_name, "issue": "table does not exist"}],
+        "",
+        f"{schema.qualified_name} does not exist in the warehouse (materialize the asset first)",
     )
 
 
@@ -104,7 +110,9 @@ def guarded(rule: str, severity: Severity) -> Callable:
     """Decorator: the `precheck` preamble before the rule body; the rule's name is kept as `fn.rule`."""
 
     def wrap(fn: Callable[..., RuleOutcome]) -> Callable[..., RuleOutcome]:
-        def run(con: duckdb.DuckDBPyConnection, schema: TableSchema, days: Sequence[date] | None, **kw: Any) -> RuleOutcome:
+        def run(
+            con: duckdb.DuckDBPyConnection, schema: TableSchema, days: Sequence[date] | None, **kw: Any
+        ) -> RuleOutcome:
             early = precheck(rule, con, schema, days, severity)
             return early if early is not None else fn(con, schema, days, **kw)
 

@@ -71,8 +71,16 @@ class Rule:
 
 
 def _bind(
-    ds: Dataset, fn: Callable[..., RuleOutcome], kind: str, severity: Severity, description: str, *,
-    blocking: bool = False, reads: tuple[str, ...] = (), with_now: bool = False, **kw: Any,
+    ds: Dataset,
+    fn: Callable[..., RuleOutcome],
+    kind: str,
+    severity: Severity,
+    description: str,
+    *,
+    blocking: bool = False,
+    reads: tuple[str, ...] = (),
+    with_now: bool = False,
+    **kw: Any,
 ) -> Rule:
     """A `Rule` that runs `fn` on the dataset's table with `kw` (and `now`, for rules that depend on time)."""
 
@@ -86,16 +94,42 @@ def _structural_rules(ds: Dataset) -> list[Rule]:
     """The blocking rules every table has (and the day-bounds rule for partitioned ones)."""
     schema = ds.table
     rules = [
-        _bind(ds, schema_matches_registry, "structural", "ERROR", "The stored table's columns (names, DuckDB types, "
-              "NOT NULL, order) are exactly those of lib/schemas.py.", blocking=True),
-        _bind(ds, primary_key_unique, "structural", "ERROR",
-              f"No two rows share the primary key ({', '.join(schema.primary_key)}).", blocking=True),
-        _bind(ds, key_columns_not_null, "structural", "ERROR",
-              f"No NULL in the key/NOT NULL columns ({', '.join(schema.not_null_columns)}).", blocking=True),
+        _bind(
+            ds,
+            schema_matches_registry,
+            "structural",
+            "ERROR",
+            "The stored table's columns (names, DuckDB types, NOT NULL, order) are exactly those of lib/schemas.py.",
+            blocking=True,
+        ),
+        _bind(
+            ds,
+            primary_key_unique,
+            "structural",
+            "ERROR",
+            f"No two rows share the primary key ({', '.join(schema.primary_key)}).",
+            blocking=True,
+        ),
+        _bind(
+            ds,
+            key_columns_not_null,
+            "structural",
+            "ERROR",
+            f"No NULL in the key/NOT NULL columns ({', '.join(schema.not_null_columns)}).",
+            blocking=True,
+        ),
     ]
     if ds.partitioned:
-        rules.append(_bind(ds, intervals_inside_operating_day, "structural", "ERROR",
-                           "Every interval lies inside its operating day (America/New_York, DST aware).", blocking=True))
+        rules.append(
+            _bind(
+                ds,
+                intervals_inside_operating_day,
+                "structural",
+                "ERROR",
+                "Every interval lies inside its operating day (America/New_York, DST aware).",
+                blocking=True,
+            )
+        )
     return rules
 
 
@@ -104,35 +138,87 @@ def _completeness_rules(ds: Dataset) -> list[Rule]:
     rules = []
     zones = f"{len(LOAD_ZONE_IDS)} load zones {LOAD_ZONE_IDS[0]}–{LOAD_ZONE_IDS[-1]}"
     if ds.partitioned:
-        rules.append(_bind(
-            ds, intervals_complete, "completeness", "ERROR",
-            "Every series has every interval of the day (276/288/300 five-minute or 23/24/25 hourly; DST aware)."
-            if ds.grain else "At least one fuel-mix snapshot in every hour of the day (23/24/25 hours; DST aware).",
-            with_now=True, grain=ds.grain))
+        rules.append(
+            _bind(
+                ds,
+                intervals_complete,
+                "completeness",
+                "ERROR",
+                "Every series has every interval of the day (276/288/300 five-minute or 23/24/25 hourly; DST aware)."
+                if ds.grain
+                else "At least one fuel-mix snapshot in every hour of the day (23/24/25 hours; DST aware).",
+                with_now=True,
+                grain=ds.grain,
+            )
+        )
     if ds.name == "zonal_load_5min":
-        rules.append(_bind(ds, all_zones_present, "completeness", "ERROR",
-                           f"All {zones} (and no other) in every interval.", zone_column="zone_id"))
+        rules.append(
+            _bind(
+                ds,
+                all_zones_present,
+                "completeness",
+                "ERROR",
+                f"All {zones} (and no other) in every interval.",
+                zone_column="zone_id",
+            )
+        )
     if ds.name in LMP_DATASETS:
-        rules.append(_bind(ds, all_zones_present, "completeness", "ERROR",
-                           f"All {zones} priced in every interval.", zone_column="location_id"))
-        rules.append(_bind(ds, all_locations_present, "completeness", "ERROR",
-                           "Every location priced on the day has all intervals; every priced location of "
-                           f"isone__locations ({', '.join(PRICED_LOCATION_TYPES)}) is priced.",
-                           reads=("isone__locations",)))
+        rules.append(
+            _bind(
+                ds,
+                all_zones_present,
+                "completeness",
+                "ERROR",
+                f"All {zones} priced in every interval.",
+                zone_column="location_id",
+            )
+        )
+        rules.append(
+            _bind(
+                ds,
+                all_locations_present,
+                "completeness",
+                "ERROR",
+                "Every location priced on the day has all intervals; every priced location of "
+                f"isone__locations ({', '.join(PRICED_LOCATION_TYPES)}) is priced.",
+                reads=("isone__locations",),
+            )
+        )
     return rules
 
 
 def _lmp_value_rules(ds: Dataset) -> list[Rule]:
     """Price ranges, the component sum and join coverage of the LMP datasets."""
     return [
-        _bind(ds, lmp_in_hard_range, "range", "ERROR",
-              f"LMP in {range_text(LMP_HARD_RANGE, inclusive=True)} $/MWh and not NULL."),
-        _bind(ds, lmp_in_typical_range, "range", "WARN",
-              f"LMP in {range_text(LMP_TYPICAL_RANGE, inclusive=True)} $/MWh (typical range)."),
-        _bind(ds, lmp_components_sum, "consistency", "ERROR",
-              f"lmp = energy + congestion + loss within {LMP_SUM_TOLERANCE} $/MWh."),
-        _bind(ds, lmp_locations_known, "consistency", "ERROR",
-              "Every LMP location exists in isone__locations (join coverage).", reads=("isone__locations",)),
+        _bind(
+            ds,
+            lmp_in_hard_range,
+            "range",
+            "ERROR",
+            f"LMP in {range_text(LMP_HARD_RANGE, inclusive=True)} $/MWh and not NULL.",
+        ),
+        _bind(
+            ds,
+            lmp_in_typical_range,
+            "range",
+            "WARN",
+            f"LMP in {range_text(LMP_TYPICAL_RANGE, inclusive=True)} $/MWh (typical range).",
+        ),
+        _bind(
+            ds,
+            lmp_components_sum,
+            "consistency",
+            "ERROR",
+            f"lmp = energy + congestion + loss within {LMP_SUM_TOLERANCE} $/MWh.",
+        ),
+        _bind(
+            ds,
+            lmp_locations_known,
+            "consistency",
+            "ERROR",
+            "Every LMP location exists in isone__locations (join coverage).",
+            reads=("isone__locations",),
+        ),
     ]
 
 
@@ -141,16 +227,30 @@ def _value_rules(ds: Dataset) -> list[Rule]:
     rules = []
     if ds.table.name in LOAD_COLUMNS:
         cols = ", ".join(LOAD_COLUMNS[ds.table.name])
-        rules.append(_bind(ds, load_in_range, "range", "ERROR",
-                           f"{cols} in {range_text(LOAD_RANGE_MW, inclusive=False)} MW and not NULL."))
+        rules.append(
+            _bind(
+                ds,
+                load_in_range,
+                "range",
+                "ERROR",
+                f"{cols} in {range_text(LOAD_RANGE_MW, inclusive=False)} MW and not NULL.",
+            )
+        )
     if ds.name in LMP_DATASETS:
         rules += _lmp_value_rules(ds)
     if ds.name == "fuel_mix":
         rules.append(_bind(ds, fuel_mw_non_negative, "range", "ERROR", "gen_mw ≥ 0 MW and not NULL."))
     if ds.name == "zonal_load_5min":
-        rules.append(_bind(ds, zones_sum_to_system, "consistency", "WARN",
-                           f"Per interval, Σ zonal load within {percent_text(ZONES_VS_SYSTEM_TOLERANCE)} of the "
-                           "system load.", reads=("isone__system_load_5min",)))
+        rules.append(
+            _bind(
+                ds,
+                zones_sum_to_system,
+                "consistency",
+                "WARN",
+                f"Per interval, Σ zonal load within {percent_text(ZONES_VS_SYSTEM_TOLERANCE)} of the system load.",
+                reads=("isone__system_load_5min",),
+            )
+        )
     return rules
 
 
@@ -158,9 +258,16 @@ def _freshness_rules(ds: Dataset) -> list[Rule]:
     """Freshness of today's data, for the feeds polled every 5 minutes."""
     if ds.name not in FIVE_MINUTE_FEEDS:
         return []
-    return [_bind(ds, latest_interval_fresh, "freshness", "WARN",
-                  f"While polling, today's latest interval is at most {minutes(FRESHNESS_MAX_AGE)} minutes old.",
-                  with_now=True)]
+    return [
+        _bind(
+            ds,
+            latest_interval_fresh,
+            "freshness",
+            "WARN",
+            f"While polling, today's latest interval is at most {minutes(FRESHNESS_MAX_AGE)} minutes old.",
+            with_now=True,
+        )
+    ]
 
 
 def rules_for(dataset_name: str) -> list[Rule]:
@@ -170,7 +277,11 @@ def rules_for(dataset_name: str) -> list[Rule]:
 
 
 def evaluate_rules(
-    con: duckdb.DuckDBPyConnection, dataset_name: str, days: Sequence[date] | None, *, now: datetime | None = None,
+    con: duckdb.DuckDBPyConnection,
+    dataset_name: str,
+    days: Sequence[date] | None,
+    *,
+    now: datetime | None = None,
     only: set[str] | None = None,
 ) -> Iterator[RuleOutcome]:
     """Evaluate the dataset's rules (or `only` those named) on `days`; a rule that raises yields a failed ERROR."""
@@ -183,7 +294,12 @@ def evaluate_rules(
             yield rule.evaluate(con, days, now)
         except Exception as exc:  # a broken rule must show up as a failed check, not as a missing one
             yield RuleOutcome(
-                rule.name, False, "ERROR", 1, [{"error": f"{type(exc).__name__}: {exc}"[:500]}],
-                f"rule could not be evaluated: {type(exc).__name__}: {exc}"[:300], schema.qualified_name,
+                rule.name,
+                False,
+                "ERROR",
+                1,
+                [{"error": f"{type(exc).__name__}: {exc}"[:500]}],
+                f"rule could not be evaluated: {type(exc).__name__}: {exc}"[:300],
+                schema.qualified_name,
                 None if days is None else tuple(sorted(set(days))),
             )

@@ -21,8 +21,17 @@ MAX_ROWS = 20
 """Offending rows kept per rule (the count covers all of them)."""
 
 __all__ = [
-    "MAX_ROWS", "collect", "date_sql", "days_filter", "interval_sql", "latest_day", "plain", "quote", "row_count",
-    "table_exists", "ts_sql",
+    "MAX_ROWS",
+    "collect",
+    "date_sql",
+    "days_filter",
+    "interval_sql",
+    "latest_day",
+    "plain",
+    "quote",
+    "row_count",
+    "table_exists",
+    "ts_sql",
 ]
 
 

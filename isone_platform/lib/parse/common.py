@@ -164,7 +164,9 @@ NAMED_INTERVALS = 3
 SERIES_COLUMNS = ("location_id", "zone_id", "fuel_category")
 
 
-def finite_or_null(frame: pl.DataFrame, fields: Mapping[str, str], ctx: ParseContext, warnings: list[str]) -> pl.DataFrame:
+def finite_or_null(
+    frame: pl.DataFrame, fields: Mapping[str, str], ctx: ParseContext, warnings: list[str]
+) -> pl.DataFrame:
     """NULL in place of NaN, ±Infinity or not-a-number text in the measurement columns (`fields`: API field ->
     column), with one warning per field naming the first intervals. Such a value is no measurement: stored as
     NaN it would pass range checks unnoticed and turn every sum and average over it into NaN."""
@@ -174,8 +176,10 @@ def finite_or_null(frame: pl.DataFrame, fields: Mapping[str, str], ctx: ParseCon
     counts = frame.select((~pl.col(col).is_finite()).sum() for col in measured.values()).row(0)
     bad = {api: (col, n) for (api, col), n in zip(measured.items(), counts) if n}
     for api, (col, n) in bad.items():
-        warnings.append(f"{ctx.feed} {ctx.describe_day()}: {n} value(s) of field {api!r} ({col}) are NaN, "
-                        f"Infinity or not a number, stored as NULL; {_intervals(frame, col, n)}")
+        warnings.append(
+            f"{ctx.feed} {ctx.describe_day()}: {n} value(s) of field {api!r} ({col}) are NaN, "
+            f"Infinity or not a number, stored as NULL; {_intervals(frame, col, n)}"
+        )
     return frame.with_columns(pl.when(pl.col(col).is_finite()).then(pl.col(col)).alias(col) for col, _ in bad.values())
 
 
@@ -293,6 +297,8 @@ def fast_path(enabled: bool) -> Iterator[None]:
         yield
     finally:
         _fast_enabled = before
+
+
 # A value in a string field that polars may have coerced from a JSON number or boolean.
 _LOOKS_COERCED = r"^(?:-?[0-9][0-9.eE+-]*|true|false)$"
 

@@ -34,8 +34,13 @@ REQUIRED = ("BeginDate", "FuelCategory", "GenMw")
 KNOWN = ("FuelCategoryRollup", "MarginalFlag")
 MEASURES = {"GenMw": "gen_mw"}
 # The usual record layout, read without inference when it fits (common.fast_records)
-LAYOUT = {"BeginDate": pl.String, "GenMw": pl.Float64, "FuelCategoryRollup": pl.String, "FuelCategory": pl.String,
-          "MarginalFlag": pl.String}
+LAYOUT = {
+    "BeginDate": pl.String,
+    "GenMw": pl.Float64,
+    "FuelCategoryRollup": pl.String,
+    "FuelCategory": pl.String,
+    "MarginalFlag": pl.String,
+}
 
 
 def parse_fuel_mix(body: bytes, ctx: ParseContext) -> ParseResult:

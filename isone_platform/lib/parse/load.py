@@ -48,8 +48,12 @@ SYSTEM_LOAD_REQUIRED = ("BeginDate", "LoadMw")
 ZONAL_LOAD_REQUIRED = ("interval_begin_date", "load_zone_id", "estimated_load_mw")
 # The usual record layouts, read without inference when they fit (common.fast_records)
 SYSTEM_LOAD_LAYOUT = {"BeginDate": pl.String, **{field: pl.Float64 for field in SYSTEM_LOAD_FIELDS}}
-ZONAL_LOAD_LAYOUT = {"interval_begin_date": pl.String, "load_zone_id": pl.Int64, "load_zone_name": pl.String,
-                     **{field: pl.Float64 for field in ZONAL_LOAD_FIELDS}}
+ZONAL_LOAD_LAYOUT = {
+    "interval_begin_date": pl.String,
+    "load_zone_id": pl.Int64,
+    "load_zone_name": pl.String,
+    **{field: pl.Float64 for field in ZONAL_LOAD_FIELDS},
+}
 
 
 def parse_system_load(body: bytes, ctx: ParseContext) -> ParseResult:
@@ -86,8 +90,10 @@ def parse_zonal_load(body: bytes, ctx: ParseContext) -> ParseResult:
             fast_timestamps(field_or_none(records, "interval_begin_date"), "interval_begin_utc", ctx),
             fast_integers(field_or_none(records, "load_zone_id"), "zone_id"),
             fast_strings(field_or_none(records, "load_zone_name"), "zone_name", records.height, required=True),
-            *(fast_numbers(records, field, col, required=field in ZONAL_LOAD_REQUIRED)
-              for field, col in ZONAL_LOAD_FIELDS.items()),
+            *(
+                fast_numbers(records, field, col, required=field in ZONAL_LOAD_REQUIRED)
+                for field, col in ZONAL_LOAD_FIELDS.items()
+            ),
         ]
     except NotFast:
         records_py = extract_records(load_json(body, ctx), ZONAL_LOAD_PATH, ctx)
@@ -99,7 +105,10 @@ def parse_zonal_load(body: bytes, ctx: ParseContext) -> ParseResult:
             timestamps("interval_begin_utc", [r["interval_begin_date"] for r in records_py], ctx),
             integers("zone_id", [r["load_zone_id"] for r in records_py], ctx),
             strings("zone_name", names, ctx),
-            *(numbers(col, [r.get(field) for r in records_py], ctx, warnings) for field, col in ZONAL_LOAD_FIELDS.items()),
+            *(
+                numbers(col, [r.get(field) for r in records_py], ctx, warnings)
+                for field, col in ZONAL_LOAD_FIELDS.items()
+            ),
         ]
     frame = pl.DataFrame(columns).with_columns((pl.col("interval_begin_utc") + FIVE_MINUTES).alias("interval_end_utc"))
     frame = finite_or_null(frame, ZONAL_LOAD_FIELDS, ctx, warnings)

@@ -59,7 +59,12 @@ from isone_platform.lib.warehouse.connect import (
     open_read_only_connection,
 )
 from isone_platform.lib.warehouse.ddl import _create_table_sql, analyst_view_sql, ensure_tables, ensure_views
-from isone_platform.lib.warehouse.extensions import _create_s3_secret, _load_extension, _load_extensions_for, s3_secret_options
+from isone_platform.lib.warehouse.extensions import (
+    _create_s3_secret,
+    _load_extension,
+    _load_extensions_for,
+    s3_secret_options,
+)
 from isone_platform.lib.warehouse.maintenance import (
     ORPHAN_MIN_AGE,
     MaintenanceReport,

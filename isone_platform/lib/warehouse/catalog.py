@@ -262,4 +262,3 @@ def _replace_sqlite_file(path: Path, data: bytes) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     os.replace(tmp, path)
     _wal_checked.discard(path)
-

@@ -141,4 +141,3 @@ def _redact(text: str) -> str:
 def _sql_str(value: str) -> str:
     """A SQL string literal (quotes doubled): for the paths and catalog strings ATTACH and secrets take."""
     return "'" + value.replace("'", "''") + "'"
-

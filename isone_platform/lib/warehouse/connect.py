@@ -41,10 +41,13 @@ def _new_database() -> duckdb.DuckDBPyConnection:
     system temp directory beyond it. DuckDB's default, 80 % of RAM, let one check over a month of all-node LMPs
     take 1.5 GB while other runs shared the machine."""
     spill = Path(tempfile.gettempdir()) / "isone-duckdb-spill"
-    return duckdb.connect(":memory:", config={
-        "memory_limit": os.environ.get("ISONE_DUCKDB_MEMORY_LIMIT") or "1GB",
-        "temp_directory": str(spill),
-    })
+    return duckdb.connect(
+        ":memory:",
+        config={
+            "memory_limit": os.environ.get("ISONE_DUCKDB_MEMORY_LIMIT") or "1GB",
+            "temp_directory": str(spill),
+        },
+    )
 
 
 def open_connection(config: WarehouseConfig, *, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -109,4 +112,3 @@ def _session(config: WarehouseConfig, *, read_only: bool) -> Iterator[duckdb.Duc
                 con.execute(f"DETACH DATABASE IF EXISTS {CATALOG_ALIAS}")
             finally:
                 con.close()
-

@@ -14,6 +14,7 @@ import duckdb
 from isone_platform.lib.schemas import TableSchema
 from isone_platform.lib.warehouse.config import CATALOG_ALIAS, SchemaMismatchError
 
+
 def _existing_columns(con: duckdb.DuckDBPyConnection, schema: TableSchema) -> list[tuple[str, str, bool]] | None:
     """(name, DuckDB type, nullable) per column of the stored table, in order; None when it does not exist."""
     rows = con.execute(
@@ -161,7 +162,8 @@ def ensure_views(con: duckdb.DuckDBPyConnection) -> None:
     current = {
         r[0]: r[1]
         for r in con.execute(
-            "SELECT view_name, sql FROM duckdb_views() WHERE database_name = ? AND schema_name = 'main'", [CATALOG_ALIAS]
+            "SELECT view_name, sql FROM duckdb_views() WHERE database_name = ? AND schema_name = 'main'",
+            [CATALOG_ALIAS],
         ).fetchall()
     }
     for name, body in analyst_view_sql(tables).items():
@@ -169,4 +171,3 @@ def ensure_views(con: duckdb.DuckDBPyConnection) -> None:
         if name in current and _normalize_sql(current[name]) == _normalize_sql(wanted):
             continue
         con.execute(f"CREATE OR REPLACE VIEW main.{name} AS {body}")
-

@@ -37,7 +37,9 @@ def expire_and_clean(config: WarehouseConfig, keep: timedelta) -> MaintenanceRep
 
     def maintain() -> MaintenanceReport:
         with _session(config, read_only=False) as con:
-            expired = con.execute(f"CALL ducklake_expire_snapshots('{CATALOG_ALIAS}', older_than => {cutoff})").fetchall()
+            expired = con.execute(
+                f"CALL ducklake_expire_snapshots('{CATALOG_ALIAS}', older_than => {cutoff})"
+            ).fetchall()
             # Files of the snapshots just expired: no snapshot within `keep` references them.
             deleted = con.execute(f"CALL ducklake_cleanup_old_files('{CATALOG_ALIAS}', older_than => now())").fetchall()
             left = con.execute(f"SELECT count(*) FROM {CATALOG_ALIAS}.snapshots()").fetchone()[0]
@@ -67,9 +69,10 @@ def delete_orphaned_files(config: WarehouseConfig, min_age: timedelta = ORPHAN_M
 
     def delete() -> int:
         with _session(config, read_only=False) as con:
-            return len(con.execute(
-                f"CALL ducklake_delete_orphaned_files('{CATALOG_ALIAS}', older_than => {cutoff})"
-            ).fetchall())
+            return len(
+                con.execute(
+                    f"CALL ducklake_delete_orphaned_files('{CATALOG_ALIAS}', older_than => {cutoff})"
+                ).fetchall()
+            )
 
     return _with_write_retries(delete)
-

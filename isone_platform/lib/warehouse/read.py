@@ -52,4 +52,3 @@ def std_table(name: str) -> TableSchema:
         return STD_TABLES[name]
     except KeyError:
         raise WarehouseError(f"unknown warehouse table {name!r}; known std tables: {sorted(STD_TABLES)}") from None
-

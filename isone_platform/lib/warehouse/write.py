@@ -265,4 +265,3 @@ def _insert(con: duckdb.DuckDBPyConnection, insert: str, frame: pl.DataFrame) ->
     """
     _isone_new_rows = frame.to_arrow()  # noqa: F841 - read by the SQL, by name
     con.execute(insert)
-

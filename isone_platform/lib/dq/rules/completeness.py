@@ -75,7 +75,7 @@ def _missing_slots_sql(schema: TableSchema, where: str, spans: list[str], grain:
     s_join = "".join(f" AND p.{quote(c)} IS NOT DISTINCT FROM s.{quote(c)}" for c in series)
     s_select = "".join(f", s.{quote(c)}" for c in series)
     return f"""
-        WITH _dq_days(operating_day, first_slot, last_slot) AS (VALUES {', '.join(spans)}),
+        WITH _dq_days(operating_day, first_slot, last_slot) AS (VALUES {", ".join(spans)}),
         _dq_latest AS (SELECT operating_day, max({slot_expr}) AS m FROM {schema.qualified_name} WHERE {where} GROUP BY 1),
         _dq_spans AS (SELECT d.operating_day, d.first_slot, coalesce(d.last_slot, l.m) AS last_slot
                       FROM _dq_days d LEFT JOIN _dq_latest l USING (operating_day)),
@@ -118,7 +118,12 @@ def intervals_complete(
     what = "hourly snapshot slots" if grain is None else "intervals"
     note = f"; in progress (checked up to the latest interval): {days_text(in_progress)}" if in_progress else ""
     return outcome(
-        rule, schema, days, "ERROR", int(missing or 0), rows,
+        rule,
+        schema,
+        days,
+        "ERROR",
+        int(missing or 0),
+        rows,
         f"every series has all its {what} (DST aware){note}",
         f"{int(missing or 0)} missing {what} in {count} series-day(s){note}",
     )
@@ -143,7 +148,7 @@ def _zone_gaps_sql(schema: TableSchema, where: str, zone_column: str) -> str:
     if zone_column == "zone_id":
         body += f"""
         UNION ALL SELECT operating_day, {zone}, 'unexpected zone id', count(*), min(interval_begin_utc), max(interval_begin_utc)
-        FROM {schema.qualified_name} WHERE {where} AND {zone} NOT IN ({', '.join(map(str, LOAD_ZONE_IDS))}) GROUP BY ALL
+        FROM {schema.qualified_name} WHERE {where} AND {zone} NOT IN ({", ".join(map(str, LOAD_ZONE_IDS))}) GROUP BY ALL
         """
     return body
 
@@ -160,7 +165,12 @@ def all_zones_present(
         [(total,)] = con.execute(f"SELECT sum(intervals) FROM ({body})").fetchall()
     names = sorted({r[zone_column] for r in rows})
     return outcome(
-        "all_zones_present", schema, days, "ERROR", int(total or 0), rows,
+        "all_zones_present",
+        schema,
+        days,
+        "ERROR",
+        int(total or 0),
+        rows,
         f"all {len(LOAD_ZONE_IDS)} load zones {LOAD_ZONE_IDS[0]}–{LOAD_ZONE_IDS[-1]} present in every interval",
         f"{int(total or 0)} zone-interval(s) missing or unexpected; zones {names}",
     )
@@ -191,7 +201,11 @@ def _location_gaps_sql(schema: TableSchema, where: str, locations: TableSchema |
 
 @guarded("all_locations_present", "ERROR")
 def all_locations_present(
-    con: duckdb.DuckDBPyConnection, schema: TableSchema, days: Sequence[date] | None, *, locations: TableSchema = LOCATIONS
+    con: duckdb.DuckDBPyConnection,
+    schema: TableSchema,
+    days: Sequence[date] | None,
+    *,
+    locations: TableSchema = LOCATIONS,
 ) -> RuleOutcome:
     """Each location priced on a day has all that day's intervals; every priced location of isone__locations is
     priced on the day (WARN, unverifiable, when isone__locations is empty)."""
@@ -201,17 +215,36 @@ def all_locations_present(
     count, rows = collect(con, body, "operating_day, location_id")
     if count:
         return outcome(
-            rule, schema, days, "ERROR", count, rows, "",
+            rule,
+            schema,
+            days,
+            "ERROR",
+            count,
+            rows,
+            "",
             f"{count} location-day(s) incomplete or without prices"
             + ("" if have_locations else " (priced set not verified: isone__locations is empty)"),
         )
     if not have_locations:
         return outcome(
-            rule, schema, days, "WARN", 0, [], "",
+            rule,
+            schema,
+            days,
+            "WARN",
+            0,
+            [],
+            "",
             "every priced location has all intervals, but the set of locations is unverified: "
-            f"{locations.qualified_name} is empty (materialize std/isone__locations)", passed=False,
+            f"{locations.qualified_name} is empty (materialize std/isone__locations)",
+            passed=False,
         )
     return outcome(
-        rule, schema, days, "ERROR", 0, [],
-        f"every priced location ({', '.join(PRICED_LOCATION_TYPES)}) of isone__locations has all intervals", "",
+        rule,
+        schema,
+        days,
+        "ERROR",
+        0,
+        [],
+        f"every priced location ({', '.join(PRICED_LOCATION_TYPES)}) of isone__locations has all intervals",
+        "",
     )

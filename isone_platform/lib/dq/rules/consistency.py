@@ -41,7 +41,12 @@ def lmp_components_sum(con: duckdb.DuckDBPyConnection, schema: TableSchema, days
     )
     count, rows = collect(con, body, key)
     return outcome(
-        "lmp_components_sum", schema, days, "ERROR", count, rows,
+        "lmp_components_sum",
+        schema,
+        days,
+        "ERROR",
+        count,
+        rows,
         f"lmp = energy + congestion + loss within {LMP_SUM_TOLERANCE} $/MWh on every row",
         f"{count} row(s) where lmp ≠ energy + congestion + loss (±{LMP_SUM_TOLERANCE}) or a part is NULL",
     )
@@ -75,15 +80,24 @@ def zones_sum_to_system(
     if not table_exists(con, system):
         return outcome(rule, schema, days, "WARN", 0, [], f"{system.qualified_name} does not exist: not compared", "")
     where = days_filter(schema, days)
-    count, rows = collect(con, _zone_sum_gaps_sql(schema, system, where, tolerance), "operating_day, interval_begin_utc")
+    count, rows = collect(
+        con, _zone_sum_gaps_sql(schema, system, where, tolerance), "operating_day, interval_begin_utc"
+    )
     [(compared,)] = con.execute(
         f"SELECT count(*) FROM (SELECT DISTINCT operating_day, interval_begin_utc FROM {schema.qualified_name} WHERE {where}) "
         f"JOIN {system.qualified_name} USING (operating_day, interval_begin_utc)"
     ).fetchall()
     if not compared and not count:
-        return outcome(rule, schema, days, "WARN", 0, [], f"no interval in both tables for {days_text(days)}: not compared", "")
+        return outcome(
+            rule, schema, days, "WARN", 0, [], f"no interval in both tables for {days_text(days)}: not compared", ""
+        )
     return outcome(
-        rule, schema, days, "WARN", count, rows,
+        rule,
+        schema,
+        days,
+        "WARN",
+        count,
+        rows,
         f"Σ zones within {tolerance:.0%} of the system load in all {compared} intervals compared",
         f"{count} of {compared} interval(s) where Σ zones differs from the system load by more than {tolerance:.0%}",
     )
@@ -91,17 +105,30 @@ def zones_sum_to_system(
 
 @guarded("lmp_locations_known", "ERROR")
 def lmp_locations_known(
-    con: duckdb.DuckDBPyConnection, schema: TableSchema, days: Sequence[date] | None, *, locations: TableSchema = LOCATIONS
+    con: duckdb.DuckDBPyConnection,
+    schema: TableSchema,
+    days: Sequence[date] | None,
+    *,
+    locations: TableSchema = LOCATIONS,
 ) -> RuleOutcome:
     """Every LMP location_id exists in isone__locations (join coverage; WARN when isone__locations is empty)."""
     rule = "lmp_locations_known"
     where = days_filter(schema, days, "l")
-    [(priced,)] = con.execute(f"SELECT count(DISTINCT location_id) FROM {schema.qualified_name} l WHERE {where}").fetchall()
+    [(priced,)] = con.execute(
+        f"SELECT count(DISTINCT location_id) FROM {schema.qualified_name} l WHERE {where}"
+    ).fetchall()
     if row_count(con, locations) == 0:
         return outcome(
-            rule, schema, days, "WARN", int(priced), [], "",
+            rule,
+            schema,
+            days,
+            "WARN",
+            int(priced),
+            [],
+            "",
             f"{locations.qualified_name} is empty: {priced} LMP location(s) cannot be verified "
-            "(materialize std/isone__locations)", passed=False,
+            "(materialize std/isone__locations)",
+            passed=False,
         )
     body = (
         f"SELECT l.location_id, any_value(l.location_name) AS location_name, any_value(l.location_type) AS location_type, "
@@ -111,6 +138,12 @@ def lmp_locations_known(
     count, rows = collect(con, body, "location_id")
     coverage = f"{priced - count}/{priced} LMP locations found in {locations.name}"
     return outcome(
-        rule, schema, days, "ERROR", count, rows, coverage,
+        rule,
+        schema,
+        days,
+        "ERROR",
+        count,
+        rows,
+        coverage,
         f"{count} LMP location(s) missing from {locations.qualified_name} ({coverage})",
     )

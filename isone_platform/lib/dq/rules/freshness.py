@@ -40,7 +40,9 @@ def latest_interval_fresh(
     now = now or datetime.now(UTC)
     today = today_operating_day(now)
     if days is None or today not in days:
-        return outcome(rule, schema, days, "WARN", 0, [], f"not today ({today.isoformat()}): freshness not applicable", "")
+        return outcome(
+            rule, schema, days, "WARN", 0, [], f"not today ({today.isoformat()}): freshness not applicable", ""
+        )
     [(latest,)] = con.execute(
         f"SELECT max(interval_begin_utc) FROM {schema.qualified_name} WHERE operating_day = {date_sql(today)}"
     ).fetchall()
@@ -54,8 +56,14 @@ def latest_interval_fresh(
     fresh = age is not None and age <= max_age
     limit = minutes(max_age)
     return outcome(
-        rule, schema, days, "WARN", 0 if fresh else 1, [] if fresh else [row],
+        rule,
+        schema,
+        days,
+        "WARN",
+        0 if fresh else 1,
+        [] if fresh else [row],
         f"today's latest interval {row['latest_interval_utc']} is {row['age_minutes']} min old (≤ {limit} min)",
-        "no interval yet today" if latest is None
+        "no interval yet today"
+        if latest is None
         else f"today's latest interval {row['latest_interval_utc']} is {row['age_minutes']} min old (> {limit} min)",
     )

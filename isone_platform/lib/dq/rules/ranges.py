@@ -39,8 +39,14 @@ def range_text(bounds: tuple[float, float], *, inclusive: bool) -> str:
 
 
 def _offending_values_sql(
-    schema: TableSchema, days: Sequence[date] | None, column: str, low: float | None, high: float | None,
-    *, inclusive: bool, nulls_offend: bool,
+    schema: TableSchema,
+    days: Sequence[date] | None,
+    column: str,
+    low: float | None,
+    high: float | None,
+    *,
+    inclusive: bool,
+    nulls_offend: bool,
 ) -> str:
     """The rows whose `column` is outside the bounds (or NULL, if that offends), with the value and which side."""
     key = ", ".join(quote(c) for c in schema.primary_key)
@@ -88,7 +94,12 @@ def value_in_range(
     span = f"{bracket[0]}{'-inf' if low is None else f'{low:g}'}, {'inf' if high is None else f'{high:g}'}{bracket[1]} {unit}"
     cols = ", ".join(columns)
     return outcome(
-        rule, schema, days, severity, count, rows,
+        rule,
+        schema,
+        days,
+        severity,
+        count,
+        rows,
         f"{cols} within {span}" + (" and never NULL" if nulls_offend else ""),
         f"{count} value(s) of {cols} outside {span}" + (" or NULL" if nulls_offend else ""),
     )
@@ -97,30 +108,70 @@ def value_in_range(
 def load_in_range(con: duckdb.DuckDBPyConnection, schema: TableSchema, days: Sequence[date] | None) -> RuleOutcome:
     """Loads in `LOAD_RANGE_MW` (exclusive); NULL offends."""
     return value_in_range(
-        con, schema, days, rule="load_in_range", columns=LOAD_COLUMNS[schema.name], low=LOAD_RANGE_MW[0],
-        high=LOAD_RANGE_MW[1], inclusive=False, nulls_offend=True, severity="ERROR", unit="MW",
+        con,
+        schema,
+        days,
+        rule="load_in_range",
+        columns=LOAD_COLUMNS[schema.name],
+        low=LOAD_RANGE_MW[0],
+        high=LOAD_RANGE_MW[1],
+        inclusive=False,
+        nulls_offend=True,
+        severity="ERROR",
+        unit="MW",
     )
 
 
 def lmp_in_hard_range(con: duckdb.DuckDBPyConnection, schema: TableSchema, days: Sequence[date] | None) -> RuleOutcome:
     """LMP in `LMP_HARD_RANGE` $/MWh, inclusive (ERROR: outside is a broken feed); NULL offends."""
     return value_in_range(
-        con, schema, days, rule="lmp_in_hard_range", columns=("lmp",), low=LMP_HARD_RANGE[0], high=LMP_HARD_RANGE[1],
-        inclusive=True, nulls_offend=True, severity="ERROR", unit="$/MWh",
+        con,
+        schema,
+        days,
+        rule="lmp_in_hard_range",
+        columns=("lmp",),
+        low=LMP_HARD_RANGE[0],
+        high=LMP_HARD_RANGE[1],
+        inclusive=True,
+        nulls_offend=True,
+        severity="ERROR",
+        unit="$/MWh",
     )
 
 
-def lmp_in_typical_range(con: duckdb.DuckDBPyConnection, schema: TableSchema, days: Sequence[date] | None) -> RuleOutcome:
+def lmp_in_typical_range(
+    con: duckdb.DuckDBPyConnection, schema: TableSchema, days: Sequence[date] | None
+) -> RuleOutcome:
     """LMP in `LMP_TYPICAL_RANGE` $/MWh, inclusive (WARN: rare real prices fall outside)."""
     return value_in_range(
-        con, schema, days, rule="lmp_in_typical_range", columns=("lmp",), low=LMP_TYPICAL_RANGE[0],
-        high=LMP_TYPICAL_RANGE[1], inclusive=True, nulls_offend=False, severity="WARN", unit="$/MWh",
+        con,
+        schema,
+        days,
+        rule="lmp_in_typical_range",
+        columns=("lmp",),
+        low=LMP_TYPICAL_RANGE[0],
+        high=LMP_TYPICAL_RANGE[1],
+        inclusive=True,
+        nulls_offend=False,
+        severity="WARN",
+        unit="$/MWh",
     )
 
 
-def fuel_mw_non_negative(con: duckdb.DuckDBPyConnection, schema: TableSchema, days: Sequence[date] | None) -> RuleOutcome:
+def fuel_mw_non_negative(
+    con: duckdb.DuckDBPyConnection, schema: TableSchema, days: Sequence[date] | None
+) -> RuleOutcome:
     """Generation by fuel ≥ 0 MW; NULL offends."""
     return value_in_range(
-        con, schema, days, rule="fuel_mw_non_negative", columns=("gen_mw",), low=0.0, high=None, inclusive=True,
-        nulls_offend=True, severity="ERROR", unit="MW",
+        con,
+        schema,
+        days,
+        rule="fuel_mw_non_negative",
+        columns=("gen_mw",),
+        low=0.0,
+        high=None,
+        inclusive=True,
+        nulls_offend=True,
+        severity="ERROR",
+        unit="MW",
     )

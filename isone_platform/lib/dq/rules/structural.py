@@ -35,7 +35,12 @@ def schema_matches_registry(
     expected = [(name, dtype, name not in not_null) for name, dtype in schema.duckdb_columns()]
     rows = _differing_positions(actual, expected)
     return outcome(
-        rule, schema, days, "ERROR", len(rows), rows[:MAX_ROWS],
+        rule,
+        schema,
+        days,
+        "ERROR",
+        len(rows),
+        rows[:MAX_ROWS],
         f"{len(expected)} columns match lib/schemas.py (names, types, NOT NULL, order)",
         f"{len(rows)} column position(s) differ from lib/schemas.py: {'; '.join(_schema_problems(actual, expected))}",
     )
@@ -57,11 +62,17 @@ def _differing_positions(actual: list[Column], expected: list[Column]) -> list[d
         a = actual[position] if position < len(actual) else (None, None, None)
         e = expected[position] if position < len(expected) else (None, None, None)
         if tuple(a) != tuple(e):
-            rows.append({
-                "position": position + 1,
-                "table_column": a[0], "table_type": a[1], "table_nullable": a[2],
-                "registry_column": e[0], "registry_type": e[1], "registry_nullable": e[2],
-            })
+            rows.append(
+                {
+                    "position": position + 1,
+                    "table_column": a[0],
+                    "table_type": a[1],
+                    "table_nullable": a[2],
+                    "registry_column": e[0],
+                    "registry_type": e[1],
+                    "registry_nullable": e[2],
+                }
+            )
     return rows
 
 
@@ -93,7 +104,12 @@ def primary_key_unique(con: duckdb.DuckDBPyConnection, schema: TableSchema, days
     count, rows = collect(con, body, key)
     extra_rows = sum(r["rows"] - 1 for r in rows)
     return outcome(
-        "primary_key_unique", schema, days, "ERROR", count, rows,
+        "primary_key_unique",
+        schema,
+        days,
+        "ERROR",
+        count,
+        rows,
         f"primary key ({', '.join(schema.primary_key)}) is unique",
         f"{count} primary key value(s) ({', '.join(schema.primary_key)}) appear more than once"
         f" (at least {extra_rows} extra row(s))",
@@ -101,7 +117,9 @@ def primary_key_unique(con: duckdb.DuckDBPyConnection, schema: TableSchema, days
 
 
 @guarded("key_columns_not_null", "ERROR")
-def key_columns_not_null(con: duckdb.DuckDBPyConnection, schema: TableSchema, days: Sequence[date] | None) -> RuleOutcome:
+def key_columns_not_null(
+    con: duckdb.DuckDBPyConnection, schema: TableSchema, days: Sequence[date] | None
+) -> RuleOutcome:
     """No NULL in the key and NOT NULL columns of the registry."""
     cols = schema.not_null_columns
     any_null = " OR ".join(f"{quote(c)} IS NULL" for c in cols)
@@ -114,7 +132,12 @@ def key_columns_not_null(con: duckdb.DuckDBPyConnection, schema: TableSchema, da
     count, rows = collect(con, body, key)
     per_column = _nulls_per_column(con, schema, days) if count else ""
     return outcome(
-        "key_columns_not_null", schema, days, "ERROR", count, rows,
+        "key_columns_not_null",
+        schema,
+        days,
+        "ERROR",
+        count,
+        rows,
         f"no NULL in {len(cols)} key/NOT NULL columns",
         f"{count} row(s) have NULL in key/NOT NULL columns ({per_column})",
     )
@@ -133,7 +156,9 @@ def _nulls_per_column(con: duckdb.DuckDBPyConnection, schema: TableSchema, days:
 def _bounds_cte(days: Sequence[date]) -> str:
     """A CTE of each day's UTC bounds, computed in Python where the DST rules live (`day_bounds_utc`)."""
     values = ", ".join(
-        f"({date_sql(d)}, {ts_sql(start)}, {ts_sql(end)})" for d in sorted(set(days)) for start, end in [day_bounds_utc(d)]
+        f"({date_sql(d)}, {ts_sql(start)}, {ts_sql(end)})"
+        for d in sorted(set(days))
+        for start, end in [day_bounds_utc(d)]
     )
     return f"_dq_bounds(operating_day, day_start_utc, day_end_utc) AS (VALUES {values})"
 
@@ -162,7 +187,12 @@ def intervals_inside_operating_day(
     )
     count, rows = collect(con, body, "operating_day, interval_begin_utc")
     return outcome(
-        rule, schema, days, "ERROR", count, rows,
+        rule,
+        schema,
+        days,
+        "ERROR",
+        count,
+        rows,
         "every interval lies inside its operating day (America/New_York, DST aware)",
         f"{count} row(s) have an interval outside their operating day",
     )
