@@ -37,9 +37,8 @@ FIRST_LOAD_TARGET_S, WARM_P95_TARGET_MS = 1.5, 100.0
 
 def build(root: Path) -> dict:
     """The warehouse under `root`; returns row counts and the build time."""
-    from isone_platform_tests.dashboard import synthetic
-
     from isone_platform.lib.warehouse import WarehouseConfig
+    from isone_platform_tests.dashboard import synthetic
 
     config = WarehouseConfig.local(root)
     std_days = synthetic.day_range(LAST_DAY - timedelta(days=STD_DAYS - 1), LAST_DAY)

@@ -10,8 +10,8 @@ import pytest
 from isone_platform.lib.isone_client import (
     DEFAULT_MAX_BODY_MB,
     IsoneApiError,
-    IsoneBodyTooLargeError,
     IsoneAuthError,
+    IsoneBodyTooLargeError,
     IsoneClient,
     IsoneNotFoundError,
     RetryPolicy,

@@ -2,18 +2,17 @@
 
 import base64
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import dagster as dg
-import polars as pl
 import pytest
 
-from isone_platform.lib.datasets import DATASETS
 from isone_platform.lib.lake import lake_from_url, read_day
 from isone_platform.lib.partitions import day_bounds_utc, expected_intervals
 from isone_platform.lib.resources import build_resources
 from isone_platform.simulator import Fault, SimulatorServer
+
 from .helpers import query
 
 FIVE = timedelta(minutes=5)

@@ -15,6 +15,7 @@ from isone_platform.lib.datasets import POLLED
 from isone_platform.lib.partitions import day_bounds_utc
 from isone_platform.lib.poll import first_missing
 from isone_platform.lib.resources import build_resources
+
 from .helpers import query
 
 NY = ZoneInfo("America/New_York")
@@ -96,7 +97,7 @@ def test_polling_fetches_only_what_is_new_and_merges_idempotently(defs, sim, pla
     assert after["lmp_rt_5min"][0] == 13 + 12 + 1
     assert after["lmp_rt_5min"][2] == datetime(2024, 11, 20, 10, 0, tzinfo=NY)
     [(dupes,)] = query(
-        f"select count(*) - count(distinct (interval_begin_utc, location_id)) from std.isone__lmp_rt_5min"
+        "select count(*) - count(distinct (interval_begin_utc, location_id)) from std.isone__lmp_rt_5min"
     )
     assert dupes == 0
 

@@ -22,6 +22,7 @@ from isone_platform.lib.lake import (
 from isone_platform.lib.raw import LandedBody, RawDay
 from isone_platform.lib.resources import build_resources
 from isone_platform.simulator import Fault
+
 from .helpers import query
 
 DAYS = [date(2024, 11, 1), date(2024, 11, 2), date(2024, 11, 3), date(2024, 11, 4)]

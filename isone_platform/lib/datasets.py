@@ -13,8 +13,8 @@ import polars as pl
 
 from isone_platform.lib.parse.common import FIVE_MINUTES, ParseContext, ParseResult
 from isone_platform.lib.parse.fuel_mix import parse_fuel_mix
-from isone_platform.lib.parse.load import parse_system_load, parse_zonal_load
 from isone_platform.lib.parse.lmp import parse_lmp
+from isone_platform.lib.parse.load import parse_system_load, parse_zonal_load
 from isone_platform.lib.parse.locations import parse_locations
 from isone_platform.lib.partitions import day_bounds_utc
 from isone_platform.lib.raw import LandedBody, RawDay

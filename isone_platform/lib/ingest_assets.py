@@ -15,19 +15,18 @@ from isone_platform.lib.datasets import Dataset
 from isone_platform.lib.fetch import default_price_status, fetch_day
 from isone_platform.lib.io_managers import DuckLakeIOManager, dagster_table_schema
 from isone_platform.lib.isone_client import IsoneAuthError, IsoneBodyTooLargeError, IsoneClient, IsoneNotFoundError
+from isone_platform.lib.lake import Lake, LandedDays, RawLakeIOManager, land_days, read_day
 from isone_platform.lib.partitions import (
-    expected_intervals,
     operating_day_backfill_policy,
     operating_day_partitions,
     partition_day,
 )
-from isone_platform.lib.lake import Lake, LandedDays, RawLakeIOManager, land_days, read_day
 from isone_platform.lib.poll import poll_day
 from isone_platform.lib.raw import RawDay
+from isone_platform.lib.resources import IsoneApiResource
 from isone_platform.lib.schemas import TableSchema
 from isone_platform.lib.std_write import DaysRefused, GuardedDays, accept_all, quarantine, refusal_message
 from isone_platform.lib.warehouse import WarehouseConfig, WarehouseError, open_connection
-from isone_platform.lib.resources import IsoneApiResource
 
 ISONE_API_POOL = "isone_api"
 WAREHOUSE_POOL = "warehouse"

@@ -15,7 +15,7 @@ the old one and re-polling the same interval changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from isone_platform.lib.datasets import Dataset, has_records
 from isone_platform.lib.isone_client import IsoneClient

@@ -25,8 +25,8 @@ from pathlib import Path
 
 from dagster import DagsterInstance, DagsterRun, get_dagster_logger
 from dagster._core.errors import DagsterExecutionInterruptedError
-from dagster._core.execution.plan.instance_concurrency_context import InstanceConcurrencyContext
 from dagster._core.events import DagsterEventType
+from dagster._core.execution.plan.instance_concurrency_context import InstanceConcurrencyContext
 from dagster._core.launcher import CheckRunHealthResult, DefaultRunLauncher, LaunchRunContext, WorkerStatus
 from dagster._utils.interrupts import pop_captured_interrupt
 

@@ -23,8 +23,8 @@ import duckdb
 import polars as pl
 
 from isone_platform.lib import day_guard
-from isone_platform.lib.dq.registry import evaluate_rules, rules_for
 from isone_platform.lib.datasets import Dataset, standardize
+from isone_platform.lib.dq.registry import evaluate_rules, rules_for
 from isone_platform.lib.lake import Lake, accept_day, reject_day
 from isone_platform.lib.parse.common import ParseError
 from isone_platform.lib.partitions import expected_intervals

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 
 from . import data
-from .calendar import BadDate, TZ, day_bounds_epoch, fmt_epoch, grid, local_day_of, parse_day
+from .calendar import TZ, BadDate, day_bounds_epoch, fmt_epoch, grid, local_day_of, parse_day
 from .locations import CORE_LOCATIONS, EXT_NODES, HUB_ID, SYSTEM_AREA, ZONE_IDS, ZONE_NAMES, universe
 from .render import EMPTY_OBJECT, EMPTY_STRING, Payload, fmt_cents, fmt_cents_list, fmt_milli, q, service_info
 

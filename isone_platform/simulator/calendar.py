@@ -10,13 +10,13 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
 TZ = ZoneInfo("America/New_York")
-UTC = timezone.utc
+UTC = UTC
 
 _DAY_RE = re.compile(r"^\d{8}$")
 

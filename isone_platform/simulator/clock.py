@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def _parse_iso(text: str) -> datetime:
@@ -45,7 +45,7 @@ class SimClock:
         self._base_sim = start.astimezone(UTC).timestamp()
 
     @classmethod
-    def parse(cls, spec: str) -> "SimClock":
+    def parse(cls, spec: str) -> SimClock:
         """``real`` | ``fixed:ISO`` | ``accelerated:FACTOR`` | ``accelerated:FACTOR@ISO``."""
         spec = (spec or "real").strip()
         if spec == "real":

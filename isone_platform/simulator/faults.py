@@ -63,7 +63,7 @@ class Fault:
         self._rng = random.Random(self.seed)
 
     @classmethod
-    def parse(cls, spec: str) -> "Fault":
+    def parse(cls, spec: str) -> Fault:
         spec = spec.strip()
         if "=" in spec.split(":", 1)[0]:
             pattern, _, rest = spec.partition("=")

@@ -9,10 +9,9 @@ import json
 import socket
 import struct
 import threading
-import time
-from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
 from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -26,17 +25,17 @@ PREFIX = "/api/v1.1"
 SERVER_NAME = "ISO New England"
 
 UNAUTHORIZED_HTML = (
-    '<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head>\n<title>401 Unauthorized</title>\n'
-    "</head><body>\n<h1>Unauthorized</h1>\n<p>This server could not verify that you\nare authorized to access the "
-    "document\nrequested.  Either you supplied the wrong\ncredentials (e.g., bad password), or your\nbrowser doesn't "
-    "understand how to supply\nthe credentials required.</p>\n</body></html>\n"
-).encode()
+    b'<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head>\n<title>401 Unauthorized</title>\n'
+    b"</head><body>\n<h1>Unauthorized</h1>\n<p>This server could not verify that you\nare authorized to access the "
+    b"document\nrequested.  Either you supplied the wrong\ncredentials (e.g., bad password), or your\nbrowser doesn't "
+    b"understand how to supply\nthe credentials required.</p>\n</body></html>\n"
+)
 
 MAINTENANCE_HTML = (
-    "<!DOCTYPE html>\n<html><head><title>ISO New England - Scheduled Maintenance</title></head>\n<body>"
-    "<h1>ISO New England Web Services</h1><p>The system is currently undergoing scheduled maintenance. "
-    "Please try again later.</p></body></html>\n"
-).encode()
+    b"<!DOCTYPE html>\n<html><head><title>ISO New England - Scheduled Maintenance</title></head>\n<body>"
+    b"<h1>ISO New England Web Services</h1><p>The system is currently undergoing scheduled maintenance. "
+    b"Please try again later.</p></body></html>\n"
+)
 
 
 @dataclass(frozen=True)
@@ -142,7 +141,7 @@ class _Handler(BaseHTTPRequestHandler):
     # response whose body fits in one segment used to stall ~40 ms
     disable_nagle_algorithm = True
     sys_version = ""
-    sim: "SimulatorServer"
+    sim: SimulatorServer
 
     def log_message(self, format, *args):  # noqa: A002 - silence default stderr logging
         pass
@@ -469,7 +468,7 @@ class SimulatorServer:
         self.port: int = port
 
     # -- lifecycle ---------------------------------------------------------------------------
-    def start(self) -> "SimulatorServer":
+    def start(self) -> SimulatorServer:
         if self._httpd is not None:
             return self
         handler = type("SimHandler", (_Handler,), {"sim": self})
@@ -494,7 +493,7 @@ class SimulatorServer:
         self._httpd = None
         self._thread = None
 
-    def __enter__(self) -> "SimulatorServer":
+    def __enter__(self) -> SimulatorServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -524,7 +523,7 @@ class SimulatorServer:
 
     # -- requests log ------------------------------------------------------------------------
     def _record(self, method: str, path: str, status: int, n: int) -> None:
-        rec = RequestRecord(datetime.now(timezone.utc), method, path, status, n)
+        rec = RequestRecord(datetime.now(UTC), method, path, status, n)
         with self._lock:
             self.requests.append(rec)
             if len(self.requests) > 100_000:

@@ -1,8 +1,6 @@
 """Every rule fails on the simulator fault that should trip it (and only those rules fail), through Dagster: the
 std assets are materialized with their checks, as the isone_ingest job does. Clean data: test_clean_data_and_dq."""
 
-import pytest
-
 from isone_platform_tests.checks.conftest import Fault, evaluations, failed, materialize
 
 DAY = "2024-11-03"  # the fall-back day: 25 hours, 300 five-minute intervals

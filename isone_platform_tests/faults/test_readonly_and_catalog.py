@@ -17,7 +17,6 @@ from isone_platform.cli import main
 from isone_platform.defs.maintenance.definitions import isone_warehouse_maintenance
 from isone_platform.lib import warehouse
 from isone_platform.lib.resources import build_resources
-
 from isone_platform_tests.helpers import query
 
 from .conftest import failure_messages

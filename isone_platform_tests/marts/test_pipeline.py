@@ -50,6 +50,6 @@ def test_main_job_fills_the_marts_and_the_reconcile_checks_pass(platform_env):
             f"select count(*), sum(energy_share_pct) from mart.isone__fuel_mix_daily where operating_day = date '{DAY}'"
         ).fetchall()
         assert fuels >= 5 and abs(share - 100) < 1e-6
-        assert con.sql(f"select intervals_compared from mart.isone__system_vs_zonal_daily").fetchall() == [(300,)]
+        assert con.sql("select intervals_compared from mart.isone__system_vs_zonal_daily").fetchall() == [(300,)]
     finally:
         con.close()

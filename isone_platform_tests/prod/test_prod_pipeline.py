@@ -18,8 +18,8 @@ from isone_platform.lib.partitions import partition_day
 from isone_platform.lib.resources import ConfigError, build_resources
 from isone_platform.lib.warehouse import WarehouseConfig
 
-from .conftest import list_keys
 from ..helpers import query
+from .conftest import list_keys
 
 DAY = "2024-11-03"  # the fall-back day: 25 hours
 

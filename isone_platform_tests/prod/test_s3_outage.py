@@ -16,8 +16,8 @@ import dagster as dg
 import pytest
 
 from isone_platform import warehouse
-from isone_platform.lib import warehouse as warehouse_mod
 from isone_platform.lib import lake as lake_mod
+from isone_platform.lib import warehouse as warehouse_mod
 from isone_platform.lib.lake import lake_from_url, read_day
 from isone_platform.lib.partitions import partition_day
 from isone_platform.lib.resources import build_resources

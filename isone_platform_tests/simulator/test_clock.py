@@ -1,7 +1,7 @@
 """The clock decides what is published."""
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -14,19 +14,19 @@ ET = timezone(timedelta(hours=-5))
 
 def test_clock_parse_and_modes():
     c = SimClock.parse("fixed:2024-11-05T12:00:00-05:00")
-    assert c.now() == datetime(2024, 11, 5, 17, tzinfo=timezone.utc)
+    assert c.now() == datetime(2024, 11, 5, 17, tzinfo=UTC)
     time.sleep(0.05)
-    assert c.now() == datetime(2024, 11, 5, 17, tzinfo=timezone.utc)
+    assert c.now() == datetime(2024, 11, 5, 17, tzinfo=UTC)
     c.advance(timedelta(minutes=5))
-    assert c.now() == datetime(2024, 11, 5, 17, 5, tzinfo=timezone.utc)
-    c.set(datetime(2024, 3, 10, 6, tzinfo=timezone.utc))
-    assert c.now().tzinfo is not None and c.now() == datetime(2024, 3, 10, 6, tzinfo=timezone.utc)
+    assert c.now() == datetime(2024, 11, 5, 17, 5, tzinfo=UTC)
+    c.set(datetime(2024, 3, 10, 6, tzinfo=UTC))
+    assert c.now().tzinfo is not None and c.now() == datetime(2024, 3, 10, 6, tzinfo=UTC)
     a = SimClock.parse("accelerated:3600@2024-11-05T12:00:00-05:00")
     time.sleep(0.2)
-    gained = (a.now() - datetime(2024, 11, 5, 17, tzinfo=timezone.utc)).total_seconds()
+    gained = (a.now() - datetime(2024, 11, 5, 17, tzinfo=UTC)).total_seconds()
     assert 500 < gained < 3600
     r = SimClock.parse("real")
-    assert abs((r.now() - datetime.now(timezone.utc)).total_seconds()) < 2
+    assert abs((r.now() - datetime.now(UTC)).total_seconds()) < 2
     for bad in ("fixed:", "fixed:2024-11-05T12:00:00", "warp:9", "accelerated:-1"):
         with pytest.raises(ValueError):
             SimClock.parse(bad)
@@ -119,7 +119,7 @@ def test_admin_clock_endpoint(simulator):
     with httpx.Client(base_url=simulator.root_url, auth=("demo", "demo")) as c:
         r = c.post("/_sim/clock", json={"set": "2024-07-15T14:00:00-04:00"})
         assert r.status_code == 200
-        assert simulator.clock.now() == datetime(2024, 7, 15, 18, tzinfo=timezone.utc)
+        assert simulator.clock.now() == datetime(2024, 7, 15, 18, tzinfo=UTC)
         c.post("/_sim/clock", json={"advance_seconds": 600})
         st = c.get("/_sim/state").json()
         assert st["now"].startswith("2024-07-15T18:10") and st["seed"] == 1

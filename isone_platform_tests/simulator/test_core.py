@@ -1,9 +1,7 @@
 """Core behaviour: auth, errors, DST counts, determinism, content negotiation, gzip."""
 
-import gzip
 import json
 import re
-from datetime import date
 
 import httpx
 import pytest

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -164,12 +164,12 @@ _PROBE_PATHS = [
 
 def test_validity_interval_is_exact():
     rng = random.Random(5)
-    base = datetime(2024, 11, 2, 0, 0, tzinfo=timezone.utc).timestamp()
+    base = datetime(2024, 11, 2, 0, 0, tzinfo=UTC).timestamp()
     checked = 0
     for _ in range(60):
         path = rng.choice(_PROBE_PATHS).format(d=rng.choice(["20241103", "20241104", "20240310"]))
         if "20240310" in path:
-            now = datetime(2024, 3, 9, 12, tzinfo=timezone.utc).timestamp() + rng.uniform(0, 3 * 86400)
+            now = datetime(2024, 3, 9, 12, tzinfo=UTC).timestamp() + rng.uniform(0, 3 * 86400)
         else:
             now = base + rng.uniform(0, 3 * 86400)
         ctx = api.Ctx(seed=1, now=now, lag=60.0, final_delay=6 * 3600.0)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -10,15 +10,15 @@ import polars as pl
 from isone_platform.lib import schemas
 
 NY = ZoneInfo("America/New_York")
-FETCHED = datetime(2024, 12, 1, tzinfo=timezone.utc)
+FETCHED = datetime(2024, 12, 1, tzinfo=UTC)
 SPRING_FORWARD = date(2024, 3, 10)  # 23 hours: 276 five-minute intervals
 FALL_BACK = date(2024, 11, 3)  # 25 hours: 300 five-minute intervals
 
 
 def day_bounds_utc(day: date) -> tuple[datetime, datetime]:
-    start = datetime(day.year, day.month, day.day, tzinfo=NY).astimezone(timezone.utc)
+    start = datetime(day.year, day.month, day.day, tzinfo=NY).astimezone(UTC)
     nxt = day + timedelta(days=1)
-    end = datetime(nxt.year, nxt.month, nxt.day, tzinfo=NY).astimezone(timezone.utc)
+    end = datetime(nxt.year, nxt.month, nxt.day, tzinfo=NY).astimezone(UTC)
     return start, end
 
 

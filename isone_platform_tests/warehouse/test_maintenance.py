@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -140,7 +140,7 @@ def test_negative_orphan_age_is_refused(config):
 def test_catalog_backups_are_consistent_copies_and_only_the_newest_are_kept(config, tmp_path):
     warehouse.replace_partitions(config, SYSTEM_LOAD_5MIN, h.system_load(DAY, 7), [DAY])
     lake = lake_from_url(str(tmp_path / "lake"))
-    start = datetime(2024, 7, 1, 8, 30, tzinfo=timezone.utc)
+    start = datetime(2024, 7, 1, 8, 30, tzinfo=UTC)
     keys = [
         warehouse.backup_sqlite_catalog(config, lake, now=start + timedelta(days=n))
         for n in range(warehouse.CATALOG_BACKUPS_KEPT + 2)

@@ -12,13 +12,13 @@ from isone_platform.lib.parse.common import (
     ParseResult,
     check_fields,
     extract_records,
-    finite_or_null,
     fast_integers,
     fast_numbers,
     fast_records,
     fast_strings,
     fast_timestamps,
     field_or_none,
+    finite_or_null,
     integers,
     load_json,
     numbers,
@@ -28,7 +28,6 @@ from isone_platform.lib.parse.common import (
     with_provenance,
 )
 from isone_platform.lib.schemas import SYSTEM_LOAD_5MIN, ZONAL_LOAD_5MIN
-
 
 # API field -> std column
 SYSTEM_LOAD_FIELDS = {

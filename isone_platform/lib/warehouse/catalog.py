@@ -13,7 +13,7 @@ import os
 import re
 import sqlite3
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -179,7 +179,7 @@ def backup_sqlite_catalog(config: WarehouseConfig, lake: Lake, *, now: datetime 
     """
     if config.sqlite_path is None:
         return None
-    stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     key = f"{CATALOG_BACKUP_PREFIX}/catalog-{stamp}.sqlite"
     with tempfile.TemporaryDirectory(prefix="isone-catalog-backup-") as scratch:
         copy = Path(scratch) / "catalog.sqlite"
