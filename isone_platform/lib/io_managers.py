@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import dagster as dg
 import polars as pl
@@ -118,7 +118,7 @@ class DuckLakeIOManager(dg.ConfigurableIOManager):
             )
         if isinstance(obj, pl.DataFrame):
             rows = warehouse.replace_partitions(self.config, schema, obj, days)
-            metadata: dict[str, object] = {}
+            metadata: dict[str, Any] = {}
         else:
             rows = warehouse.replace_partitions_streaming(self.config, schema, obj, days)
             metadata = dict(obj.output_metadata())

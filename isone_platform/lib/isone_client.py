@@ -39,7 +39,9 @@ log = logging.getLogger(__name__)
 
 
 class IsoneApiError(RuntimeError):
-    """A request to ISO-NE failed for good. `path` is relative to the base URL; `status` is None for transport errors."""
+    """A request to ISO-NE failed for good.
+
+    `path` is relative to the base URL; `status` is None for transport errors."""
 
     def __init__(self, path: str, status: int | None, message: str):
         self.path = path
@@ -116,7 +118,8 @@ def _json_valid(text: str) -> bool:
     con = getattr(_validators, "con", None)
     if con is None:
         con = _validators.con = duckdb.connect(":memory:")
-    return bool(con.execute("SELECT json_valid(?)", [text]).fetchone()[0])
+    row = con.execute("SELECT json_valid(?)", [text]).fetchone()
+    return row is not None and bool(row[0])
 
 
 def _json_problem(body: bytes) -> str | None:

@@ -114,7 +114,8 @@ def run_process_gone(instance: DagsterInstance, run: DagsterRun) -> bool:
 def run_start_pid(instance: DagsterInstance, run_id: str) -> int | None:
     """The pid that wrote the run's RUN_START event (its run worker), if it started."""
     records = instance.get_records_for_run(run_id, of_type=DagsterEventType.RUN_START, limit=1).records
-    return records[0].event_log_entry.dagster_event.pid if records else None
+    event = records[0].event_log_entry.dagster_event if records else None
+    return event.pid if event is not None else None
 
 
 def record_run_worker(instance: DagsterInstance, run: DagsterRun) -> None:
@@ -210,7 +211,8 @@ class PoolWait(InstanceConcurrencyContext):
         self._report(
             f"{step_key} is waiting for a slot of pool '{pool}' (limit {limit}) for {waited:.0f} s; held by "
             f"{describe_holders(self._instance, pool, self._run_id)}. Holders whose process is gone on this host are "
-            f"failed and freed here; elsewhere the run-monitoring daemon does it. Next report in {blocked_log_seconds()} s."
+            "failed and freed here; elsewhere the run-monitoring daemon does it. "
+            f"Next report in {blocked_log_seconds()} s."
         )
 
     def _report(self, message: str) -> None:
@@ -229,7 +231,7 @@ def install_pool_wait() -> None:
     swaps in its own in-process executor) claim pool slots through `PoolWait`. Idempotent."""
     from dagster._core.executor import in_process
 
-    in_process.InstanceConcurrencyContext = PoolWait
+    in_process.InstanceConcurrencyContext = PoolWait  # pyright: ignore[reportPrivateImportUsage]
 
 
 class LocalRunLauncher(DefaultRunLauncher):

@@ -50,8 +50,8 @@ class StdSummary:
             return
         if frame.height:
             latest = frame["interval_begin_utc"].max()
-            if latest is not None and (self.latest is None or latest > self.latest):
-                self.latest = latest  # type: ignore[assignment]
+            if isinstance(latest, datetime) and (self.latest is None or latest > self.latest):
+                self.latest = latest
         if day is not None:
             n = frame.filter(pl.col("operating_day") == day)["interval_begin_utc"].n_unique()
             self.intervals_per_day[str(day)] = f"{n}/{expected_intervals(day, self.grain)}"

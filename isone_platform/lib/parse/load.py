@@ -99,7 +99,7 @@ def parse_zonal_load(body: bytes, ctx: ParseContext) -> ParseResult:
         warnings.extend(check_fields(records_py, ZONAL_LOAD_REQUIRED, known, ctx))
         names = [r.get("load_zone_name") for r in records_py]
         if any(n is None for n in names):
-            raise ParseError(ctx, "field 'load_zone_name' is null or missing in some record(s)")
+            raise ParseError(ctx, "field 'load_zone_name' is null or missing in some record(s)") from None
         columns = [
             timestamps("interval_begin_utc", [r["interval_begin_date"] for r in records_py], ctx),
             integers("zone_id", [r["load_zone_id"] for r in records_py], ctx),
