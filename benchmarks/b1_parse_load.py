@@ -41,7 +41,8 @@ DUCK_SQL = {
         r.EnergyComponent::DOUBLE AS energy_component, r.CongestionComponent::DOUBLE AS congestion_component,
         r.LossComponent::DOUBLE AS loss_component, '{status}' AS price_status""",
     "system_load_5min": """
-        r.BeginDate::TIMESTAMPTZ AS interval_begin_utc, r.BeginDate::TIMESTAMPTZ + INTERVAL 5 MINUTE AS interval_end_utc,
+        r.BeginDate::TIMESTAMPTZ AS interval_begin_utc,
+        r.BeginDate::TIMESTAMPTZ + INTERVAL 5 MINUTE AS interval_end_utc,
         DATE '{day}' AS operating_day, r.LoadMw::DOUBLE AS load_mw, r.NativeLoad::DOUBLE AS native_load_mw,
         r.ArdDemand::DOUBLE AS ard_demand_mw, r.SystemLoadBtmPv::DOUBLE AS system_load_btm_pv_mw,
         r.NativeLoadBtmPv::DOUBLE AS native_load_btm_pv_mw""",
@@ -132,12 +133,14 @@ def recorded_file(directory: Path, landed) -> Path:
 
 
 def write_recorded(days: dict, directory: Path) -> dict[str, list[Path]]:
-    """The day's bodies as simulator recordings, so every client is served exactly the same bytes; the files per feed."""
+    """The day's bodies as simulator recordings, so every client is served exactly the same bytes.
+
+    Returns the files per feed."""
     directory.mkdir(parents=True, exist_ok=True)
     files = {}
     for name, raw in days.items():
         files[name] = [recorded_file(directory, landed) for landed in raw.bodies]
-        for landed, path in zip(raw.bodies, files[name]):
+        for landed, path in zip(raw.bodies, files[name], strict=True):
             path.write_bytes(landed.body)
     return files
 
@@ -221,7 +224,9 @@ class DuckBaseline:
         from isone_platform.lib.datasets import DATASETS
 
         table, raw = DATASETS[name].table, self.days[name]
-        prov = ", ".join(f"('{f.name}', '{b.path}', '{b.sha256}')" for f, b in zip(self.files[name], raw.bodies))
+        prov = ", ".join(
+            f"('{f.name}', '{b.path}', '{b.sha256}')" for f, b in zip(self.files[name], raw.bodies, strict=True)
+        )
         fetched = raw.bodies[0].fetched_at.isoformat()
         cols = ", ".join(table.column_names)
         return f"""

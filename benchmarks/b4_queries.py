@@ -23,8 +23,10 @@ MART_DDL = {
     "isone__load_daily": """
         SELECT d::DATE AS operating_day, a.area, CASE WHEN a.area = 'SYSTEM' THEN 'system' ELSE 'zone' END AS area_type,
                a.zone_id,
-               a.base * (1 + 0.25 * cos(2 * pi() * (dayofyear(d) - 200) / 365)) + 40 * (hash(d, a.area) % 50)::INTEGER AS peak_mw,
-               (d::TIMESTAMP + INTERVAL 21 HOUR + ((hash(d, a.area) % 12)::INTEGER) * INTERVAL 5 MINUTE)::TIMESTAMPTZ AS peak_interval_begin_utc,
+               a.base * (1 + 0.25 * cos(2 * pi() * (dayofyear(d) - 200) / 365))
+                   + 40 * (hash(d, a.area) % 50)::INTEGER AS peak_mw,
+               (d::TIMESTAMP + INTERVAL 21 HOUR + ((hash(d, a.area) % 12)::INTEGER) * INTERVAL 5 MINUTE)::TIMESTAMPTZ
+                   AS peak_interval_begin_utc,
                NULL::VARCHAR AS peak_interval_begin_local,
                a.base * 0.55 AS pit_mw, (d::TIMESTAMP + INTERVAL 8 HOUR)::TIMESTAMPTZ AS pit_interval_begin_utc,
                NULL::VARCHAR AS pit_interval_begin_local, a.base * 0.78 AS avg_mw, a.base * 0.78 * 24 AS energy_mwh,
@@ -37,20 +39,29 @@ MART_DDL = {
     "isone__lmp_daily": """
         SELECT d::DATE AS operating_day, l.location_id, l.location_name, l.location_type,
                dayofweek(d) BETWEEN 1 AND 5 AS is_onpeak_day, 24 AS da_hours,
-               40 + 15 * cos(2 * pi() * dayofyear(d) / 365) + (hash(d, l.location_id) % 1000)::INTEGER / 100.0 AS da_avg,
-               48 + 15 * cos(2 * pi() * dayofyear(d) / 365) + (hash(d, l.location_id) % 1000)::INTEGER / 90.0 AS da_onpeak_avg,
+               40 + 15 * cos(2 * pi() * dayofyear(d) / 365)
+                   + (hash(d, l.location_id) % 1000)::INTEGER / 100.0 AS da_avg,
+               48 + 15 * cos(2 * pi() * dayofyear(d) / 365)
+                   + (hash(d, l.location_id) % 1000)::INTEGER / 90.0 AS da_onpeak_avg,
                33 + 15 * cos(2 * pi() * dayofyear(d) / 365) AS da_offpeak_avg,
                288 AS rt_intervals,
-               40 + 15 * cos(2 * pi() * dayofyear(d) / 365) + (hash(l.location_id, d) % 1000)::INTEGER / 100.0 AS rt_avg,
-               49 + 15 * cos(2 * pi() * dayofyear(d) / 365) + (hash(l.location_id, d) % 1000)::INTEGER / 80.0 AS rt_onpeak_avg,
+               40 + 15 * cos(2 * pi() * dayofyear(d) / 365)
+                   + (hash(l.location_id, d) % 1000)::INTEGER / 100.0 AS rt_avg,
+               49 + 15 * cos(2 * pi() * dayofyear(d) / 365)
+                   + (hash(l.location_id, d) % 1000)::INTEGER / 80.0 AS rt_onpeak_avg,
                32 + 15 * cos(2 * pi() * dayofyear(d) / 365) AS rt_offpeak_avg,
-               -5.0 AS rt_min, d::TIMESTAMPTZ AS rt_min_interval_begin_utc, NULL::VARCHAR AS rt_min_interval_begin_local,
-               180.0 AS rt_max, d::TIMESTAMPTZ AS rt_max_interval_begin_utc, NULL::VARCHAR AS rt_max_interval_begin_local,
+               -5.0 AS rt_min, d::TIMESTAMPTZ AS rt_min_interval_begin_utc,
+               NULL::VARCHAR AS rt_min_interval_begin_local,
+               180.0 AS rt_max, d::TIMESTAMPTZ AS rt_max_interval_begin_utc,
+               NULL::VARCHAR AS rt_max_interval_begin_local,
                0 AS rt_negative_intervals,
-               ((hash(d, l.location_id) % 1000)::INTEGER / 100.0) - ((hash(l.location_id, d) % 1000)::INTEGER / 100.0) AS da_rt_spread
+               ((hash(d, l.location_id) % 1000)::INTEGER / 100.0)
+                   - ((hash(l.location_id, d) % 1000)::INTEGER / 100.0) AS da_rt_spread
         FROM range(DATE '{start}', DATE '{end}', INTERVAL 1 DAY) t(d)
-        CROSS JOIN (SELECT i AS location_id, CASE WHEN i = 4000 THEN '.H.INTERNAL_HUB' ELSE 'NODE' || i END AS location_name,
-                           CASE WHEN i = 4000 THEN 'HUB' WHEN i BETWEEN 4001 AND 4008 THEN 'LOAD ZONE' ELSE 'NETWORK NODE' END
+        CROSS JOIN (SELECT i AS location_id,
+                           CASE WHEN i = 4000 THEN '.H.INTERNAL_HUB' ELSE 'NODE' || i END AS location_name,
+                           CASE WHEN i = 4000 THEN 'HUB' WHEN i BETWEEN 4001 AND 4008 THEN 'LOAD ZONE'
+                                ELSE 'NETWORK NODE' END
                            AS location_type
                     FROM (SELECT unnest(range(1, 1198)) AS i UNION ALL SELECT unnest(range(4000, 4009)))) l""",
 }

@@ -307,7 +307,11 @@ class TestFeeds:
         }
         frame = parse("fuel_mix", doc).frame
         ends = dict(
-            zip(frame["interval_begin_utc"].dt.strftime("%H:%M:%S"), frame["interval_end_utc"].dt.strftime("%H:%M:%S"))
+            zip(
+                frame["interval_begin_utc"].dt.strftime("%H:%M:%S"),
+                frame["interval_end_utc"].dt.strftime("%H:%M:%S"),
+                strict=True,
+            )
         )
         assert ends == {"04:50:10": "04:57:00", "04:57:00": "05:00:00"}  # the last one is cut at the day's end
         assert frame["is_marginal"].to_list().count(True) == 1

@@ -62,7 +62,7 @@ def test_landing_lands_each_day_before_asking_for_the_next(tmp_path):
 
     def fetch() -> Iterator[RawDay]:
         for day in DAYS[:3]:
-            for earlier, ref in zip(DAYS, produced):
+            for earlier, ref in zip(DAYS, produced, strict=False):  # only the days produced so far
                 assert lake.exists(f"{day_prefix('system_load_5min', earlier)}/{MANIFEST}"), f"{earlier} not landed"
                 assert ref() is None, f"{earlier}'s bodies are still in memory while fetching {day}"
             raw = raw_day(day, b'{"a": 1}', day.isoformat().encode())

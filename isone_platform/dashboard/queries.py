@@ -351,8 +351,10 @@ def top_congestion(con: duckdb.DuckDBPyConnection, day: date, n: int = TOP_NODES
     sql = f"""
         WITH rt AS (
             SELECT location_id, any_value(location_name) AS location_name, any_value(location_type) AS location_type,
-                   avg(abs(congestion_component)) AS mean_abs_congestion, max(abs(congestion_component)) AS max_abs_congestion
-            FROM {LMP_RT_5MIN.qualified_name} WHERE operating_day = $day AND congestion_component IS NOT NULL GROUP BY 1)
+                   avg(abs(congestion_component)) AS mean_abs_congestion,
+                   max(abs(congestion_component)) AS max_abs_congestion
+            FROM {LMP_RT_5MIN.qualified_name}
+            WHERE operating_day = $day AND congestion_component IS NOT NULL GROUP BY 1)
         SELECT location_name, location_type, mean_abs_congestion, max_abs_congestion
                {", m.da_rt_spread" if join else ""}
         FROM rt {join} ORDER BY mean_abs_congestion DESC, location_name LIMIT $n"""

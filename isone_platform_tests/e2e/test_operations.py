@@ -153,7 +153,7 @@ def test_poll_picks_up_a_new_interval_within_one_tick(dagster_dev: DagsterDev, e
     for target in (datetime(2024, 11, 21, 12, 5, tzinfo=NY), datetime(2024, 11, 21, 12, 10, tzinfo=NY)):
         published_wall = to_wall(target + timedelta(minutes=5) + e2e_sim.publication_lag)
 
-        def landed():
+        def landed(target: datetime = target):
             rows = warehouse_sql(
                 dev,
                 "select max(interval_begin_utc) from std.isone__system_load_5min where operating_day = '2024-11-21'",
@@ -164,13 +164,15 @@ def test_poll_picks_up_a_new_interval_within_one_tick(dagster_dev: DagsterDev, e
         latencies.append(time.time() - published_wall)
 
         # within one tick: the run the sensor launched for this very publication is the one that landed it
-        def run_succeeded(stamp=target.isoformat()):
+        stamp = target.isoformat()
+
+        def run_succeeded(stamp: str = stamp):
             runs = dev.graphql(RUNS, {"tags": [{"key": "isone/poll_for", "value": stamp}]})["runsOrError"]["results"]
             assert len(runs) <= 1 and all(r["status"] not in ("FAILURE", "CANCELED") for r in runs), runs
             return runs and runs[0]["status"] == "SUCCESS"
 
         dev.wait_for(run_succeeded, 400, f"the poll run for {target:%H:%M} to succeed")
-    print(f"\npoll latency publication -> queryable: {', '.join(f'{l:.1f} s' for l in latencies)}")
+    print(f"\npoll latency publication -> queryable: {', '.join(f'{lat:.1f} s' for lat in latencies)}")
 
     [(rows, distinct)] = warehouse_sql(
         dev,

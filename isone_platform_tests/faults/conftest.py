@@ -80,7 +80,7 @@ def stored_rows(dataset: str, day: date) -> list[dict]:
     key = ", ".join(f'"{c}"' for c in table.primary_key)
     cols = ", ".join(f'"{c}"' for c in names)
     rows = query(f"select {cols} from {table.qualified_name} where operating_day = DATE '{day}' order by {key}")
-    return [dict(zip(names, row)) for row in rows]
+    return [dict(zip(names, row, strict=True)) for row in rows]
 
 
 class Platform:

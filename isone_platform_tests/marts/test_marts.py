@@ -78,7 +78,7 @@ def test_expected_intervals_match_python_on_normal_and_dst_days(built):
 
 def test_local_times_carry_the_dst_offset(built):
     rows = by_key(built["marts"]["isone__load_daily"], "operating_day", "area")
-    for (day, _), row in rows.items():
+    for row in rows.values():
         offset = row["peak_interval_begin_local"][-6:]
         assert offset == fixture.local_iso(row["peak_interval_begin_utc"])[-6:]
         assert offset in ("-04:00", "-05:00")

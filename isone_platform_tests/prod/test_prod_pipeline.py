@@ -89,7 +89,8 @@ def test_every_dataset_round_trips_through_s3_and_the_postgres_catalog(prod_env,
 
     counts = dict(
         query(
-            "select table_name, estimated_size from duckdb_tables() where database_name = 'isone' and schema_name = 'std'"
+            "select table_name, estimated_size from duckdb_tables() "
+            "where database_name = 'isone' and schema_name = 'std'"
         )
     )
     rows = {name: query(f"select count(*) from std.isone__{name}")[0][0] for name in partitioned + unpartitioned}
@@ -172,7 +173,8 @@ def test_objects_are_readable_by_polars_and_duckdb_httpfs(prod_env, all_assets):
     n, total = duck.execute("select count(*), sum(load_mw) from read_parquet(?)", [files]).fetchone()
     assert (n, total) == pytest.approx(expected)
     [(zn,)] = duck.execute(
-        f"select count(*) from read_parquet('s3://{bucket}/lake/tables/std/isone__zonal_load_5min/*/*.parquet', hive_partitioning=true) where operating_day = DATE '{DAY}'"
+        f"select count(*) from read_parquet('s3://{bucket}/lake/tables/std/isone__zonal_load_5min/*/*.parquet', "
+        f"hive_partitioning=true) where operating_day = DATE '{DAY}'"
     ).fetchall()
     assert zn == 8 * 300
     # the raw bodies too: gzip JSON that DuckDB reads straight from the bucket

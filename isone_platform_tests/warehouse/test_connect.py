@@ -201,7 +201,9 @@ def test_attach_errors_hide_catalog_passwords():
 
 
 REFUSED = {
-    "ATTACH 'ducklake:sqlite:{catalog}' AS rw (DATA_PATH '{data}'); DELETE FROM rw.std.isone__system_load_5min": "attaches another database",
+    (
+        "ATTACH 'ducklake:sqlite:{catalog}' AS rw (DATA_PATH '{data}'); DELETE FROM rw.std.isone__system_load_5min"
+    ): "attaches another database",
     "ATTACH '{catalog}' AS meta (TYPE sqlite)": "attaches another database",
     "ATTACH ':memory:' AS scratch": "attaches another database",
     "DETACH isone": "detaches a database",
