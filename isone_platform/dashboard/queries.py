@@ -65,7 +65,8 @@ def mart_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
         "SELECT count(*) FROM information_schema.tables WHERE table_catalog = current_database() "
         "AND table_schema = ? AND table_name = ?"
     )
-    return con.execute(sql, [schema, name]).fetchone()[0] > 0
+    [(count,)] = con.execute(sql, [schema, name]).fetchall()
+    return count > 0
 
 
 def require(con: duckdb.DuckDBPyConnection, *tables: TableSchema | str) -> None:
@@ -100,7 +101,7 @@ def at_latest_interval(
     columns: str,
     where: str = "TRUE",
     order: str = "1",
-    params: Sequence[object] = (),
+    params: Sequence[object] | dict[str, object] = (),
 ) -> pl.DataFrame:
     """`columns` of the rows (matching `where`) at the table's latest interval, in one query; `MissingData` when
     the table is missing or empty."""
@@ -298,7 +299,7 @@ def heatmap(con: duckdb.DuckDBPyConnection, days: int = HEATMAP_DAYS) -> pl.Data
 def price_day_default(con: duckdb.DuckDBPyConnection) -> date:
     """The latest operating day of the LMP mart (the Prices panel's default day)."""
     require(con, LMP_MART)
-    day = con.execute(f"SELECT max(operating_day) FROM {LMP_MART}").fetchone()[0]
+    [(day,)] = con.execute(f"SELECT max(operating_day) FROM {LMP_MART}").fetchall()
     if day is None:
         raise MissingData(f"{LMP_MART} holds no data yet")
     return day
@@ -375,7 +376,7 @@ def _non_empty(df: pl.DataFrame, message: str) -> pl.DataFrame:
 def fuel_day_default(con: duckdb.DuckDBPyConnection) -> date:
     """The latest operating day of the fuel-mix mart (the Fuel mix panel's default day)."""
     require(con, FUEL_MART)
-    day = con.execute(f"SELECT max(operating_day) FROM {FUEL_MART}").fetchone()[0]
+    [(day,)] = con.execute(f"SELECT max(operating_day) FROM {FUEL_MART}").fetchall()
     if day is None:
         raise MissingData(f"{FUEL_MART} holds no data yet")
     return day

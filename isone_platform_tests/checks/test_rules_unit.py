@@ -1,6 +1,7 @@
 """The rule functions of lib/dq.py on tiny hand-made tables (cases the simulator cannot produce): schema drift,
 intervals outside their day, DST days, a day in progress, freshness at a fixed now, range edges, tolerances."""
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
@@ -49,7 +50,7 @@ def system_frame(day: date, *, drop: int = 0, load: float = 15_000.0, until: dat
     )
 
 
-def zonal_frame(system: pl.DataFrame, ratio: float, zones=range(4001, 4009)) -> pl.DataFrame:
+def zonal_frame(system: pl.DataFrame, ratio: float, zones: Iterable[int] = range(4001, 4009)) -> pl.DataFrame:
     zones = list(zones)
     parts = [
         system.select(
