@@ -89,7 +89,7 @@ def chart_data(at: AppTest, field: str) -> pl.DataFrame:
     [chart] = [c for c in at.get("vega_lite_chart") if f'"{field}' in c.proto.spec]
     [dataset] = chart.proto.datasets
     frame = pl.from_arrow(pa.ipc.open_stream(dataset.data.data).read_all())
-    assert isinstance(frame, pl.DataFrame)  # a table converts to a frame (a single column would not be a Series)
+    assert isinstance(frame, pl.DataFrame)  # an arrow table converts to a frame (only arrays give a Series)
     return frame
 
 
