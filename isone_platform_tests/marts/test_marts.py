@@ -27,8 +27,9 @@ def assert_rows_equal(actual: dict, expected: dict, context: str) -> None:
             assert got == want, f"{context} {column}: {got!r} != {want!r}"
 
 
-def by_key(rows: list[dict], *key: str) -> dict:
-    out = {tuple(r[k] for k in key) if len(key) > 1 else r[key[0]]: r for r in rows}
+def by_key(rows: list[dict], first: str, *rest: str) -> dict:
+    key = (first, *rest)
+    out = {tuple(r[k] for k in key) if rest else r[first]: r for r in rows}
     assert len(out) == len(rows), f"duplicate keys {key}"
     return out
 
@@ -201,7 +202,8 @@ def test_analyst_connection_reads_the_marts(built):
         }
         assert tables == set(MART_TABLES)
         for table in MART_TABLES:
-            assert con.sql(f"select count(*) from mart.{table}").fetchone()[0] > 0
+            [(count,)] = con.sql(f"select count(*) from mart.{table}").fetchall()
+            assert count > 0
         with pytest.raises(duckdb.Error):
             con.execute("delete from mart.isone__load_daily")
     finally:
