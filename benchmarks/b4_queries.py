@@ -13,7 +13,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from benchmarks.common import log, pctl, timed
+from benchmarks.common import log, pctl, required, scalar, timed
 
 NAME = "B4"
 
@@ -124,7 +124,7 @@ def build_marts(config, start: dt.date, end: dt.date) -> dict[str, int]:
         con.execute("CREATE SCHEMA IF NOT EXISTS mart")
         for table, select in MART_DDL.items():
             con.execute(f"CREATE TABLE mart.{table} AS {select.format(start=start, end=end)}")
-        return {t: con.execute(f"SELECT count(*) FROM mart.{t}").fetchone()[0] for t in MART_DDL}
+        return {t: scalar(con, f"SELECT count(*) FROM mart.{t}") for t in MART_DDL}
     finally:
         con.close()
 
@@ -153,9 +153,9 @@ def time_queries(config, repeat: int) -> tuple[dict, dict, dict]:
 def query_stats(name: str, wall_ms: list[float], cpu_ms: list[float], cold_s: float) -> dict:
     """One entry of results["B4"]["queries"]."""
     return {
-        "p50_ms": round(pctl(wall_ms, 0.5), 2),
-        "p95_ms": round(pctl(wall_ms, 0.95), 2),
+        "p50_ms": round(required(pctl(wall_ms, 0.5)), 2),
+        "p95_ms": round(required(pctl(wall_ms, 0.95)), 2),
         "cold_ms": round(cold_s * 1000, 2),
-        "cpu_p50_ms": round(pctl(cpu_ms, 0.5), 2),
+        "cpu_p50_ms": round(required(pctl(cpu_ms, 0.5)), 2),
         "sql": " ".join(QUERIES[name].split()),
     }
