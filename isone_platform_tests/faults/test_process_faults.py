@@ -149,7 +149,8 @@ def test_case_18_kill_9_mid_std_write_then_the_rerun_finishes(platform, platform
             f"case 18: slot freed {freed_at - killed_at:.1f} s after kill -9, "
             f"rerun done {time.time() - killed_at:.1f} s after it"
         )
-        assert instance.get_run_by_id(dead_run).status == DagsterRunStatus.FAILURE
+        dead = instance.get_run_by_id(dead_run)
+        assert dead is not None and dead.status == DagsterRunStatus.FAILURE
         assert warehouse_holders(instance) == []
     assert platform.fingerprint("lmp_rt_5min", DAY) == before
 
@@ -220,8 +221,9 @@ def dead_run_failed_at(dev, worker: RunWorker) -> float:
     """When run monitoring failed the run the crash killed (it must have: FAILURE, launched on this host)."""
     with dg.DagsterInstance.from_config(str(dev.home)) as instance:
         dead = instance.get_run_record_by_id(worker.run_id)
-    assert dead.dagster_run.status == DagsterRunStatus.FAILURE
+    assert dead is not None and dead.dagster_run.status == DagsterRunStatus.FAILURE
     assert dead.dagster_run.tags[LAUNCHED_ON_TAG] == worker.host
+    assert dead.end_time is not None
     return dead.end_time
 
 
