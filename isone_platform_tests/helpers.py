@@ -26,11 +26,6 @@ def one_row(con: Any, sql: str, params: object = None) -> tuple:
     return row
 
 
-def scalar(con: Any, sql: str, params: object = None) -> Any:
-    """The first column of the first row of `sql`; fails the test when the query returns no row."""
-    return one_row(con, sql, params)[0]
-
-
 Materializable = dg.AssetsDefinition | dg.AssetSpec | dg.SourceAsset
 
 
