@@ -1,1 +1,3 @@
-"""The platform's benchmarks B1–B4: `make bench` runs benchmarks/bench.py; method and figures in benchmarks/README.md."""
+"""The platform's benchmarks B1–B4: `make bench` runs benchmarks/bench.py.
+
+Method and figures in benchmarks/README.md."""

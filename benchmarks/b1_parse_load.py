@@ -15,6 +15,7 @@ import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from benchmarks.common import (
     DAY,
@@ -24,9 +25,14 @@ from benchmarks.common import (
     loadavg,
     log,
     median,
+    required,
     run_gridstatus,
+    scalar,
     timed,
 )
+
+if TYPE_CHECKING:  # the benchmark imports the platform lazily
+    from isone_platform.lib.warehouse import WarehouseConfig
 
 NAME = "B1"
 
@@ -41,7 +47,8 @@ DUCK_SQL = {
         r.EnergyComponent::DOUBLE AS energy_component, r.CongestionComponent::DOUBLE AS congestion_component,
         r.LossComponent::DOUBLE AS loss_component, '{status}' AS price_status""",
     "system_load_5min": """
-        r.BeginDate::TIMESTAMPTZ AS interval_begin_utc, r.BeginDate::TIMESTAMPTZ + INTERVAL 5 MINUTE AS interval_end_utc,
+        r.BeginDate::TIMESTAMPTZ AS interval_begin_utc,
+        r.BeginDate::TIMESTAMPTZ + INTERVAL 5 MINUTE AS interval_end_utc,
         DATE '{day}' AS operating_day, r.LoadMw::DOUBLE AS load_mw, r.NativeLoad::DOUBLE AS native_load_mw,
         r.ArdDemand::DOUBLE AS ard_demand_mw, r.SystemLoadBtmPv::DOUBLE AS system_load_btm_pv_mw,
         r.NativeLoadBtmPv::DOUBLE AS native_load_btm_pv_mw""",
@@ -132,12 +139,14 @@ def recorded_file(directory: Path, landed) -> Path:
 
 
 def write_recorded(days: dict, directory: Path) -> dict[str, list[Path]]:
-    """The day's bodies as simulator recordings, so every client is served exactly the same bytes; the files per feed."""
+    """The day's bodies as simulator recordings, so every client is served exactly the same bytes.
+
+    Returns the files per feed."""
     directory.mkdir(parents=True, exist_ok=True)
     files = {}
     for name, raw in days.items():
         files[name] = [recorded_file(directory, landed) for landed in raw.bodies]
-        for landed, path in zip(raw.bodies, files[name]):
+        for landed, path in zip(raw.bodies, files[name], strict=True):
             path.write_bytes(landed.body)
     return files
 
@@ -164,10 +173,10 @@ class Setup:
     days: dict
     files: dict[str, list[Path]]
     sim: SimProcess
-    ours_cfg: object
+    ours_cfg: WarehouseConfig
     # the fetching variant writes elsewhere, so that ours and DuckDB's warehouse see the same number of replaces
     # (a DuckLake DELETE gets slower as a table's snapshots accumulate)
-    fetch_cfg: object
+    fetch_cfg: WarehouseConfig
     duck: DuckBaseline
 
     @classmethod
@@ -221,7 +230,9 @@ class DuckBaseline:
         from isone_platform.lib.datasets import DATASETS
 
         table, raw = DATASETS[name].table, self.days[name]
-        prov = ", ".join(f"('{f.name}', '{b.path}', '{b.sha256}')" for f, b in zip(self.files[name], raw.bodies))
+        prov = ", ".join(
+            f"('{f.name}', '{b.path}', '{b.sha256}')" for f, b in zip(self.files[name], raw.bodies, strict=True)
+        )
         fetched = raw.bodies[0].fetched_at.isoformat()
         cols = ", ".join(table.column_names)
         return f"""
@@ -248,7 +259,7 @@ class DuckBaseline:
             con.execute(f"DELETE FROM {table.qualified_name} WHERE operating_day = DATE '{DAY}'")
             con.execute(sql)
             con.execute("COMMIT")
-            return con.execute(f"SELECT count(*) FROM {table.qualified_name}").fetchone()[0]
+            return scalar(con, f"SELECT count(*) FROM {table.qualified_name}")
         finally:
             con.execute("USE memory")
             con.execute("DETACH DATABASE IF EXISTS isone")
@@ -264,7 +275,7 @@ class DuckBaseline:
             mem.execute(f"""CREATE TABLE t AS SELECT {feed_select(name)} FROM (
                     SELECT unnest({RECORD_PATHS[name]}) AS r
                     FROM read_json([{file_list(self.files[name])}], {READ_JSON_OPTIONS}))""")
-            return mem.execute("SELECT count(*) FROM t").fetchone()[0]
+            return scalar(mem, "SELECT count(*) FROM t")
         finally:
             mem.close()
 
@@ -373,9 +384,9 @@ def summarize_feed(samples: Samples, name: str, raw, same_rows_as_duckdb: bool |
     }
     for key in TIMED_KEYS:
         if s.get(key):
-            entry[f"{key}_s"] = round(median(s[key]), 4)
-            entry[f"{key}_rows_per_s"] = round(r / median(s[key]))
-    entry["vs_duckdb"] = round(median(s["duckdb"]) / median(s["ours_total"]), 3)
+            entry[f"{key}_s"] = round(required(median(s[key])), 4)
+            entry[f"{key}_rows_per_s"] = round(r / required(median(s[key])))
+    entry["vs_duckdb"] = round(required(median(s["duckdb"])) / required(median(s["ours_total"])), 3)
     if s.get("gridstatus"):
         entry.update(gridstatus_ratios(s, r))
     entry["same_rows_as_duckdb"] = same_rows_as_duckdb
@@ -384,15 +395,15 @@ def summarize_feed(samples: Samples, name: str, raw, same_rows_as_duckdb: bool |
 
 def gridstatus_ratios(s: dict, rows: int) -> dict:
     """How many times faster than gridstatus, three ways (>1: ours is faster)."""
-    ours_total, gs_fetch = median(s["ours_total"]), median(s["gridstatus_fetch"])
+    ours_total, gs_fetch = required(median(s["ours_total"])), required(median(s["gridstatus_fetch"]))
     return {
         # the target as the issue defines it: our B1 path (parse + standardize + load) vs gridstatus fetching and
         # parsing the same day
         "vs_gridstatus": round(gs_fetch / ours_total, 2),
         # like for like: both fetching from the same simulator (ours also loads the warehouse) ...
-        "vs_gridstatus_with_fetch": round(gs_fetch / median(s["ours_fetch_total"]), 2),
+        "vs_gridstatus_with_fetch": round(gs_fetch / required(median(s["ours_fetch_total"])), 2),
         # ... and both parsing the same responses in memory, no fetch (ours also loads the warehouse)
-        "vs_gridstatus_parse_only": round(median(s["gridstatus"]) / ours_total, 2),
+        "vs_gridstatus_parse_only": round(required(median(s["gridstatus"])) / ours_total, 2),
         "gridstatus_rows": s["gridstatus_rows"][0],
         # what 10x gridstatus would need, against the machine's JSON limit (DuckDB into memory)
         "ten_x_gridstatus_rows_per_s": round(10 * rows / gs_fetch),

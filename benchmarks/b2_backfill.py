@@ -375,7 +375,7 @@ def table_rows(con, schema: str, table: str, days: list[str]) -> int:
         return con.execute(f"SELECT count(*) FROM {schema}.{table}").fetchone()[0]
 
 
-def backfill_rows(work: Path, days: list[str]) -> dict[str, int]:
+def backfill_rows(work: Path, days: list[str]) -> dict[str, int] | dict[str, str]:
     """{schema.table: rows} in the warehouse dagster dev wrote under `work`, read the way an analyst would."""
     from isone_platform.lib.warehouse import WarehouseConfig, open_connection
 

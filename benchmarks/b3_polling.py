@@ -17,9 +17,15 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from benchmarks.common import DEMO_CREDENTIALS, SIM_NOW, log, median
+from benchmarks.common import DEMO_CREDENTIALS, SIM_NOW, log, median, required
+
+if TYPE_CHECKING:  # the benchmark imports dagster and the platform lazily
+    import dagster as dg
+
+    from isone_platform.simulator import SimulatorServer
 
 NAME = "B3"
 
@@ -127,10 +133,10 @@ def create_std_tables(work: Path) -> None:
 class Poller:
     """What the ticks share: the simulator, the definitions, one instance, the poll job and the sensor's cursor."""
 
-    sim: object
-    defs: object
-    instance: object
-    job: object
+    sim: SimulatorServer
+    defs: dg.Definitions
+    instance: dg.DagsterInstance
+    job: dg.JobDefinition
     cursor: str | None = None
 
     @classmethod
@@ -168,6 +174,7 @@ class Poller:
         result, t_sensor = self.sensor_tick()
         if isinstance(result, dg.SkipReason) or result is None:
             return None
+        assert isinstance(result, dg.RunRequest), result  # the sensor yields one run request or a skip
         targets = {f"std.isone__{f}": interval for f in WATCHED_FEEDS}
         watcher = QueryableWatcher(targets, POLLED_DAY)
         t1 = time.perf_counter()
@@ -249,13 +256,13 @@ def summarize(ticks: list[dict], probe: int) -> dict:
     """results["B3"]: the ticks, per feed traffic, and the latency with and without the sensor's probe wait."""
     steady = ticks[1:] or ticks  # the first tick catches the day up from scratch
     lat = [t["published_to_queryable_s"] for t in steady if t["queryable"]]
-    run_p50, run_max = (median(lat), max(lat)) if lat else (float("nan"), float("nan"))
+    run_p50, run_max = (required(median(lat)), max(lat)) if lat else (float("nan"), float("nan"))
     return {
         "ticks": ticks,
         "per_feed": per_feed_summary(ticks, steady),
         "probe_interval_s": probe,
         "latency_model": LATENCY_MODEL,
-        "run_total_p50_s": round(median([t["run_s"] for t in steady]), 2),
+        "run_total_p50_s": round(required(median([t["run_s"] for t in steady])), 2),
         "run_p50_s": round(run_p50, 2),
         "run_max_s": round(run_max, 2),
         "latency_worst_s": round(run_max + probe, 2),

@@ -13,7 +13,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from benchmarks.common import log, pctl, timed
+from benchmarks.common import log, pctl, required, scalar, timed
 
 NAME = "B4"
 
@@ -23,8 +23,10 @@ MART_DDL = {
     "isone__load_daily": """
         SELECT d::DATE AS operating_day, a.area, CASE WHEN a.area = 'SYSTEM' THEN 'system' ELSE 'zone' END AS area_type,
                a.zone_id,
-               a.base * (1 + 0.25 * cos(2 * pi() * (dayofyear(d) - 200) / 365)) + 40 * (hash(d, a.area) % 50)::INTEGER AS peak_mw,
-               (d::TIMESTAMP + INTERVAL 21 HOUR + ((hash(d, a.area) % 12)::INTEGER) * INTERVAL 5 MINUTE)::TIMESTAMPTZ AS peak_interval_begin_utc,
+               a.base * (1 + 0.25 * cos(2 * pi() * (dayofyear(d) - 200) / 365))
+                   + 40 * (hash(d, a.area) % 50)::INTEGER AS peak_mw,
+               (d::TIMESTAMP + INTERVAL 21 HOUR + ((hash(d, a.area) % 12)::INTEGER) * INTERVAL 5 MINUTE)::TIMESTAMPTZ
+                   AS peak_interval_begin_utc,
                NULL::VARCHAR AS peak_interval_begin_local,
                a.base * 0.55 AS pit_mw, (d::TIMESTAMP + INTERVAL 8 HOUR)::TIMESTAMPTZ AS pit_interval_begin_utc,
                NULL::VARCHAR AS pit_interval_begin_local, a.base * 0.78 AS avg_mw, a.base * 0.78 * 24 AS energy_mwh,
@@ -37,20 +39,29 @@ MART_DDL = {
     "isone__lmp_daily": """
         SELECT d::DATE AS operating_day, l.location_id, l.location_name, l.location_type,
                dayofweek(d) BETWEEN 1 AND 5 AS is_onpeak_day, 24 AS da_hours,
-               40 + 15 * cos(2 * pi() * dayofyear(d) / 365) + (hash(d, l.location_id) % 1000)::INTEGER / 100.0 AS da_avg,
-               48 + 15 * cos(2 * pi() * dayofyear(d) / 365) + (hash(d, l.location_id) % 1000)::INTEGER / 90.0 AS da_onpeak_avg,
+               40 + 15 * cos(2 * pi() * dayofyear(d) / 365)
+                   + (hash(d, l.location_id) % 1000)::INTEGER / 100.0 AS da_avg,
+               48 + 15 * cos(2 * pi() * dayofyear(d) / 365)
+                   + (hash(d, l.location_id) % 1000)::INTEGER / 90.0 AS da_onpeak_avg,
                33 + 15 * cos(2 * pi() * dayofyear(d) / 365) AS da_offpeak_avg,
                288 AS rt_intervals,
-               40 + 15 * cos(2 * pi() * dayofyear(d) / 365) + (hash(l.location_id, d) % 1000)::INTEGER / 100.0 AS rt_avg,
-               49 + 15 * cos(2 * pi() * dayofyear(d) / 365) + (hash(l.location_id, d) % 1000)::INTEGER / 80.0 AS rt_onpeak_avg,
+               40 + 15 * cos(2 * pi() * dayofyear(d) / 365)
+                   + (hash(l.location_id, d) % 1000)::INTEGER / 100.0 AS rt_avg,
+               49 + 15 * cos(2 * pi() * dayofyear(d) / 365)
+                   + (hash(l.location_id, d) % 1000)::INTEGER / 80.0 AS rt_onpeak_avg,
                32 + 15 * cos(2 * pi() * dayofyear(d) / 365) AS rt_offpeak_avg,
-               -5.0 AS rt_min, d::TIMESTAMPTZ AS rt_min_interval_begin_utc, NULL::VARCHAR AS rt_min_interval_begin_local,
-               180.0 AS rt_max, d::TIMESTAMPTZ AS rt_max_interval_begin_utc, NULL::VARCHAR AS rt_max_interval_begin_local,
+               -5.0 AS rt_min, d::TIMESTAMPTZ AS rt_min_interval_begin_utc,
+               NULL::VARCHAR AS rt_min_interval_begin_local,
+               180.0 AS rt_max, d::TIMESTAMPTZ AS rt_max_interval_begin_utc,
+               NULL::VARCHAR AS rt_max_interval_begin_local,
                0 AS rt_negative_intervals,
-               ((hash(d, l.location_id) % 1000)::INTEGER / 100.0) - ((hash(l.location_id, d) % 1000)::INTEGER / 100.0) AS da_rt_spread
+               ((hash(d, l.location_id) % 1000)::INTEGER / 100.0)
+                   - ((hash(l.location_id, d) % 1000)::INTEGER / 100.0) AS da_rt_spread
         FROM range(DATE '{start}', DATE '{end}', INTERVAL 1 DAY) t(d)
-        CROSS JOIN (SELECT i AS location_id, CASE WHEN i = 4000 THEN '.H.INTERNAL_HUB' ELSE 'NODE' || i END AS location_name,
-                           CASE WHEN i = 4000 THEN 'HUB' WHEN i BETWEEN 4001 AND 4008 THEN 'LOAD ZONE' ELSE 'NETWORK NODE' END
+        CROSS JOIN (SELECT i AS location_id,
+                           CASE WHEN i = 4000 THEN '.H.INTERNAL_HUB' ELSE 'NODE' || i END AS location_name,
+                           CASE WHEN i = 4000 THEN 'HUB' WHEN i BETWEEN 4001 AND 4008 THEN 'LOAD ZONE'
+                                ELSE 'NETWORK NODE' END
                            AS location_type
                     FROM (SELECT unnest(range(1, 1198)) AS i UNION ALL SELECT unnest(range(4000, 4009)))) l""",
 }
@@ -113,7 +124,7 @@ def build_marts(config, start: dt.date, end: dt.date) -> dict[str, int]:
         con.execute("CREATE SCHEMA IF NOT EXISTS mart")
         for table, select in MART_DDL.items():
             con.execute(f"CREATE TABLE mart.{table} AS {select.format(start=start, end=end)}")
-        return {t: con.execute(f"SELECT count(*) FROM mart.{t}").fetchone()[0] for t in MART_DDL}
+        return {t: scalar(con, f"SELECT count(*) FROM mart.{t}") for t in MART_DDL}
     finally:
         con.close()
 
@@ -142,9 +153,9 @@ def time_queries(config, repeat: int) -> tuple[dict, dict, dict]:
 def query_stats(name: str, wall_ms: list[float], cpu_ms: list[float], cold_s: float) -> dict:
     """One entry of results["B4"]["queries"]."""
     return {
-        "p50_ms": round(pctl(wall_ms, 0.5), 2),
-        "p95_ms": round(pctl(wall_ms, 0.95), 2),
+        "p50_ms": round(required(pctl(wall_ms, 0.5)), 2),
+        "p95_ms": round(required(pctl(wall_ms, 0.95)), 2),
         "cold_ms": round(cold_s * 1000, 2),
-        "cpu_p50_ms": round(pctl(cpu_ms, 0.5), 2),
+        "cpu_p50_ms": round(required(pctl(cpu_ms, 0.5)), 2),
         "sql": " ".join(QUERIES[name].split()),
     }

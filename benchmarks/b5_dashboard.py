@@ -2,8 +2,9 @@
 
 Targets: ≤ 1.5 s for the whole page on first load, ≤ 100 ms p95 per panel query with a warm cache.
 
-Measured in one process (wall time, and CPU time of the process, which a busy machine inflates less) against a fresh DuckLake warehouse (the synthetic rows of the dashboard tests, at full
-size; the marts written directly, as B4 does: dbt over a year of all-node std would take far longer):
+Measured in one process (wall time, and CPU time of the process, which a busy machine inflates less) against a
+fresh DuckLake warehouse (the synthetic rows of the dashboard tests, at full size; the marts written directly, as
+B4 does: dbt over a year of all-node std would take far longer):
 - `first_load`: every panel query through the page's cached path (`dashboard/cache.py`) with empty caches and
   no connection yet (so the ~0.3 s connection open counts), in the page's order; per query and in total;
 - `page_first_load` / `page_warm`: the whole Streamlit script (queries, charts, tables) run by Streamlit's
@@ -193,12 +194,14 @@ def summary(entry: dict) -> str:
     slowest = sorted(entry["first_load"]["per_query_ms"].items(), key=lambda kv: -kv[1])[:3]
     return "\n".join(
         [
-            f"B5 dashboard ({entry['mart_days']} days of marts, {entry['std_days']} days of std, {entry['nodes']} nodes)",
+            f"B5 dashboard ({entry['mart_days']} days of marts, {entry['std_days']} days of std, "
+            f"{entry['nodes']} nodes)",
             f"  first load, every panel query: {entry['first_load']['total_s']:.2f} s (target ≤ {t['first_load_s']} s: "
             f"{'ok' if t['first_load_queries_ok'] else 'MISSED'}; CPU {entry['first_load']['cpu_s']:.2f} s); slowest: "
             + ", ".join(f"{k} {v:.0f} ms" for k, v in slowest),
             f"  whole page (AppTest) first load {entry['page_first_load_s']:.2f} s "
-            f"({'ok' if t['page_first_load_ok'] else 'MISSED'}; CPU {entry['page_first_load_cpu_s']:.2f} s), warm rerun {entry['page_warm_median_s']:.2f} s",
+            f"({'ok' if t['page_first_load_ok'] else 'MISSED'}; CPU {entry['page_first_load_cpu_s']:.2f} s), "
+            f"warm rerun {entry['page_warm_median_s']:.2f} s",
             f"  Data health in the background (not waited for by the page): {entry['health_background_s']:.2f} s",
             f"  warm cache: worst panel query p95 {t['worst_warm_p95_ms']:.2f} ms (target ≤ {t['warm_p95_ms']:.0f} ms: "
             f"{'ok' if t['warm_p95_ok'] else 'MISSED'})",

@@ -58,6 +58,21 @@ def median(xs):
     return statistics.median(xs) if xs else None
 
 
+def required(value: float | None) -> float:
+    """A median or quantile of samples that must exist (a path every repetition measures)."""
+    if value is None:
+        raise ValueError("no samples")
+    return value
+
+
+def scalar(con, sql: str):
+    """The single value of a one-row query (count(*), max(...))."""
+    row = con.execute(sql).fetchone()
+    if row is None:
+        raise ValueError(f"no row from: {sql}")
+    return row[0]
+
+
 def pctl(xs, q):
     """The q-quantile by linear interpolation between the two nearest samples (q=0.95 for a p95)."""
     xs = sorted(xs)
@@ -105,6 +120,7 @@ class SimProcess:
         self.port = free_port()
         cmd = sim_command(self.port, recorded=recorded, clock=clock, seed=seed, cache_mb=cache_mb)
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert self.proc.stdout is not None  # stdout=PIPE
         line = self.proc.stdout.readline()
         if "listening" not in line:
             raise RuntimeError(f"simulator did not start: {line}")

@@ -97,6 +97,7 @@ def run(days: int, first: dt.date) -> dict:
 
 
 def main() -> None:
+    assert __doc__ is not None
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--days", type=int, default=DEFAULT_DAYS)
     p.add_argument("--first", type=dt.date.fromisoformat, default=DEFAULT_FIRST)

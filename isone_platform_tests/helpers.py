@@ -1,5 +1,12 @@
 """Helpers the test modules share (fixtures live in conftest.py)."""
 
+from __future__ import annotations
+
+from typing import Any
+
+import dagster as dg
+from dagster_shared.error import SerializableErrorInfo
+
 from isone_platform import warehouse
 
 
@@ -10,3 +17,43 @@ def query(sql: str) -> list[tuple]:
         return con.sql(sql).fetchall()
     finally:
         con.close()
+
+
+def one_row(con: Any, sql: str, params: object = None) -> tuple:
+    """The first row of `sql` on a DuckDB (or guarded) connection; fails the test when the query returns none."""
+    row = con.execute(sql, params).fetchone()
+    assert row is not None, f"no row from: {sql}"
+    return row
+
+
+Materializable = dg.AssetsDefinition | dg.AssetSpec | dg.SourceAsset
+
+
+def materializable_assets(definitions: dg.Definitions) -> list[Materializable]:
+    """Every asset of `definitions`, typed the way `dg.materialize` takes them (there are no cacheable assets)."""
+    assets = list(definitions.assets or [])
+    others = [a for a in assets if not isinstance(a, Materializable)]
+    assert not others, f"assets dg.materialize cannot take: {others}"
+    return [a for a in assets if isinstance(a, Materializable)]
+
+
+def assets_definitions(definitions: dg.Definitions) -> list[dg.AssetsDefinition]:
+    """Every asset of `definitions`, each an `AssetsDefinition` (the project defines its assets with decorators)."""
+    assets = list(definitions.assets or [])
+    others = [a for a in assets if not isinstance(a, dg.AssetsDefinition)]
+    assert not others, f"assets that are no AssetsDefinition: {others}"
+    return [a for a in assets if isinstance(a, dg.AssetsDefinition)]
+
+
+def step_error(event: dg.DagsterEvent) -> SerializableErrorInfo:
+    """The error of a STEP_FAILURE event (fails the test when the event carries none)."""
+    error = event.step_failure_data.error
+    assert error is not None, f"step failure without an error: {event}"
+    return error
+
+
+def event_asset_key(event: dg.DagsterEvent) -> dg.AssetKey:
+    """The asset key of an asset event (materialization, observation, …); fails the test for any other event."""
+    key = event.asset_key
+    assert key is not None, f"event without an asset key: {event}"
+    return key

@@ -64,7 +64,7 @@ def test_503_is_retried_with_growing_jittered_backoff():
     client_for(script, sleeps).get("/x")
     assert len(sleeps) == 3
     caps = [0.5, 1.0, 2.0]
-    assert all(0 <= s <= cap for s, cap in zip(sleeps, caps))
+    assert all(0 <= s <= cap for s, cap in zip(sleeps, caps, strict=True))
 
 
 def test_transport_errors_are_retried():

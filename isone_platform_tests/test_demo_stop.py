@@ -102,6 +102,7 @@ def test_demo_leaves_no_server_behind(sig):
             f"no process left after {sig.name}: {describe(processes_with(marker, demo.pid))}",
         )
         demo.wait(timeout=STOP_TIMEOUT_S)
+        assert demo.stdout is not None
         output = demo.stdout.read().decode()
         if sig != signal.SIGKILL:
             assert demo.returncode == 0, output

@@ -13,7 +13,7 @@ from isone_platform.lib.partitions import day_bounds_utc, expected_intervals
 from isone_platform.lib.resources import build_resources
 from isone_platform.simulator import Fault, SimulatorServer
 
-from .helpers import query
+from .helpers import materializable_assets, query, step_error
 
 FIVE = timedelta(minutes=5)
 
@@ -22,7 +22,7 @@ FIVE = timedelta(minutes=5)
 def all_assets():
     from isone_platform.definitions import defs
 
-    return list(defs().assets)
+    return materializable_assets(defs())
 
 
 def run(all_assets, *names, layers=("raw", "std"), partition="2024-11-03", instance=None, raise_on_error=True):
@@ -138,7 +138,7 @@ def test_401_is_not_retried_and_explained(platform_env, all_assets, sim, monkeyp
     result = run(all_assets, "system_load_5min", layers=("raw",), raise_on_error=False)
     assert not result.success
     [failure] = [e for e in result.all_events if e.is_step_failure]
-    message = failure.step_failure_data.error.to_string()
+    message = step_error(failure).to_string()
     assert "HTTP 401" in message and "ISONE_USERNAME" in message and "/fiveminutesystemload/day/20241103" in message
     assert "wrong-password" not in message
     assert [r.status for r in _requests_for(sim, "/fiveminutesystemload/day/20241103")] == [401]
@@ -153,7 +153,7 @@ def test_truncated_json_fails_loudly_and_keeps_the_previous_partition(platform_e
     result = run(all_assets, "system_load_5min", raise_on_error=False)
     assert not result.success
     [failure] = [e for e in result.all_events if e.is_step_failure]
-    assert "not valid JSON" in failure.step_failure_data.error.to_string()
+    assert "not valid JSON" in step_error(failure).to_string()
     assert query("select * from std.isone__system_load_5min order by 1") == before_rows
     assert read_day(lake, "system_load_5min", date(2024, 11, 3)).bodies == before_raw
 

@@ -43,11 +43,12 @@ def assert_same(name: str, body: bytes, day: date | None = DAY, path: str = "/te
     assert fast[2] == slow[2], (fast[2], slow[2])
     assert fast[1] == slow[1]
     if slow[0] is not None:
+        assert fast[0] is not None
         assert_frame_equal(fast[0], slow[0], check_exact=True)
     return fast
 
 
-def lmp(begin="2024-11-03T01:00:00.000-04:00", loc_id="4001", **over):
+def lmp(begin: object = "2024-11-03T01:00:00.000-04:00", loc_id: object = "4001", **over):
     rec = {
         "BeginDate": begin,
         "Location": {"@LocId": loc_id, "@LocType": "LOAD ZONE", "$": f".Z.N{loc_id}"},
@@ -331,6 +332,7 @@ def test_not_a_number_is_null_with_a_warning_on_both_paths(case):
     """Case 13 on both paths: never a stored NaN or infinity, always a warning saying which field and interval."""
     name, doc = QUIRKS[case]
     frame, warnings, error = assert_same(name, body(doc))
+    assert frame is not None, error
     measures = [c for c, t in frame.schema.items() if t == pl.Float64]
     assert error is None and frame.select(pl.any_horizontal(pl.col(measures).is_nan().any())).item() is False
     assert frame.select(pl.any_horizontal(pl.col(measures).is_infinite().any())).item() is False

@@ -19,7 +19,7 @@ def parse(name: str, doc, day=date(2024, 11, 3), path="/test"):
     return standardize(dataset(name), RawDay(name, day, [LandedBody(path, FETCHED, body)]))
 
 
-def sysload(begin: str, load=12000, **extra):
+def sysload(begin: str, load: object = 12000, **extra):
     return {
         "BeginDate": begin,
         "LoadMw": load,
@@ -31,7 +31,15 @@ def sysload(begin: str, load=12000, **extra):
     }
 
 
-def lmp(begin: str, loc_id="4001", total=30.5, energy=30.0, cong=0, loss=0.5, loc_type="LOAD ZONE"):
+def lmp(
+    begin: str,
+    loc_id="4001",
+    total: object = 30.5,
+    energy: object = 30.0,
+    cong: object = 0,
+    loss: object = 0.5,
+    loc_type="LOAD ZONE",
+):
     return {
         "BeginDate": begin,
         "Location": {"@LocId": loc_id, "@LocType": loc_type, "$": f"NODE{loc_id}"},
@@ -307,7 +315,11 @@ class TestFeeds:
         }
         frame = parse("fuel_mix", doc).frame
         ends = dict(
-            zip(frame["interval_begin_utc"].dt.strftime("%H:%M:%S"), frame["interval_end_utc"].dt.strftime("%H:%M:%S"))
+            zip(
+                frame["interval_begin_utc"].dt.strftime("%H:%M:%S"),
+                frame["interval_end_utc"].dt.strftime("%H:%M:%S"),
+                strict=True,
+            )
         )
         assert ends == {"04:50:10": "04:57:00", "04:57:00": "05:00:00"}  # the last one is cut at the day's end
         assert frame["is_marginal"].to_list().count(True) == 1

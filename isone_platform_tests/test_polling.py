@@ -49,6 +49,7 @@ def poll(defs, sim, instance, when: datetime):
         instance.run_storage.set_cursor_values({"c": context.cursor or ""})
     if isinstance(result, dg.SkipReason):
         return None
+    assert isinstance(result, dg.RunRequest), result  # a skip or one run request
     job = defs.resolve_job_def("isone_poll")
     run = job.execute_in_process(partition_key=result.partition_key, instance=instance, tags=result.tags)
     assert run.success
@@ -58,6 +59,12 @@ def poll(defs, sim, instance, when: datetime):
         name for p in paths if p != POLL_PROBE_PATH for name, prefix in FEED_PREFIXES.items() if p.startswith(prefix)
     )
     return result, per_feed, probes
+
+
+def launched(outcome: tuple[dg.RunRequest, Counter, list[str]] | None) -> tuple[dg.RunRequest, Counter, list[str]]:
+    """A tick's outcome that must have launched a run (the sensor did not skip)."""
+    assert outcome is not None, "the sensor skipped the tick"
+    return outcome
 
 
 def counts():
@@ -73,7 +80,7 @@ def counts():
 def test_polling_fetches_only_what_is_new_and_merges_idempotently(defs, sim, platform_env):
     instance = dg.DagsterInstance.ephemeral()
     # 10:02 local: the 09:55 interval was published at 10:01 (5 minutes + 60 s lag)
-    first = poll(defs, sim, instance, datetime(2024, 11, 20, 10, 2, tzinfo=NY))
+    first = launched(poll(defs, sim, instance, datetime(2024, 11, 20, 10, 2, tzinfo=NY)))
     request, per_feed, probes = first
     assert request.partition_key == DAY and len(probes) == 1
     assert all(n <= 2 for n in per_feed.values()) and set(per_feed) == set(FEED_PREFIXES)
@@ -88,7 +95,7 @@ def test_polling_fetches_only_what_is_new_and_merges_idempotently(defs, sim, pla
     assert poll(defs, sim, instance, datetime(2024, 11, 20, 10, 2, 30, tzinfo=NY)) is None
 
     # five minutes later: one new interval
-    request, per_feed, _ = poll(defs, sim, instance, datetime(2024, 11, 20, 10, 7, tzinfo=NY))
+    request, per_feed, _ = launched(poll(defs, sim, instance, datetime(2024, 11, 20, 10, 7, tzinfo=NY)))
     assert per_feed["system_load_5min"] == 1 and per_feed["zonal_load_5min"] == 1
     assert per_feed["lmp_rt_5min"] == 2  # current + the next missing hour chunk
     after = counts()
@@ -105,7 +112,7 @@ def test_polling_fetches_only_what_is_new_and_merges_idempotently(defs, sim, pla
 def test_missed_ticks_are_filled_by_one_extra_request(defs, sim, platform_env):
     instance = dg.DagsterInstance.ephemeral()
     poll(defs, sim, instance, datetime(2024, 11, 20, 10, 2, tzinfo=NY))
-    _, per_feed, _ = poll(defs, sim, instance, datetime(2024, 11, 20, 11, 2, tzinfo=NY))  # an hour of ticks missed
+    _, per_feed, _ = launched(poll(defs, sim, instance, datetime(2024, 11, 20, 11, 2, tzinfo=NY)))  # an hour missed
     assert per_feed["system_load_5min"] == 2 and per_feed["fuel_mix"] <= 2
     assert counts()["system_load_5min"][:2] == (132, 132)
 
@@ -141,7 +148,7 @@ def test_finalize_replaces_prelim_with_final_prices_late_correction(defs, sim, p
         instance=instance, scheduled_execution_time=datetime(2024, 11, 21, 7, 0, tzinfo=NY)
     )
     request = isone_finalize_yesterday(context)
-    assert request.partition_key == DAY
+    assert isinstance(request, dg.RunRequest) and request.partition_key == DAY
     assert job.execute_in_process(partition_key=request.partition_key, instance=instance, tags=request.tags).success
 
     final = dict(

@@ -86,9 +86,10 @@ def materialize(layer: str, instance=None) -> dg.ExecuteInProcessResult:
     """raw or std system load for DAY, in process (`dg.materialize`, Dagster's own in-process executor)."""
     from isone_platform.definitions import defs
     from isone_platform.lib.resources import build_resources
+    from isone_platform_tests.helpers import materializable_assets
 
     return dg.materialize(
-        list(defs().assets),
+        materializable_assets(defs()),
         selection=[dg.AssetKey([layer, "isone__system_load_5min"])],
         partition_key=DAY.isoformat(),
         resources=build_resources(),
@@ -260,7 +261,9 @@ def test_a_blocked_cli_run_sleeps_explains_and_stops_on_sigterm(platform_env, ho
 def test_a_killed_process_counts_as_gone_before_its_parent_reaps_it():
     """A zombie keeps its /proc entry until its parent waits for it: it must not pass for alive."""
     proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    worker = RunWorker("run", socket.gethostname(), proc.pid, process_start(proc.pid))
+    started = process_start(proc.pid)
+    assert started is not None
+    worker = RunWorker("run", socket.gethostname(), proc.pid, started)
     try:
         assert not worker.is_gone()
         proc.kill()

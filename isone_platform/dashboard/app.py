@@ -3,7 +3,8 @@
 Every number comes from `queries.py` through one shared read-only connection (`reader.py`), cached for
 `ISONE_DASHBOARD_REFRESH_SECONDS` (default 60); the Now and Zones panels re-run themselves on that period.
 Data health evaluates every data-quality rule, seconds on a full warehouse: it runs in the background on its own
-connection and its panel fills in when done, so the rest of the page never waits for it. A missing warehouse, table or day is a message on the page, never a traceback.
+connection and its panel fills in when done, so the rest of the page never waits for it. A missing warehouse, table
+or day is a message on the page, never a traceback.
 """
 
 from __future__ import annotations
@@ -151,7 +152,7 @@ def zones_panel() -> None:
         st.caption(f"{len(zones)} load zones at {zones['local_time'][0]} ({zones['utc_time'][0]})")
         rows = list(zones.iter_rows(named=True))
         for first in range(0, len(rows), ZONES_PER_ROW):
-            for column, row in zip(st.columns(ZONES_PER_ROW), rows[first : first + ZONES_PER_ROW]):
+            for column, row in zip(st.columns(ZONES_PER_ROW), rows[first : first + ZONES_PER_ROW], strict=False):
                 column.metric(row["zone_name"], mw(row["load_mw"]), help=row["utc_time"])
         st.altair_chart(charts.zone_bars(zones), width="stretch")
 

@@ -65,7 +65,8 @@ def mart_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
         "SELECT count(*) FROM information_schema.tables WHERE table_catalog = current_database() "
         "AND table_schema = ? AND table_name = ?"
     )
-    return con.execute(sql, [schema, name]).fetchone()[0] > 0
+    [(count,)] = con.execute(sql, [schema, name]).fetchall()
+    return count > 0
 
 
 def require(con: duckdb.DuckDBPyConnection, *tables: TableSchema | str) -> None:
@@ -100,7 +101,7 @@ def at_latest_interval(
     columns: str,
     where: str = "TRUE",
     order: str = "1",
-    params: Sequence[object] = (),
+    params: Sequence[object] | dict[str, object] = (),
 ) -> pl.DataFrame:
     """`columns` of the rows (matching `where`) at the table's latest interval, in one query; `MissingData` when
     the table is missing or empty."""
@@ -298,7 +299,7 @@ def heatmap(con: duckdb.DuckDBPyConnection, days: int = HEATMAP_DAYS) -> pl.Data
 def price_day_default(con: duckdb.DuckDBPyConnection) -> date:
     """The latest operating day of the LMP mart (the Prices panel's default day)."""
     require(con, LMP_MART)
-    day = con.execute(f"SELECT max(operating_day) FROM {LMP_MART}").fetchone()[0]
+    [(day,)] = con.execute(f"SELECT max(operating_day) FROM {LMP_MART}").fetchall()
     if day is None:
         raise MissingData(f"{LMP_MART} holds no data yet")
     return day
@@ -351,8 +352,10 @@ def top_congestion(con: duckdb.DuckDBPyConnection, day: date, n: int = TOP_NODES
     sql = f"""
         WITH rt AS (
             SELECT location_id, any_value(location_name) AS location_name, any_value(location_type) AS location_type,
-                   avg(abs(congestion_component)) AS mean_abs_congestion, max(abs(congestion_component)) AS max_abs_congestion
-            FROM {LMP_RT_5MIN.qualified_name} WHERE operating_day = $day AND congestion_component IS NOT NULL GROUP BY 1)
+                   avg(abs(congestion_component)) AS mean_abs_congestion,
+                   max(abs(congestion_component)) AS max_abs_congestion
+            FROM {LMP_RT_5MIN.qualified_name}
+            WHERE operating_day = $day AND congestion_component IS NOT NULL GROUP BY 1)
         SELECT location_name, location_type, mean_abs_congestion, max_abs_congestion
                {", m.da_rt_spread" if join else ""}
         FROM rt {join} ORDER BY mean_abs_congestion DESC, location_name LIMIT $n"""
@@ -373,7 +376,7 @@ def _non_empty(df: pl.DataFrame, message: str) -> pl.DataFrame:
 def fuel_day_default(con: duckdb.DuckDBPyConnection) -> date:
     """The latest operating day of the fuel-mix mart (the Fuel mix panel's default day)."""
     require(con, FUEL_MART)
-    day = con.execute(f"SELECT max(operating_day) FROM {FUEL_MART}").fetchone()[0]
+    [(day,)] = con.execute(f"SELECT max(operating_day) FROM {FUEL_MART}").fetchall()
     if day is None:
         raise MissingData(f"{FUEL_MART} holds no data yet")
     return day

@@ -16,6 +16,7 @@ from typing import TypeVar
 import duckdb
 
 from isone_platform import warehouse
+from isone_platform.warehouse import GuardedConnection
 
 T = TypeVar("T")
 ATTEMPTS = 3
@@ -25,10 +26,13 @@ RETRY_PAUSE_SECONDS = 0.2
 class Reader:
     """Runs `fn(connection, *args)` on the shared connection, one query at a time, reconnecting on failure."""
 
-    def __init__(self, connect: Callable[[], duckdb.DuckDBPyConnection] = warehouse.connect) -> None:
+    def __init__(
+        self, connect: Callable[[], duckdb.DuckDBPyConnection | GuardedConnection] = warehouse.connect
+    ) -> None:
         self._connect = connect
         self._lock = threading.Lock()
-        self._con: duckdb.DuckDBPyConnection | None = connect()  # raises WarehouseNotFoundError early
+        # connecting now raises WarehouseNotFoundError early
+        self._con: duckdb.DuckDBPyConnection | GuardedConnection | None = connect()
 
     def run(self, fn: Callable[..., T], *args: object) -> T:
         with self._lock:
@@ -44,7 +48,7 @@ class Reader:
                 self._drop()
                 raise
 
-    def _connection(self) -> duckdb.DuckDBPyConnection:
+    def _connection(self) -> duckdb.DuckDBPyConnection | GuardedConnection:
         if self._con is None:
             self._con = self._connect()
         return self._con

@@ -48,6 +48,25 @@ def evaluations(result: dg.ExecuteInProcessResult) -> dict[tuple[str, str], dg.A
     return {(e.asset_key.path[-1], e.check_name): e for e in result.get_asset_check_evaluations()}
 
 
+def count(evaluation: dg.AssetCheckEvaluation) -> int:
+    """The rule's count of offending rows (its `count` metadata)."""
+    value = evaluation.metadata["count"].value
+    assert isinstance(value, int), value
+    return value
+
+
+def offending_rows(evaluation: dg.AssetCheckEvaluation) -> str:
+    """The markdown table of the rule's offending rows (its `offending_rows` metadata)."""
+    value = evaluation.metadata["offending_rows"].value
+    assert isinstance(value, str), value
+    return value
+
+
+def description(evaluation: dg.AssetCheckEvaluation) -> str:
+    assert evaluation.description is not None, evaluation
+    return evaluation.description
+
+
 def failed(result: dg.ExecuteInProcessResult) -> dict[tuple[str, str], str]:
     """(table, check) -> severity of the checks that failed."""
     return {k: e.severity.value for k, e in evaluations(result).items() if not e.passed}

@@ -1,7 +1,16 @@
 """Every rule fails on the simulator fault that should trip it (and only those rules fail), through Dagster: the
 std assets are materialized with their checks, as the isone_ingest job does. Clean data: test_clean_data_and_dq."""
 
-from isone_platform_tests.checks.conftest import Fault, evaluations, failed, materialize
+from isone_platform_tests.checks.conftest import (
+    Fault,
+    count,
+    description,
+    evaluations,
+    failed,
+    materialize,
+    offending_rows,
+)
+from isone_platform_tests.helpers import step_error
 
 DAY = "2024-11-03"  # the fall-back day: 25 hours, 300 five-minute intervals
 DATASETS = ("system_load_5min", "zonal_load_5min", "lmp_da_hourly", "lmp_rt_hourly", "fuel_mix")
@@ -18,7 +27,7 @@ def test_faults_on_each_feed_trip_their_rules(platform_env, defs, sim):
     # duplicates are refused before COMMIT (never stored): the std step fails naming the blocking rule
     [refused] = [e for e in result.all_events if e.is_step_failure]
     assert refused.step_key == "std__isone__system_load_5min"
-    assert f"{DAY}: primary_key_unique: " in refused.step_failure_data.error.message
+    assert f"{DAY}: primary_key_unique: " in step_error(refused).message
     assert failed(result) == {
         ("isone__zonal_load_5min", "all_zones_present"): "ERROR",
         ("isone__lmp_da_hourly", "lmp_components_sum"): "ERROR",
@@ -32,15 +41,12 @@ def test_faults_on_each_feed_trip_their_rules(platform_env, defs, sim):
     assert ("isone__system_load_5min", "primary_key_unique") not in evals
     assert ("isone__zonal_load_5min", "load_in_range") in evals
     zones = evals[("isone__zonal_load_5min", "all_zones_present")]
-    assert zones.metadata["count"].value == 300 and "| 4004 | missing | 300 |" in zones.metadata["offending_rows"].value
-    hard = evals[("isone__lmp_rt_hourly", "lmp_in_hard_range")].metadata["offending_rows"].value
+    assert count(zones) == 300 and "| 4004 | missing | 300 |" in offending_rows(zones)
+    hard = offending_rows(evals[("isone__lmp_rt_hourly", "lmp_in_hard_range")])
     assert "| lmp | 6000.0 | above |" in hard
-    assert (
-        "| gen_mw | -5.0 | below |"
-        in evals[("isone__fuel_mix", "fuel_mw_non_negative")].metadata["offending_rows"].value
-    )
+    assert "| gen_mw | -5.0 | below |" in offending_rows(evals[("isone__fuel_mix", "fuel_mw_non_negative")])
     sums = evals[("isone__lmp_da_hourly", "lmp_components_sum")]
-    assert sums.metadata["count"].value > 0 and not sums.blocking
+    assert count(sums) > 0 and not sums.blocking
 
 
 def test_missing_intervals_location_zone_and_nulls(platform_env, defs, sim):
@@ -61,11 +67,11 @@ def test_missing_intervals_location_zone_and_nulls(platform_env, defs, sim):
     assert result.success  # none of these is blocking
     evals = evaluations(result)
     gaps = evals[("isone__system_load_5min", "intervals_complete")]
-    assert 0 < gaps.metadata["count"].value < 300 and "| 2024-11-03 |" in gaps.metadata["offending_rows"].value
-    assert "| 321 |" in evals[("isone__lmp_da_hourly", "all_locations_present")].metadata["offending_rows"].value
-    assert "| lmp |  | null |" in evals[("isone__lmp_rt_hourly", "lmp_in_hard_range")].metadata["offending_rows"].value
+    assert 0 < count(gaps) < 300 and "| 2024-11-03 |" in offending_rows(gaps)
+    assert "| 321 |" in offending_rows(evals[("isone__lmp_da_hourly", "all_locations_present")])
+    assert "| lmp |  | null |" in offending_rows(evals[("isone__lmp_rt_hourly", "lmp_in_hard_range")])
     ratio = evals[("isone__zonal_load_5min", "zones_sum_to_system")]
-    assert ratio.metadata["count"].value > 200
+    assert count(ratio) > 200
 
 
 def test_unknown_location_and_null_loads(platform_env, defs, sim):
@@ -81,5 +87,5 @@ def test_unknown_location_and_null_loads(platform_env, defs, sim):
         ("isone__fuel_mix", "fuel_mw_non_negative"): "ERROR",
     }
     known = evaluations(result)[("isone__lmp_da_hourly", "lmp_locations_known")]
-    assert known.metadata["count"].value == 1 and "| 321 |" in known.metadata["offending_rows"].value
-    assert "1205/1206" in known.description
+    assert count(known) == 1 and "| 321 |" in offending_rows(known)
+    assert "1205/1206" in description(known)

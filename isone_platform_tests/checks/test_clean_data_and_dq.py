@@ -10,7 +10,16 @@ import pytest
 from isone_platform import warehouse
 from isone_platform.cli import main
 from isone_platform.dq import run_dq
-from isone_platform_tests.checks.conftest import Fault, evaluations, failed, materialize, platform_definitions
+from isone_platform_tests.checks.conftest import (
+    Fault,
+    count,
+    description,
+    evaluations,
+    failed,
+    materialize,
+    offending_rows,
+    platform_definitions,
+)
 
 DAYS = ("2024-11-02", "2024-11-03")
 
@@ -64,10 +73,10 @@ def test_every_rule_passes_on_clean_data(clean_two_days):
         )
     }
     e = evals[("isone__zonal_load_5min", "zones_sum_to_system")]
-    assert e.metadata["count"].value == 0 and e.metadata["checked_days"].value == "2024-11-03"
-    assert e.metadata["offending_rows"].value == "_none_" and "300 intervals" in e.description
-    assert "1206/1206" in evals[("isone__lmp_da_hourly", "lmp_locations_known")].description
-    assert evals[("isone__fuel_mix", "latest_interval_fresh")].description.startswith("not today")
+    assert count(e) == 0 and e.metadata["checked_days"].value == "2024-11-03"
+    assert offending_rows(e) == "_none_" and "300 intervals" in description(e)
+    assert "1206/1206" in description(evals[("isone__lmp_da_hourly", "lmp_locations_known")])
+    assert description(evals[("isone__fuel_mix", "latest_interval_fresh")]).startswith("not today")
 
 
 def test_dq_snapshot_on_clean_data(clean_two_days, capsys):

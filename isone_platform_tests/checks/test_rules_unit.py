@@ -1,6 +1,7 @@
 """The rule functions of lib/dq.py on tiny hand-made tables (cases the simulator cannot produce): schema drift,
 intervals outside their day, DST days, a day in progress, freshness at a fixed now, range edges, tolerances."""
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
@@ -49,7 +50,7 @@ def system_frame(day: date, *, drop: int = 0, load: float = 15_000.0, until: dat
     )
 
 
-def zonal_frame(system: pl.DataFrame, ratio: float, zones=range(4001, 4009)) -> pl.DataFrame:
+def zonal_frame(system: pl.DataFrame, ratio: float, zones: Iterable[int] = range(4001, 4009)) -> pl.DataFrame:
     zones = list(zones)
     parts = [
         system.select(
@@ -152,8 +153,9 @@ def test_schema_drift_and_nulls_in_a_hand_made_table(wh):
     cols[5] = '"load_mw" FLOAT'
     con.execute(f"CREATE TABLE std.isone__zonal_load_5min ({', '.join(cols)})")
     con.execute(
-        "INSERT INTO std.isone__zonal_load_5min (interval_begin_utc, interval_end_utc, operating_day, zone_id, zone_name, "
-        "load_mw, btm_pv_mw, source_path, fetched_at_utc, body_sha256) VALUES "
+        "INSERT INTO std.isone__zonal_load_5min "
+        "(interval_begin_utc, interval_end_utc, operating_day, zone_id, zone_name, load_mw, btm_pv_mw, "
+        "source_path, fetched_at_utc, body_sha256) VALUES "
         "('2024-07-15 04:00:00+00', '2024-07-15 04:05:00+00', '2024-07-15', 4001, NULL, 1000, 0, '/x', now(), 'x')"
     )
     con.close()
@@ -223,7 +225,9 @@ def test_range_edges_and_severities(wh):
 def test_zones_sum_to_system_tolerance(wh):
     cases = {
         date(2024, 7, d): (ratio, passed)
-        for d, (ratio, passed) in zip(range(1, 5), [(1.029, True), (0.972, True), (1.031, False), (0.969, False)])
+        for d, (ratio, passed) in zip(
+            range(1, 5), [(1.029, True), (0.972, True), (1.031, False), (0.969, False)], strict=True
+        )
     }
     systems = {d: system_frame(d) for d in cases}
     wh.write(SYSTEM_LOAD_5MIN, pl.concat(systems.values()), list(cases))

@@ -88,7 +88,9 @@ def chart_data(at: AppTest, field: str) -> pl.DataFrame:
     """The rows the page sent to the one chart whose spec encodes `field`."""
     [chart] = [c for c in at.get("vega_lite_chart") if f'"{field}' in c.proto.spec]
     [dataset] = chart.proto.datasets
-    return pl.from_arrow(pa.ipc.open_stream(dataset.data.data).read_all())
+    frame = pl.from_arrow(pa.ipc.open_stream(dataset.data.data).read_all())
+    assert isinstance(frame, pl.DataFrame)  # an arrow table converts to a frame (only arrays give a Series)
+    return frame
 
 
 def test_heatmap_sent_to_the_browser_has_both_fall_back_hours_in_sunday_1am(page, filled):

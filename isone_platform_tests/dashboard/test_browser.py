@@ -19,7 +19,7 @@ import pytest
 
 from isone_platform.lib.partitions import ISONE_TZ
 from isone_platform.lib.resources import build_resources
-from isone_platform_tests.helpers import query
+from isone_platform_tests.helpers import materializable_assets, query
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "dashboard"
@@ -49,7 +49,9 @@ def materialize(*names: str, partition: str | None, layers=("raw", "std")) -> No
     from isone_platform.definitions import defs
 
     selection = [dg.AssetKey([layer, f"isone__{n}"]) for n in names for layer in layers]
-    dg.materialize(list(defs().assets), selection=selection, partition_key=partition, resources=build_resources())
+    dg.materialize(
+        materializable_assets(defs()), selection=selection, partition_key=partition, resources=build_resources()
+    )
 
 
 def materialize_marts(day: str) -> None:

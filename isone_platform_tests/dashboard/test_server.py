@@ -11,7 +11,7 @@ from isone_platform.dashboard import server
 def test_command_serves_the_app_on_the_given_address_without_telemetry():
     cmd = server.command("127.0.0.1", 8600)
     assert cmd[1:5] == ["-m", "streamlit", "run", str(server.APP)]
-    flags = dict(zip(cmd[5::2], cmd[6::2]))
+    flags = dict(zip(cmd[5::2], cmd[6::2], strict=True))
     assert flags["--server.address"] == "127.0.0.1" and flags["--server.port"] == "8600"
     assert flags["--browser.gatherUsageStats"] == "false" and flags["--server.headless"] == "true"
 

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -143,7 +144,7 @@ def platform_process_env(root: Path, home: Path, sim) -> dict:
 
 
 @pytest.fixture(scope="package")
-def dagster_dev(e2e_sim, tmp_path_factory) -> DagsterDev:
+def dagster_dev(e2e_sim, tmp_path_factory) -> Iterator[DagsterDev]:
     root = tmp_path_factory.mktemp("platform")
     dev = start_dagster_dev(root, platform_process_env(root, dagster_home(root), e2e_sim))
     try:

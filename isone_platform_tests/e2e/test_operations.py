@@ -56,6 +56,13 @@ def warehouse_sql(dev: DagsterDev, sql: str):
         con.close()
 
 
+def warehouse_rows(dev: DagsterDev, sql: str) -> list[tuple]:
+    """The rows of `sql`, once the warehouse (and the table) exists."""
+    rows = warehouse_sql(dev, sql)
+    assert rows is not None, f"no warehouse table yet for: {sql}"
+    return rows
+
+
 @pytest.mark.timeout(1800)  # the daemon's 30 s backfill loop, 3 days of all-node LMPs, checks and marts
 def test_backfill_of_three_days_launched_through_graphql(dagster_dev: DagsterDev):
     dev = dagster_dev
@@ -84,7 +91,7 @@ def test_backfill_of_three_days_launched_through_graphql(dagster_dev: DagsterDev
     assert len(backfill["runs"]) == 1, backfill["runs"]
 
     per_day = dict(
-        warehouse_sql(
+        warehouse_rows(
             dev,
             "select operating_day::varchar, count(*) from std.isone__system_load_5min "
             "where operating_day between '2024-11-02' and '2024-11-04' group by 1",
@@ -92,7 +99,7 @@ def test_backfill_of_three_days_launched_through_graphql(dagster_dev: DagsterDev
     )
     assert per_day == {d: expected_intervals(datetime.fromisoformat(d).date(), timedelta(minutes=5)) for d in days}
     for table in ("zonal_load_5min", "lmp_rt_5min", "lmp_da_hourly", "lmp_rt_hourly", "fuel_mix"):
-        [(n,)] = warehouse_sql(
+        [(n,)] = warehouse_rows(
             dev,
             f"select count(distinct operating_day) from std.isone__{table} "
             "where operating_day between '2024-11-02' and '2024-11-04'",
@@ -153,7 +160,7 @@ def test_poll_picks_up_a_new_interval_within_one_tick(dagster_dev: DagsterDev, e
     for target in (datetime(2024, 11, 21, 12, 5, tzinfo=NY), datetime(2024, 11, 21, 12, 10, tzinfo=NY)):
         published_wall = to_wall(target + timedelta(minutes=5) + e2e_sim.publication_lag)
 
-        def landed():
+        def landed(target: datetime = target):
             rows = warehouse_sql(
                 dev,
                 "select max(interval_begin_utc) from std.isone__system_load_5min where operating_day = '2024-11-21'",
@@ -164,15 +171,17 @@ def test_poll_picks_up_a_new_interval_within_one_tick(dagster_dev: DagsterDev, e
         latencies.append(time.time() - published_wall)
 
         # within one tick: the run the sensor launched for this very publication is the one that landed it
-        def run_succeeded(stamp=target.isoformat()):
+        stamp = target.isoformat()
+
+        def run_succeeded(stamp: str = stamp):
             runs = dev.graphql(RUNS, {"tags": [{"key": "isone/poll_for", "value": stamp}]})["runsOrError"]["results"]
             assert len(runs) <= 1 and all(r["status"] not in ("FAILURE", "CANCELED") for r in runs), runs
             return runs and runs[0]["status"] == "SUCCESS"
 
         dev.wait_for(run_succeeded, 400, f"the poll run for {target:%H:%M} to succeed")
-    print(f"\npoll latency publication -> queryable: {', '.join(f'{l:.1f} s' for l in latencies)}")
+    print(f"\npoll latency publication -> queryable: {', '.join(f'{lat:.1f} s' for lat in latencies)}")
 
-    [(rows, distinct)] = warehouse_sql(
+    [(rows, distinct)] = warehouse_rows(
         dev,
         "select count(*), count(distinct interval_begin_utc) from "
         "std.isone__system_load_5min where operating_day = '2024-11-21'",

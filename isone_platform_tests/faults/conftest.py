@@ -19,14 +19,14 @@ import pytest
 from isone_platform.lib.lake import day_prefix, lake_from_url
 from isone_platform.lib.resources import build_resources
 from isone_platform_tests.conftest import SIM_NOW
-from isone_platform_tests.helpers import query
+from isone_platform_tests.helpers import materializable_assets, query, step_error
 
 
 @pytest.fixture(scope="session")
 def all_assets():
     from isone_platform.definitions import defs
 
-    return list(defs().assets)
+    return materializable_assets(defs())
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def stored_rows(dataset: str, day: date) -> list[dict]:
     key = ", ".join(f'"{c}"' for c in table.primary_key)
     cols = ", ".join(f'"{c}"' for c in names)
     rows = query(f"select {cols} from {table.qualified_name} where operating_day = DATE '{day}' order by {key}")
-    return [dict(zip(names, row)) for row in rows]
+    return [dict(zip(names, row, strict=True)) for row in rows]
 
 
 class Platform:
@@ -133,7 +133,7 @@ def warnings_logged(instance: dg.DagsterInstance, result: dg.ExecuteInProcessRes
 
 def failure_messages(result: dg.ExecuteInProcessResult) -> str:
     """Every step failure's error text of a run, joined (what the person reading the run sees)."""
-    return "\n".join(e.step_failure_data.error.to_string() for e in result.all_events if e.is_step_failure)
+    return "\n".join(step_error(e).to_string() for e in result.all_events if e.is_step_failure)
 
 
 @pytest.fixture

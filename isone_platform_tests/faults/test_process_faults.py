@@ -146,9 +146,11 @@ def test_case_18_kill_9_mid_std_write_then_the_rerun_finishes(platform, platform
         )
         freed_at = freeing_reported_at(instance, dead_run)
         print(
-            f"case 18: slot freed {freed_at - killed_at:.1f} s after kill -9, rerun done {time.time() - killed_at:.1f} s after it"
+            f"case 18: slot freed {freed_at - killed_at:.1f} s after kill -9, "
+            f"rerun done {time.time() - killed_at:.1f} s after it"
         )
-        assert instance.get_run_by_id(dead_run).status == DagsterRunStatus.FAILURE
+        dead = instance.get_run_by_id(dead_run)
+        assert dead is not None and dead.status == DagsterRunStatus.FAILURE
         assert warehouse_holders(instance) == []
     assert platform.fingerprint("lmp_rt_5min", DAY) == before
 
@@ -219,8 +221,9 @@ def dead_run_failed_at(dev, worker: RunWorker) -> float:
     """When run monitoring failed the run the crash killed (it must have: FAILURE, launched on this host)."""
     with dg.DagsterInstance.from_config(str(dev.home)) as instance:
         dead = instance.get_run_record_by_id(worker.run_id)
-    assert dead.dagster_run.status == DagsterRunStatus.FAILURE
+    assert dead is not None and dead.dagster_run.status == DagsterRunStatus.FAILURE
     assert dead.dagster_run.tags[LAUNCHED_ON_TAG] == worker.host
+    assert dead.end_time is not None
     return dead.end_time
 
 
@@ -248,7 +251,8 @@ def test_case_19_dagster_dev_crash_mid_backfill_then_restart_completes_it(tmp_pa
         assert backfill["status"] in ("COMPLETED", "COMPLETED_SUCCESS"), backfill
         failed_after = dead_run_failed_at(dev, worker) - restarted_at
         print(
-            f"case 19: dead run failed {failed_after:.0f} s, backfill done {time.time() - restarted_at:.0f} s after the restart"
+            f"case 19: dead run failed {failed_after:.0f} s, "
+            f"backfill done {time.time() - restarted_at:.0f} s after the restart"
         )
         assert failed_after < RERUN_BUDGET_SECONDS
     finally:
@@ -279,7 +283,8 @@ OVERLAPPING_RANGES = [(date(2024, 7, 1), date(2024, 7, 3)), (date(2024, 7, 2), d
 RANGE_RUN = textwrap.dedent(
     """
     import sys, dagster as dg
-    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_START_TAG as START, ASSET_PARTITION_RANGE_END_TAG as END
+    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG as END
+    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_START_TAG as START
     from isone_platform.definitions import defs
     from isone_platform.lib.resources import build_resources
     keys = [dg.AssetKey([layer, "isone__system_load_5min"]) for layer in ("raw", "std")]

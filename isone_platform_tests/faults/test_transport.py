@@ -73,7 +73,7 @@ def test_case_01_429_retry_after_is_waited_out(platform, sim):
     clean = platform.baseline(DATASET, DAY)  # through the 429s: they are the first two requests
     times = [(r.time, r.status) for r in sim.requests if r.path.endswith(PATH)]
     assert [s for _, s in times] == [429, 429, 200]
-    gaps = [(b[0] - a[0]).total_seconds() for a, b in zip(times, times[1:])]
+    gaps = [(b[0] - a[0]).total_seconds() for a, b in zip(times, times[1:], strict=False)]
     assert min(gaps) >= RETRY_AFTER - 0.05  # the server stamps after sending; allow its own few ms
     sim.clear_faults()
     platform.materialize(DATASET, day=DAY, raise_on_error=True)

@@ -96,7 +96,7 @@ class PostgresServer:
             capture_output=True,
             text=True,
         )
-        for attempt in range(5):
+        for _attempt in range(5):
             self.port = self.port or free_port()
             result = subprocess.run(
                 self._cmd(

@@ -11,6 +11,7 @@ import yaml
 
 from isone_platform.lib.resources import build_resources
 from isone_platform.lib.settings import PACKAGE_ROOT
+from isone_platform_tests.helpers import assets_definitions
 
 from .servers import APP_PASSWORD, APP_USER
 
@@ -66,7 +67,7 @@ def test_a_partition_materialized_through_the_prod_instance_is_stored_in_postgre
 
     from isone_platform.definitions import defs
 
-    assets = [a for a in defs().assets if all(k.path[0] in ("raw", "std") for k in a.keys)]
+    assets = [a for a in assets_definitions(defs()) if all(k.path[0] in ("raw", "std") for k in a.keys)]
     keys = [dg.AssetKey([layer, "isone__system_load_5min"]) for layer in ("raw", "std")]
     result = dg.materialize(
         assets, selection=keys, partition_key=PARTITION, resources=build_resources(), instance=instance
@@ -103,7 +104,8 @@ def test_a_partition_materialized_through_the_prod_instance_is_stored_in_postgre
             run is not None and run.status == dg.DagsterRunStatus.SUCCESS and run.tags["dagster/partition"] == PARTITION
         )
         event = again.get_latest_materialization_event(keys[1])
-        assert event is not None and event.dagster_event.partition == PARTITION
-        assert event.asset_materialization.metadata["dagster/row_count"].value == 300
+        assert event is not None and event.dagster_event is not None and event.dagster_event.partition == PARTITION
+        materialization = event.asset_materialization
+        assert materialization is not None and materialization.metadata["dagster/row_count"].value == 300
     finally:
         again.dispose()

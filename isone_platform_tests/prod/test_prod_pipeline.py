@@ -18,7 +18,7 @@ from isone_platform.lib.partitions import partition_day
 from isone_platform.lib.resources import ConfigError, build_resources
 from isone_platform.lib.warehouse import WarehouseConfig
 
-from ..helpers import query
+from ..helpers import assets_definitions, event_asset_key, one_row, query
 from .conftest import list_keys
 
 DAY = "2024-11-03"  # the fall-back day: 25 hours
@@ -29,7 +29,7 @@ def all_assets():
     from isone_platform.definitions import defs
 
     # the ingestion assets only (raw/std): other layers need resources this suite does not configure
-    return [a for a in defs().assets if all(k.path[0] in ("raw", "std") for k in a.keys)]
+    return [a for a in assets_definitions(defs()) if all(k.path[0] in ("raw", "std") for k in a.keys)]
 
 
 def materialize(all_assets, names, partition=DAY, layers=("raw", "std"), **kwargs):
@@ -89,7 +89,8 @@ def test_every_dataset_round_trips_through_s3_and_the_postgres_catalog(prod_env,
 
     counts = dict(
         query(
-            "select table_name, estimated_size from duckdb_tables() where database_name = 'isone' and schema_name = 'std'"
+            "select table_name, estimated_size from duckdb_tables() "
+            "where database_name = 'isone' and schema_name = 'std'"
         )
     )
     rows = {name: query(f"select count(*) from std.isone__{name}")[0][0] for name in partitioned + unpartitioned}
@@ -169,10 +170,11 @@ def test_objects_are_readable_by_polars_and_duckdb_httpfs(prod_env, all_assets):
     assert zonal.height == 8 * 300
 
     duck = _duckdb_s3(endpoint)
-    n, total = duck.execute("select count(*), sum(load_mw) from read_parquet(?)", [files]).fetchone()
+    n, total = one_row(duck, "select count(*), sum(load_mw) from read_parquet(?)", [files])
     assert (n, total) == pytest.approx(expected)
     [(zn,)] = duck.execute(
-        f"select count(*) from read_parquet('s3://{bucket}/lake/tables/std/isone__zonal_load_5min/*/*.parquet', hive_partitioning=true) where operating_day = DATE '{DAY}'"
+        f"select count(*) from read_parquet('s3://{bucket}/lake/tables/std/isone__zonal_load_5min/*/*.parquet', "
+        f"hive_partitioning=true) where operating_day = DATE '{DAY}'"
     ).fetchall()
     assert zn == 8 * 300
     # the raw bodies too: gzip JSON that DuckDB reads straight from the bucket
@@ -188,5 +190,5 @@ def test_pipeline_warehouse_in_prod_reads_back_through_the_io_manager(prod_env, 
     # std-only re-materialization reads the raw day back from S3 (the raw asset is not run)
     result = materialize(all_assets, ["fuel_mix"], layers=("std",))
     assert result.success
-    assert [e.asset_key.path[0] for e in result.get_asset_materialization_events()] == ["std"]
+    assert [event_asset_key(e).path[0] for e in result.get_asset_materialization_events()] == ["std"]
     assert query("select count(distinct operating_day) from fuel_mix") == [(1,)]

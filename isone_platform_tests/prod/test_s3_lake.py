@@ -35,7 +35,8 @@ def test_lake_from_url_builds_an_s3_lake_from_dagster_aws_resource(s3):
         s3.endpoint,
     )
     # without a resource: the endpoint comes from AWS_ENDPOINT_URL
-    assert lake_from_url(f"s3://{s3.bucket}/p").endpoint == s3.endpoint
+    from_env = lake_from_url(f"s3://{s3.bucket}/p")
+    assert isinstance(from_env, S3Lake) and from_env.endpoint == s3.endpoint
     with pytest.raises(ValueError, match="unsupported lake"):
         lake_from_url("gs://bucket/prefix")
 
@@ -117,9 +118,12 @@ def test_missing_bucket_names_bucket_and_endpoint(s3):
     assert "testing-secret" not in message and "testing" not in message.replace("isone", "")
     with pytest.raises(LakeError, match="no-such-bucket-here.*does not exist at endpoint"):
         read_day(lake, "system_load_5min", DAY)
+    assert isinstance(lake, S3Lake)
     with pytest.raises(LakeError, match=f"no-such-bucket-here.*{s3.endpoint}"):
         lake.check_bucket()
-    lake_from_url(f"s3://{s3.bucket}/lake").check_bucket()
+    existing = lake_from_url(f"s3://{s3.bucket}/lake")
+    assert isinstance(existing, S3Lake)
+    existing.check_bucket()
 
 
 def test_unreachable_endpoint_is_a_clear_error(s3, monkeypatch):

@@ -21,6 +21,7 @@ from isone_platform.lib import warehouse as warehouse_mod
 from isone_platform.lib.lake import lake_from_url, read_day
 from isone_platform.lib.partitions import partition_day
 from isone_platform.lib.resources import build_resources
+from isone_platform_tests.helpers import assets_definitions, event_asset_key
 
 from .conftest import list_keys
 
@@ -29,7 +30,7 @@ from .conftest import list_keys
 def ingest_assets():
     from isone_platform.definitions import defs
 
-    return [a for a in defs().assets if all(k.path[0] in ("raw", "std") for k in a.keys)]
+    return [a for a in assets_definitions(defs()) if all(k.path[0] in ("raw", "std") for k in a.keys)]
 
 
 def run_range(assets, first: str, last: str):
@@ -92,7 +93,7 @@ def test_server_stopped_mid_run_fails_loudly_keeps_earlier_objects_and_rerun_suc
     assert stopped and not failed.success
     failures = [e for e in failed.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
     assert failures, "the run must fail, not skip"
-    message = error_chain(failures[-1].event_specific_data.error)
+    message = error_chain(failures[-1].step_failure_data.error)
     assert "Exceeded max_retries" in message  # the step retries (ISO-NE assets retry) also met the outage
     # (the first attempt failed on 11-04's body; the step retries, with S3 still down, failed on 11-03's)
     # landing lists the day's objects first (bodies already there are not written again), then writes
@@ -103,7 +104,7 @@ def test_server_stopped_mid_run_fails_loudly_keeps_earlier_objects_and_rerun_suc
     ), message
     assert "testing-secret" not in message
     # the std step never ran on a half-landed raw asset
-    assert not [e for e in failed.get_asset_materialization_events() if e.asset_key.path[0] == "std"]
+    assert not [e for e in failed.get_asset_materialization_events() if event_asset_key(e).path[0] == "std"]
 
     s3.server.restart()  # the outage ends; same store
     after = snapshot(s3)
@@ -155,7 +156,7 @@ def test_case_16_server_stopped_during_the_warehouse_write_keeps_every_stored_da
     s3.server.restart()
     assert len(calls) == 2 and not failed.success
     message = "\n".join(
-        error_chain(e.event_specific_data.error)
+        error_chain(e.step_failure_data.error)
         for e in failed.all_events
         if e.event_type == dg.DagsterEventType.STEP_FAILURE
     )

@@ -90,7 +90,7 @@ def test_two_reader_processes_while_a_third_writes(pg_config, s3, tmp_path):
         for proc in [writer] + [p for _, p in readers]:
             if proc.poll() is None:
                 proc.kill()
-    for (out, (stdout, stderr)), (_, proc) in zip(results, readers):
+    for (out, (_, stderr)), (_, proc) in zip(results, readers, strict=True):
         assert proc.returncode == 0, stderr
         observations = [json.loads(line) for line in out.read_text().splitlines()]
         assert [o["error"] for o in observations if "error" in o] == []

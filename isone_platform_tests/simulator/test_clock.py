@@ -92,7 +92,7 @@ def test_final_differs_from_prelim_on_few_intervals(client):
         f = records(client.get(f"/fiveminutelmp/final/day/{day}/location/4000").json())
         assert [r["BeginDate"] for r in p] == [r["BeginDate"] for r in f]
         n += len(p)
-        diff_intervals |= {a["BeginDate"] for a, b in zip(p, f) if a["LmpTotal"] != b["LmpTotal"]}
+        diff_intervals |= {a["BeginDate"] for a, b in zip(p, f, strict=True) if a["LmpTotal"] != b["LmpTotal"]}
     assert 1 <= len(diff_intervals) <= 0.02 * n
 
 

@@ -204,6 +204,7 @@ def test_cli_subprocess():
         cwd=REPO,
     )
     try:
+        assert proc.stdout is not None
         line = proc.stdout.readline().strip()
         assert line.startswith("isone-sim listening on http://127.0.0.1:") and line.endswith("/api/v1.1")
         assert "s3cret" not in line

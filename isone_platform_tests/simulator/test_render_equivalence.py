@@ -170,7 +170,7 @@ def test_http_bytes_identical_with_and_without_cache():
                     wire = b"".join(rs.iter_raw())
                 assert rs.headers["Content-Encoding"] == "gzip" and int(rs.headers["Content-Length"]) == len(wire)
                 assert wire == gzip.compress(r.content, compresslevel=3, mtime=0), case
-        assert sim.cache.stats()["hits"] > len(cases)
+        assert sim.cache is not None and sim.cache.stats()["hits"] > len(cases)
 
 
 # sha256[:24] of each case's body, computed with the original implementation (before the fast path / cache)

@@ -13,6 +13,14 @@ from isone_platform.simulator.faults import DATA_KINDS
 
 from .conftest import make_client, records
 
+
+def _render(path: str, ctx: api.Ctx) -> bytes:
+    """The body the API renders for `path` (the probed feeds answer with a payload, never raw bytes)."""
+    payload = api.resolve(path, ctx)
+    assert not isinstance(payload, bytes), path
+    return payload.render()
+
+
 ET = ZoneInfo("America/New_York")
 CHUNK = "/fiveminutelmp/final/day/20241120/starthour/10"
 FINAL_AT = datetime(2024, 11, 21, 6, 0, tzinfo=ET)  # D+1 06:00 = end of 2024-11-20 + final_delay 6 h
@@ -134,6 +142,7 @@ def test_cache_bounded_and_disabled():
     ):
         for h in range(6):
             c.get(f"/fiveminutelmp/final/day/20241115/starthour/{h:02d}")
+        assert s.cache is not None
         st = s.cache.stats()
         assert 0 < st["bytes"] <= 1_200_000 and 0 < st["entries"] < 6
     with (
@@ -173,17 +182,17 @@ def test_validity_interval_is_exact():
         else:
             now = base + rng.uniform(0, 3 * 86400)
         ctx = api.Ctx(seed=1, now=now, lag=60.0, final_delay=6 * 3600.0)
-        body = api.resolve(path, ctx).render()
+        body = _render(path, ctx)
         assert ctx.cacheable and ctx.valid_from <= now < ctx.valid_to, path
         probes = [ctx.valid_from, now + (ctx.valid_to - now) * 0.999, ctx.valid_to - 1e-3]
         for t in probes:
             if abs(t) == float("inf") or not (ctx.valid_from <= t < ctx.valid_to):
                 continue
-            assert api.resolve(path, api.Ctx(seed=1, now=t, lag=60.0, final_delay=6 * 3600.0)).render() == body
+            assert _render(path, api.Ctx(seed=1, now=t, lag=60.0, final_delay=6 * 3600.0)) == body
             checked += 1
         for t in (ctx.valid_from - 1e-3, ctx.valid_to):  # just outside, a whole-day answer changes
             if abs(t) != float("inf") and "hour/" not in path:
-                other = api.resolve(path, api.Ctx(seed=1, now=t, lag=60.0, final_delay=6 * 3600.0)).render()
+                other = _render(path, api.Ctx(seed=1, now=t, lag=60.0, final_delay=6 * 3600.0))
                 assert other != body, (path, t)
     assert checked > 60
 

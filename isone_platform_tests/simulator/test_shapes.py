@@ -135,7 +135,10 @@ def test_zonal_snake_case_dialect(client):
 def test_locations_consistency(client, real_dir):
     allr = records(client.get("/locations/all").json())
     real = records(load(real_dir, "wsclient_examples/locations_all_20260727.json"))
-    count = lambda rs: {t: sum(1 for r in rs if r["LocationType"] == t) for t in {r["LocationType"] for r in rs}}
+
+    def count(rs):
+        return {t: sum(1 for r in rs if r["LocationType"] == t) for t in {r["LocationType"] for r in rs}}
+
     assert count(allr) == count(real)
     by_id = {r["LocationID"]: r for r in allr}
     core = records(client.get("/locations").json())

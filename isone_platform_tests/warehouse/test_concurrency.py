@@ -164,7 +164,7 @@ def test_two_writer_processes_on_different_days(config):
         for p in procs:
             if p.poll() is None:
                 p.kill()
-    for p, (_, stderr) in zip(procs, results):
+    for p, (_, stderr) in zip(procs, results, strict=True):
         assert p.returncode == 0, stderr
     got = warehouse.read_partitions(config, S, None)
     per_day = got.group_by("operating_day").agg(pl.len(), pl.col("native_load_mw").unique()).sort("operating_day")

@@ -55,6 +55,7 @@ def test_connect_reads_tables_and_views(env):
     finally:
         writer.close()
     con = analyst.connect()
+    assert isinstance(con, analyst.GuardedConnection)  # the read-only connection is the guarded one
     try:
         assert con.sql("select count(*) from std.isone__system_load_5min").fetchone() == (288,)
         assert con.sql("select count(*) from isone.std.isone__zonal_load_5min").fetchone() == (576,)
@@ -201,7 +202,9 @@ def test_attach_errors_hide_catalog_passwords():
 
 
 REFUSED = {
-    "ATTACH 'ducklake:sqlite:{catalog}' AS rw (DATA_PATH '{data}'); DELETE FROM rw.std.isone__system_load_5min": "attaches another database",
+    (
+        "ATTACH 'ducklake:sqlite:{catalog}' AS rw (DATA_PATH '{data}'); DELETE FROM rw.std.isone__system_load_5min"
+    ): "attaches another database",
     "ATTACH '{catalog}' AS meta (TYPE sqlite)": "attaches another database",
     "ATTACH ':memory:' AS scratch": "attaches another database",
     "DETACH isone": "detaches a database",
@@ -251,6 +254,7 @@ def test_the_engine_refuses_too_where_the_guard_is_bypassed(env, tmp_path):
     """The lock holds on the raw connection underneath the guard (what a library given `con.raw` uses)."""
     warehouse.replace_partitions(env, SYSTEM_LOAD_5MIN, h.system_load(DAY), [DAY])
     with analyst.connect() as con:
+        assert isinstance(con, analyst.GuardedConnection)  # the read-only connection is the guarded one
         raw = con.raw
         with pytest.raises(duckdb.PermissionException, match="disabled by configuration"):
             raw.execute(f"COPY (SELECT 1) TO '{tmp_path}/x.csv'")
@@ -263,7 +267,8 @@ def test_the_engine_refuses_too_where_the_guard_is_bypassed(env, tmp_path):
         with pytest.raises(analyst.ReadOnlyViolation, match="attaches another database"):
             con.cursor().execute(f"ATTACH '{tmp_path}/z.db' AS z")
         with pytest.raises(analyst.ReadOnlyViolation, match="attaches another database"):
-            con.execute(raw.extract_statements(f"ATTACH '{tmp_path}/z.db' AS z")[0])
+            # GuardedConnection.execute is annotated `query: str`, but like DuckDB's it takes a parsed Statement
+            con.execute(raw.extract_statements(f"ATTACH '{tmp_path}/z.db' AS z")[0])  # pyright: ignore[reportArgumentType]
         with pytest.raises(analyst.ReadOnlyViolation, match="attaches another database"):
             con.sql("select 1 as x").query("t", f"ATTACH '{tmp_path}/z.db' AS z")
     assert not any(tmp_path.glob("*.csv")) and not any(tmp_path.glob("*.parquet")) and not any(tmp_path.glob("z.db"))
@@ -272,6 +277,7 @@ def test_the_engine_refuses_too_where_the_guard_is_bypassed(env, tmp_path):
 def test_read_only_connection_reads_everything_of_the_warehouse(env):
     _fill(env)
     with analyst.connect() as con:
+        assert isinstance(con, analyst.GuardedConnection)  # the read-only connection is the guarded one
         for view in ("system_load", "zonal_load", "lmp", "fuel_mix"):
             assert con.sql(f"select count(*) from {view}").fetchone()[0] > 0, view
         assert con.sql("summarize std.isone__lmp_rt_5min").pl().height > 0  # every Parquet column read

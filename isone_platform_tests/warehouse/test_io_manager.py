@@ -65,7 +65,9 @@ def test_output_metadata(config):
     assert md["dagster/row_count"].value == 276
     assert md["dagster/table_name"].value == "isone.std.isone__system_load_5min"
     assert md["partition_days"].value == "2024-03-10"
-    schema = md["dagster/column_schema"].schema
+    column_schema = md["dagster/column_schema"]
+    assert isinstance(column_schema, dg.TableSchemaMetadataValue)
+    schema = column_schema.schema
     assert schema == dagster_table_schema(S)
     cols = {c.name: c for c in schema.columns}
     assert list(cols) == S.column_names
