@@ -16,10 +16,10 @@ import dagster as dg
 import pytest
 
 from isone_platform import warehouse
-from isone_platform.lib import warehouse as warehouse_mod
 from isone_platform.lib.lake import S3Lake, lake_from_url, read_day
 from isone_platform.lib.partitions import partition_day
 from isone_platform.lib.resources import build_resources
+from isone_platform.lib.warehouse import write
 
 from .conftest import list_keys
 
@@ -134,7 +134,7 @@ def test_case_16_server_stopped_during_the_warehouse_write_keeps_every_stored_da
     assert run_range(ingest_assets, "2024-11-01", "2024-11-02").success
     rows_before = rows_per_day()
     std_only = [a for a in ingest_assets if all(k.path[0] == "std" for k in a.keys)]
-    real_insert = warehouse_mod._insert
+    real_insert = write._insert
     calls = []
 
     def stop_before_the_second_day(con, insert, frame):
@@ -143,16 +143,19 @@ def test_case_16_server_stopped_during_the_warehouse_write_keeps_every_stored_da
             s3.server.stop()
         return real_insert(con, insert, frame)
 
-    monkeypatch.setattr(warehouse_mod, "_insert", stop_before_the_second_day)
     selection = [dg.AssetKey(["std", "isone__system_load_5min"])]
-    failed = dg.materialize(
-        std_only + [a for a in ingest_assets if a not in std_only],
-        selection=selection,
-        resources=build_resources(),
-        raise_on_error=False,
-        tags={"dagster/asset_partition_range_start": "2024-11-01", "dagster/asset_partition_range_end": "2024-11-02"},
-    )
-    monkeypatch.setattr(warehouse_mod, "_insert", real_insert)
+    with monkeypatch.context() as patch:
+        patch.setattr(write, "_insert", stop_before_the_second_day)
+        failed = dg.materialize(
+            std_only + [a for a in ingest_assets if a not in std_only],
+            selection=selection,
+            resources=build_resources(),
+            raise_on_error=False,
+            tags={
+                "dagster/asset_partition_range_start": "2024-11-01",
+                "dagster/asset_partition_range_end": "2024-11-02",
+            },
+        )
     s3.server.restart()
     assert len(calls) == 2 and not failed.success
     message = "\n".join(

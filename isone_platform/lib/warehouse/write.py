@@ -9,18 +9,15 @@ Rules kept here:
 - partitions are `operating_day DATE` values, never timestamp windows (a DST day has 23 or 25 hours);
 - one short write connection per replace, retried as a whole on lock/conflict errors between writers.
 
-Two names are looked up on the package (`isone_platform.lib.warehouse`) at call time, not bound here, because
-tests replace them there: `_before_commit` (a hook run just before COMMIT) and `_insert` (the statement that
-reads a frame), to prove a failure inside the transaction leaves the previous rows.
+The last two steps of a transaction are named functions, `_insert` (one frame's rows) and `_commit`: a failure
+in either must leave the previous rows, and tests prove it by monkeypatching them here.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from types import ModuleType
 from typing import Protocol
 
 import duckdb
@@ -36,11 +33,6 @@ from isone_platform.lib.warehouse.retry import T, _with_write_retries
 # Process-global: (config, table) pairs this process has already created or checked: ensure_tables costs ~0.15 s
 # of catalog queries, too much to repeat on every replace. The schema registry does not change within a process.
 _ensured: set[tuple[WarehouseConfig, str]] = set()
-
-
-def _package() -> ModuleType:
-    """The `isone_platform.lib.warehouse` package, where tests patch `_before_commit` and `_insert`."""
-    return sys.modules[__package__]
 
 
 def _check_days(schema: TableSchema, df: pl.DataFrame, days: Sequence[date] | None) -> list[date] | None:
@@ -207,10 +199,7 @@ def _in_transaction(con: duckdb.DuckDBPyConnection, schema: TableSchema, work: C
     con.execute("BEGIN")
     try:
         result = work()
-        before_commit = _package()._before_commit
-        if before_commit is not None:
-            before_commit(con, schema)
-        con.execute("COMMIT")
+        _commit(con)
     except BaseException:
         try:
             con.execute("ROLLBACK")
@@ -218,6 +207,12 @@ def _in_transaction(con: duckdb.DuckDBPyConnection, schema: TableSchema, work: C
             pass  # a failed COMMIT has already ended the transaction
         raise
     return result
+
+
+def _commit(con: duckdb.DuckDBPyConnection) -> None:
+    """End a replace transaction. A failure here (a conflict detected at COMMIT, a lost connection) is the
+    latest a write can fail; `_in_transaction` rolls back and the previous rows stay."""
+    con.execute("COMMIT")
 
 
 def _write(
@@ -251,7 +246,7 @@ def _write(
 def _insert_frame(con: duckdb.DuckDBPyConnection, sql: _Statements, frame: pl.DataFrame) -> int:
     """Insert a frame's rows (none for an empty frame); return how many."""
     if frame.height:
-        _package()._insert(con, sql.insert, frame)
+        _insert(con, sql.insert, frame)
     return frame.height
 
 
