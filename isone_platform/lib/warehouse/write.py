@@ -189,12 +189,12 @@ def _replace(
             if (config, schema.qualified_name) not in _ensured:
                 ensure_tables(con, [schema])
                 _ensured.add((config, schema.qualified_name))
-            return _in_transaction(con, schema, lambda: _write(con, _Statements(schema), frames(), wanted, guard))
+            return _in_transaction(con, lambda: _write(con, _Statements(schema), frames(), wanted, guard))
 
     return _with_write_retries(replace_once)
 
 
-def _in_transaction(con: duckdb.DuckDBPyConnection, schema: TableSchema, work: Callable[[], T]) -> T:
+def _in_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], T]) -> T:
     """`work()` between BEGIN and COMMIT; any failure (COMMIT's own included) rolls back."""
     con.execute("BEGIN")
     try:
