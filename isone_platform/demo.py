@@ -1,7 +1,7 @@
 """`make demo`: the whole platform on the bundled simulator, no credentials, no internet.
 
 Starts the simulator (real clock), materializes the last N complete operating days and today with the main job
-(one run for the range, the way a single-run backfill writes), prints a summary, then serves the Dagster UI and the
+(one run for the range; a backfill would run 15 days per run), prints a summary, then serves the Dagster UI and the
 analysts' dashboard on 127.0.0.1 against the same simulator until Ctrl-C or SIGTERM, which stop both servers and
 everything they started (each runs in its own process group; if the demo process itself is killed, a watchdog
 process stops those groups).

@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from isone_platform.lib import lake as lake_mod
 from isone_platform.lib.lake import (
     ACCEPTED,
     DEFAULT_RAW_ARCHIVE_DAYS,
@@ -21,6 +20,7 @@ from isone_platform.lib.lake import (
     prune_archive,
     read_day,
     reject_day,
+    storage,
     write_day,
 )
 from isone_platform.lib.raw import LandedBody, RawDay
@@ -100,7 +100,7 @@ def test_a_full_disk_names_the_object(tmp_path, monkeypatch):
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(lake_mod.os, "open", full)
+    monkeypatch.setattr(storage.os, "open", full)
     with pytest.raises(
         LakeError, match=r"cannot write raw/isone__system_load_5min/operating_day=2024-07-15/\S+ .*No space"
     ):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import fnmatch
 import random
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .render import EMPTY_STRING, Payload, fmt_num
@@ -172,88 +173,137 @@ def _num(fragment: str) -> float | None:
 
 
 def apply_data_fault(payload: Payload, fault: Fault, path: str) -> None:
+    """Damage `payload`'s records the way `fault.kind` says, deterministically for (fault seed, kind, path)."""
     from .data import h64
-    from .locations import universe
 
     rng = random.Random(h64(fault.seed, fault.kind, path))
+    _DATA_FAULTS[fault.kind](payload, fault, rng)
+
+
+def _keep_records(payload: Payload, indexes: list[int]) -> None:
+    """Keep (in this order) only the records at `indexes`, with their metadata."""
     recs, meta = payload.records, payload.meta
-    n = len(recs)
-    kind = fault.kind
-    measures = [m for m in payload.measures]
-    if kind == "empty_wrapper":
-        payload.force_empty = EMPTY_STRING
-    elif kind == "duplicate_records":
-        dup = _pick(rng, n, 0.05)
-        new_r, new_m = [], []
-        for i, (r, m) in enumerate(zip(recs, meta)):
-            new_r.append(r)
+    payload.records = [recs[i] for i in indexes]
+    payload.meta = [meta[i] for i in indexes]
+
+
+def _empty_wrapper(payload: Payload, fault: Fault, rng: random.Random) -> None:
+    payload.force_empty = EMPTY_STRING
+
+
+def _duplicate_records(payload: Payload, fault: Fault, rng: random.Random) -> None:
+    dup = _pick(rng, len(payload.records), 0.05)
+    new_r, new_m = [], []
+    for i, (r, m) in enumerate(zip(payload.records, payload.meta, strict=False)):
+        new_r.append(r)
+        new_m.append(m)
+        if i in dup:
+            new_r.append(dict(r))
             new_m.append(m)
-            if i in dup:
-                new_r.append(dict(r))
-                new_m.append(m)
-        payload.records, payload.meta = new_r, new_m
-    elif kind == "out_of_order":
-        idx = list(range(n))
-        rng.shuffle(idx)
-        if n > 1 and idx == sorted(idx):
-            idx.reverse()
-        payload.records = [recs[i] for i in idx]
-        payload.meta = [meta[i] for i in idx]
-    elif kind in ("missing_zone", "missing_location"):
-        if kind == "missing_zone":
-            drop = int(fault.params.get("zone_id", fault.params.get("location_id", 4003)))
-        else:
-            default = next(l.id for l in universe().priced if l.type == "NETWORK NODE")
-            drop = int(fault.params.get("location_id", default))
-        keep = [i for i, m in enumerate(meta) if m[0] != drop]
-        payload.records = [recs[i] for i in keep]
-        payload.meta = [meta[i] for i in keep]
-    elif kind == "null_values":
-        for i in _pick(rng, n, 0.03):
-            present = [k for k in measures if k in recs[i]]
-            if present:
-                recs[i][rng.choice(present)] = "null"
-    elif kind == "numeric_strings":
-        for r in recs:
-            for k in measures:
-                v = r.get(k)
-                if v is not None and not v.startswith('"') and v != "null":
-                    r[k] = f'"{v}"'
-    elif kind == "extra_field":
-        key = "unexpected_field" if payload.style == "snake" else "UnexpectedField"
-        for r in recs:
-            r[key] = '"sim"'
-        if key not in payload.order:
-            payload.order = list(payload.order) + [key]
-    elif kind == "missing_field":
-        key = fault.params.get("field") or (measures[0] if measures else None)
-        if key:
-            for i in _pick(rng, n, 0.05):
-                recs[i].pop(key, None)
-    elif kind == "broken_sum":
-        if "LmpTotal" in measures:
-            for i in _pick(rng, n, 0.05):
-                v = _num(recs[i].get("LmpTotal", "0"))
-                if v is not None:
-                    recs[i]["LmpTotal"] = fmt_num(round(v + rng.choice((-4.0, -2.5, 2.5, 3.0, 5.0)), 2))
-    elif kind == "out_of_range":
-        for j, i in enumerate(sorted(_pick(rng, n, 0.03))):
-            r = recs[i]
-            if "LmpTotal" in r:
-                c = _num(r.get("CongestionComponent", "0")) or 0.0
-                l = _num(r.get("LossComponent", "0")) or 0.0
-                r["LmpTotal"] = "6000"
-                r["EnergyComponent"] = fmt_num(round(6000 - c - l, 2))
-            else:
-                for k in measures:
-                    if k in r:
-                        r[k] = "-5" if j % 2 == 0 else "45000"
-                        break
-    elif kind == "missing_intervals":
-        stamps = sorted({m[1] for m in meta if m[1] is not None})
-        if stamps:
-            k = min(len(stamps), max(1, len(stamps) // 50, 3 if len(stamps) > 10 else 1))
-            gone = set(rng.sample(stamps, k))
-            keep = [i for i, m in enumerate(meta) if m[1] not in gone]
-            payload.records = [recs[i] for i in keep]
-            payload.meta = [meta[i] for i in keep]
+    payload.records, payload.meta = new_r, new_m
+
+
+def _out_of_order(payload: Payload, fault: Fault, rng: random.Random) -> None:
+    n = len(payload.records)
+    idx = list(range(n))
+    rng.shuffle(idx)
+    if n > 1 and idx == sorted(idx):
+        idx.reverse()
+    _keep_records(payload, idx)
+
+
+def _missing_zone(payload: Payload, fault: Fault, rng: random.Random) -> None:
+    drop = int(fault.params.get("zone_id", fault.params.get("location_id", 4003)))
+    _keep_records(payload, [i for i, m in enumerate(payload.meta) if m[0] != drop])
+
+
+def _missing_location(payload: Payload, fault: Fault, rng: random.Random) -> None:
+    from .locations import universe
+
+    default = next(loc.id for loc in universe().priced if loc.type == "NETWORK NODE")
+    drop = int(fault.params.get("location_id", default))
+    _keep_records(payload, [i for i, m in enumerate(payload.meta) if m[0] != drop])
+
+
+def _null_values(payload: Payload, fault: Fault, rng: random.Random) -> None:
+    recs, measures = payload.records, list(payload.measures)
+    for i in _pick(rng, len(recs), 0.03):
+        present = [k for k in measures if k in recs[i]]
+        if present:
+            recs[i][rng.choice(present)] = "null"
+
+
+def _numeric_strings(payload: Payload, fault: Fault, rng: random.Random) -> None:
+    for r in payload.records:
+        for k in payload.measures:
+            v = r.get(k)
+            if v is not None and not v.startswith('"') and v != "null":
+                r[k] = f'"{v}"'
+
+
+def _extra_field(payload: Payload, fault: Fault, rng: random.Random) -> None:
+    key = "unexpected_field" if payload.style == "snake" else "UnexpectedField"
+    for r in payload.records:
+        r[key] = '"sim"'
+    if key not in payload.order:
+        payload.order = list(payload.order) + [key]
+
+
+def _missing_field(payload: Payload, fault: Fault, rng: random.Random) -> None:
+    measures = list(payload.measures)
+    key = fault.params.get("field") or (measures[0] if measures else None)
+    if key:
+        for i in _pick(rng, len(payload.records), 0.05):
+            payload.records[i].pop(key, None)
+
+
+def _broken_sum(payload: Payload, fault: Fault, rng: random.Random) -> None:
+    if "LmpTotal" not in payload.measures:
+        return
+    recs = payload.records
+    for i in _pick(rng, len(recs), 0.05):
+        v = _num(recs[i].get("LmpTotal", "0"))
+        if v is not None:
+            recs[i]["LmpTotal"] = fmt_num(round(v + rng.choice((-4.0, -2.5, 2.5, 3.0, 5.0)), 2))
+
+
+def _out_of_range(payload: Payload, fault: Fault, rng: random.Random) -> None:
+    """A few records far outside any plausible value: an LMP of $6000 (components still adding up), or
+    alternately a negative (-5) and a huge (45000) first measure."""
+    for j, i in enumerate(sorted(_pick(rng, len(payload.records), 0.03))):
+        r = payload.records[i]
+        if "LmpTotal" in r:
+            congestion = _num(r.get("CongestionComponent", "0")) or 0.0
+            loss = _num(r.get("LossComponent", "0")) or 0.0
+            r["LmpTotal"] = "6000"
+            r["EnergyComponent"] = fmt_num(round(6000 - congestion - loss, 2))
+            continue
+        for k in payload.measures:
+            if k in r:
+                r[k] = "-5" if j % 2 == 0 else "45000"
+                break
+
+
+def _missing_intervals(payload: Payload, fault: Fault, rng: random.Random) -> None:
+    stamps = sorted({m[1] for m in payload.meta if m[1] is not None})
+    if stamps:
+        k = min(len(stamps), max(1, len(stamps) // 50, 3 if len(stamps) > 10 else 1))
+        gone = set(rng.sample(stamps, k))
+        _keep_records(payload, [i for i, m in enumerate(payload.meta) if m[1] not in gone])
+
+
+_DATA_FAULTS: dict[str, Callable[[Payload, Fault, random.Random], None]] = {
+    "empty_wrapper": _empty_wrapper,
+    "duplicate_records": _duplicate_records,
+    "out_of_order": _out_of_order,
+    "missing_zone": _missing_zone,
+    "missing_location": _missing_location,
+    "null_values": _null_values,
+    "numeric_strings": _numeric_strings,
+    "extra_field": _extra_field,
+    "missing_field": _missing_field,
+    "broken_sum": _broken_sum,
+    "out_of_range": _out_of_range,
+    "missing_intervals": _missing_intervals,
+}
+assert set(_DATA_FAULTS) == set(DATA_KINDS)

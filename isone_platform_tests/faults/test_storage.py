@@ -10,7 +10,8 @@ from datetime import date
 
 import duckdb
 
-from isone_platform.lib import ingest_assets, warehouse
+from isone_platform.lib import ingest_assets
+from isone_platform.lib.warehouse import write
 
 from .conftest import failure_messages
 
@@ -72,7 +73,7 @@ def test_case_22_disk_full_during_the_warehouse_write_keeps_the_previous_day(pla
         raise duckdb.IOException('Could not write file "ducklake-x.parquet": No space left on device')
 
     with monkeypatch.context() as patch:
-        patch.setattr(warehouse, "_insert", disk_full)
+        patch.setattr(write, "_insert", disk_full)
         result = platform.materialize("system_load_5min", day=DAY, layers=("std",))
     assert not result.success and "No space left on device" in failure_messages(result)
     assert platform.fingerprint("system_load_5min", DAY) == before
@@ -83,7 +84,7 @@ def test_case_22_disk_full_on_the_raw_lake_names_the_object_and_keeps_the_day(pl
     import errno
     import os
 
-    from isone_platform.lib import lake as lake_mod
+    from isone_platform.lib.lake import storage
 
     platform.materialize("system_load_5min", day=DAY, raise_on_error=True)
     before = platform.fingerprint("system_load_5min", DAY)
@@ -96,7 +97,7 @@ def test_case_22_disk_full_on_the_raw_lake_names_the_object_and_keeps_the_day(pl
 
     platform.sim.add_fault("/fiveminutesystemload/day/*=out_of_range")  # a new body, so landing must write
     with monkeypatch.context() as patch:
-        patch.setattr(lake_mod.os, "open", full)
+        patch.setattr(storage.os, "open", full)
         result = platform.materialize("system_load_5min", day=DAY)
     message = failure_messages(result)
     assert not result.success and "No space left on device" in message

@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime
 import pytest
 from dagster_aws.s3 import S3Resource
 
-from isone_platform.lib import lake as lake_mod
 from isone_platform.lib.lake import LakeError, S3Lake, lake_from_url, read_day, write_day
 from isone_platform.lib.raw import LandedBody, RawDay
 
@@ -94,16 +93,17 @@ def test_a_failed_rewrite_leaves_the_previous_day_readable(s3, monkeypatch):
     write_day(lake, raw_day("/a", "/b"))
     before = list_keys(s3.client, s3.bucket)
     calls = []
+    real_put = S3Lake.put
 
-    def fail_second_put(the_lake, key):
+    def fail_second_put(the_lake, key, data):
         calls.append(key)
         if len(calls) == 2:
             raise ConnectionError("injected: S3 went away")
+        real_put(the_lake, key, data)
 
-    monkeypatch.setattr(lake_mod, "_before_put", fail_second_put)
-    with pytest.raises(ConnectionError):
+    with monkeypatch.context() as patch, pytest.raises(ConnectionError):
+        patch.setattr(S3Lake, "put", fail_second_put)
         write_day(lake, raw_day("/c", "/d", version=2))
-    monkeypatch.setattr(lake_mod, "_before_put", None)
     # the new body /c landed, but the manifest still names the old day and its objects are all there
     assert [b.path for b in read_day(lake, "system_load_5min", DAY).bodies] == ["/a", "/b"]
     assert set(before) <= set(list_keys(s3.client, s3.bucket))

@@ -1,8 +1,8 @@
 """The S3 server stops in the middle of a run: the run fails loudly, what was stored before stays intact, and a
 rerun after the outage succeeds.
 
-How the outage is made: moto's server runs in this process; a test hook in the S3 lake (`lake._before_put`) stops
-it just before the run's first PutObject of the second day, so the run has already written one day and has
+How the outage is made: moto's server runs in this process; `S3Lake.put`, monkeypatched to a wrapper, stops it
+just before the run's first PutObject of the second day, so the run has already written one day and has
 three more to go. Stopping closes the listening socket (connections are refused), exactly what a client sees
 when the S3 endpoint goes away. moto keeps its objects in process memory, so `restart()` on the same port brings
 back the same store, like an outage that ends; the objects are inspected only after that.
@@ -16,11 +16,10 @@ import dagster as dg
 import pytest
 
 from isone_platform import warehouse
-from isone_platform.lib import lake as lake_mod
-from isone_platform.lib import warehouse as warehouse_mod
-from isone_platform.lib.lake import lake_from_url, read_day
+from isone_platform.lib.lake import S3Lake, lake_from_url, read_day
 from isone_platform.lib.partitions import partition_day
 from isone_platform.lib.resources import build_resources
+from isone_platform.lib.warehouse import write
 from isone_platform_tests.helpers import assets_definitions, event_asset_key
 
 from .conftest import list_keys
@@ -81,15 +80,17 @@ def test_server_stopped_mid_run_fails_loudly_keeps_earlier_objects_and_rerun_suc
     assert rows_before == {"2024-11-01": 288, "2024-11-02": 288, "2024-11-03": 300}
 
     stopped = []
+    real_put = S3Lake.put
 
-    def stop_server_on_second_day(lake, key):
+    def stop_server_on_second_day(lake, key, data):
         if not stopped and "operating_day=2024-11-04" in key:
             stopped.append(key)
             s3.server.stop()
+        real_put(lake, key, data)
 
-    monkeypatch.setattr(lake_mod, "_before_put", stop_server_on_second_day)
-    failed = run_range(ingest_assets, "2024-11-03", "2024-11-06")  # 11-03 is rewritten, then S3 goes away
-    monkeypatch.setattr(lake_mod, "_before_put", None)
+    with monkeypatch.context() as patch:
+        patch.setattr(S3Lake, "put", stop_server_on_second_day)
+        failed = run_range(ingest_assets, "2024-11-03", "2024-11-06")  # 11-03 is rewritten, then S3 goes away
     assert stopped and not failed.success
     failures = [e for e in failed.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
     assert failures, "the run must fail, not skip"
@@ -134,7 +135,7 @@ def test_case_16_server_stopped_during_the_warehouse_write_keeps_every_stored_da
     assert run_range(ingest_assets, "2024-11-01", "2024-11-02").success
     rows_before = rows_per_day()
     std_only = [a for a in ingest_assets if all(k.path[0] == "std" for k in a.keys)]
-    real_insert = warehouse_mod._insert
+    real_insert = write._insert
     calls = []
 
     def stop_before_the_second_day(con, insert, frame):
@@ -143,16 +144,19 @@ def test_case_16_server_stopped_during_the_warehouse_write_keeps_every_stored_da
             s3.server.stop()
         return real_insert(con, insert, frame)
 
-    monkeypatch.setattr(warehouse_mod, "_insert", stop_before_the_second_day)
     selection = [dg.AssetKey(["std", "isone__system_load_5min"])]
-    failed = dg.materialize(
-        std_only + [a for a in ingest_assets if a not in std_only],
-        selection=selection,
-        resources=build_resources(),
-        raise_on_error=False,
-        tags={"dagster/asset_partition_range_start": "2024-11-01", "dagster/asset_partition_range_end": "2024-11-02"},
-    )
-    monkeypatch.setattr(warehouse_mod, "_insert", real_insert)
+    with monkeypatch.context() as patch:
+        patch.setattr(write, "_insert", stop_before_the_second_day)
+        failed = dg.materialize(
+            std_only + [a for a in ingest_assets if a not in std_only],
+            selection=selection,
+            resources=build_resources(),
+            raise_on_error=False,
+            tags={
+                "dagster/asset_partition_range_start": "2024-11-01",
+                "dagster/asset_partition_range_end": "2024-11-02",
+            },
+        )
     s3.server.restart()
     assert len(calls) == 2 and not failed.success
     message = "\n".join(

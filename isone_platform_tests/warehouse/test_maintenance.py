@@ -78,7 +78,8 @@ def test_negative_retention_is_refused(config):
 def _archived_raw_body(lake_dir: Path, superseded_days_ago: int) -> str:
     from datetime import UTC, datetime
 
-    from isone_platform.lib.lake import ARCHIVE_ROOT, LocalLake, _stamp
+    from isone_platform.lib.lake import ARCHIVE_ROOT, LocalLake
+    from isone_platform.lib.lake.layout import _stamp
 
     stamp = _stamp(datetime.now(UTC) - timedelta(days=superseded_days_ago))
     key = f"{ARCHIVE_ROOT}/raw/isone__system_load_5min/operating_day=2024-07-15/superseded={stamp}/a.json.gz"

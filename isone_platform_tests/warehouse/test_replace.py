@@ -11,7 +11,7 @@ from polars.testing import assert_frame_equal
 
 from isone_platform.lib import warehouse
 from isone_platform.lib.schemas import LMP_RT_5MIN, LOCATIONS, SYSTEM_LOAD_5MIN, ZONAL_LOAD_5MIN
-from isone_platform.lib.warehouse import SchemaMismatchError, WarehouseConfig, WarehouseError
+from isone_platform.lib.warehouse import SchemaMismatchError, WarehouseConfig, WarehouseError, write
 
 from . import helpers as h
 
@@ -30,26 +30,25 @@ def test_round_trip_canonical_schema(config):
     assert warehouse.read_partitions(config, S, None).height == 576
 
 
-def test_failure_mid_replace_leaves_previous_rows(config):
+def test_failure_mid_replace_leaves_previous_rows(config, monkeypatch):
     before = h.system_load_days(DAYS, version=1)
     warehouse.replace_partitions(config, S, before, DAYS)
     snapshot = warehouse.read_partitions(config, S, None)
 
     seen = {}
 
-    def fail(con: duckdb.DuckDBPyConnection, schema) -> None:
+    def fail(con: duckdb.DuckDBPyConnection) -> None:
         # inside the transaction: the old rows are deleted and the new ones inserted, not yet committed
         seen["in_tx"] = con.execute(
-            f"SELECT count(*), min(native_load_mw), max(native_load_mw) FROM {schema.qualified_name}"
+            f"SELECT count(*), min(native_load_mw), max(native_load_mw) FROM {S.qualified_name}"
         ).fetchone()
-        raise RuntimeError("injected failure before commit")
+        raise RuntimeError("injected failure at commit")
 
-    warehouse._before_commit = fail
-    with pytest.raises(RuntimeError, match="injected failure"):
+    with monkeypatch.context() as patch, pytest.raises(RuntimeError, match="injected failure"):
+        patch.setattr(write, "_commit", fail)
         warehouse.replace_partitions(config, S, h.system_load(DAYS[0], version=2), [DAYS[0]])
-    warehouse._before_commit = None
 
-    assert seen["in_tx"] == (576, 1.0, 2.0)  # the hook really ran between DELETE+INSERT and COMMIT
+    assert seen["in_tx"] == (576, 1.0, 2.0)  # the failure really came between DELETE+INSERT and COMMIT
     assert_frame_equal(warehouse.read_partitions(config, S, None), snapshot)
 
 

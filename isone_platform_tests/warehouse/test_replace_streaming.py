@@ -13,6 +13,7 @@ from polars.testing import assert_frame_equal
 
 from isone_platform.lib import warehouse
 from isone_platform.lib.schemas import LOCATIONS, SYSTEM_LOAD_5MIN
+from isone_platform.lib.warehouse import write
 
 from . import helpers as h
 
@@ -75,18 +76,21 @@ def test_an_iterator_is_refused_because_a_retry_must_iterate_again(config):
         warehouse.replace_partitions_streaming(config, S, iter(Days(DAYS, h.system_load)), DAYS)
 
 
-def test_conflict_retry_iterates_the_days_again(config):
+def test_conflict_retry_iterates_the_days_again(config, monkeypatch):
     warehouse.replace_partitions(config, S, h.system_load_days(DAYS, version=1), DAYS)
     calls = []
+    real_commit = write._commit
 
-    def conflict_once(con, schema) -> None:
+    def conflict_once(con) -> None:
         calls.append(1)
         if len(calls) == 1:
             raise duckdb.TransactionException("Transaction conflict - injected")
+        real_commit(con)
 
-    warehouse._before_commit = conflict_once
     days = Days(DAYS, lambda d: h.system_load(d, version=2))
-    assert warehouse.replace_partitions_streaming(config, S, days, DAYS) == 852
+    with monkeypatch.context() as patch:
+        patch.setattr(write, "_commit", conflict_once)
+        assert warehouse.replace_partitions_streaming(config, S, days, DAYS) == 852
     assert (days.passes, len(calls)) == (2, 2)
     got = warehouse.read_partitions(config, S, None)
     assert got["native_load_mw"].unique().to_list() == [2.0] and got.height == 852

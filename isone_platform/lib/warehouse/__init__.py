@@ -23,11 +23,6 @@ entry point (`isone_platform.warehouse`) build on these functions.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-import duckdb
-
-from isone_platform.lib.schemas import TableSchema
 from isone_platform.lib.sql_literals import days_sql as _days_sql
 from isone_platform.lib.warehouse.catalog import (
     CATALOG_BACKUP_PREFIX,
@@ -76,18 +71,11 @@ from isone_platform.lib.warehouse.retry import WRITE_ATTEMPTS, _with_write_retri
 from isone_platform.lib.warehouse.write import (
     WriteGuard,
     _in_transaction,
-    _insert,
     _replace,
     _write,
     replace_partitions,
     replace_partitions_streaming,
 )
-
-# Test-only hook: when set, called as `_before_commit(con, schema)` inside the replace transaction, after the
-# DELETE and INSERT and before COMMIT. Tests set it here (`warehouse._before_commit = ...`) to raise, to prove a
-# failure leaves the previous rows; `write._in_transaction` looks it up here at call time. `_insert` above is
-# looked up the same way, so `monkeypatch.setattr(warehouse, "_insert", ...)` takes effect too.
-_before_commit: Callable[[duckdb.DuckDBPyConnection, TableSchema], None] | None = None
 
 __all__ = [
     "CATALOG_ALIAS",

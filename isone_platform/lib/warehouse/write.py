@@ -9,18 +9,15 @@ Rules kept here:
 - partitions are `operating_day DATE` values, never timestamp windows (a DST day has 23 or 25 hours);
 - one short write connection per replace, retried as a whole on lock/conflict errors between writers.
 
-Two names are looked up on the package (`isone_platform.lib.warehouse`) at call time, not bound here, because
-tests replace them there: `_before_commit` (a hook run just before COMMIT) and `_insert` (the statement that
-reads a frame), to prove a failure inside the transaction leaves the previous rows.
+The last two steps of a transaction are named functions, `_insert` (one frame's rows) and `_commit`: a failure
+in either must leave the previous rows, and tests prove it by monkeypatching them here.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from types import ModuleType
 from typing import Protocol
 
 import duckdb
@@ -36,11 +33,6 @@ from isone_platform.lib.warehouse.retry import T, _with_write_retries
 # Process-global: (config, table) pairs this process has already created or checked: ensure_tables costs ~0.15 s
 # of catalog queries, too much to repeat on every replace. The schema registry does not change within a process.
 _ensured: set[tuple[WarehouseConfig, str]] = set()
-
-
-def _package() -> ModuleType:
-    """The `isone_platform.lib.warehouse` package, where tests patch `_before_commit` and `_insert`."""
-    return sys.modules[__package__]
 
 
 def _check_days(schema: TableSchema, df: pl.DataFrame, days: Sequence[date] | None) -> list[date] | None:
@@ -117,8 +109,8 @@ def replace_partitions_streaming(
 
     Still one transaction for all of `days` (a DELETE and an INSERT per day): readers see all old days or all
     new ones, and a failure — a conflict, a bad frame, an exception while producing the last day — leaves all
-    the old ones. But only the current day's frame needs to be in memory: a 30-day backfill of the all-node RT
-    5-minute LMPs is ~10 M rows as one frame.
+    the old ones. But only the current day's frame needs to be in memory: one backfill run (up to 15 days,
+    `operating_day_backfill_policy`) of the all-node RT 5-minute LMPs is ~5 M rows as one frame.
 
     `frames` is iterated once per attempt, so it must be re-iterable (a list, or an object whose `__iter__`
     produces the frames again): a transaction retried after a conflict writes everything again. A frame with
@@ -197,20 +189,17 @@ def _replace(
             if (config, schema.qualified_name) not in _ensured:
                 ensure_tables(con, [schema])
                 _ensured.add((config, schema.qualified_name))
-            return _in_transaction(con, schema, lambda: _write(con, _Statements(schema), frames(), wanted, guard))
+            return _in_transaction(con, lambda: _write(con, _Statements(schema), frames(), wanted, guard))
 
     return _with_write_retries(replace_once)
 
 
-def _in_transaction(con: duckdb.DuckDBPyConnection, schema: TableSchema, work: Callable[[], T]) -> T:
+def _in_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], T]) -> T:
     """`work()` between BEGIN and COMMIT; any failure (COMMIT's own included) rolls back."""
     con.execute("BEGIN")
     try:
         result = work()
-        before_commit = _package()._before_commit
-        if before_commit is not None:
-            before_commit(con, schema)
-        con.execute("COMMIT")
+        _commit(con)
     except BaseException:
         try:
             con.execute("ROLLBACK")
@@ -218,6 +207,12 @@ def _in_transaction(con: duckdb.DuckDBPyConnection, schema: TableSchema, work: C
             pass  # a failed COMMIT has already ended the transaction
         raise
     return result
+
+
+def _commit(con: duckdb.DuckDBPyConnection) -> None:
+    """End a replace transaction. A failure here (a conflict detected at COMMIT, a lost connection) is the
+    latest a write can fail; `_in_transaction` rolls back and the previous rows stay."""
+    con.execute("COMMIT")
 
 
 def _write(
@@ -251,7 +246,7 @@ def _write(
 def _insert_frame(con: duckdb.DuckDBPyConnection, sql: _Statements, frame: pl.DataFrame) -> int:
     """Insert a frame's rows (none for an empty frame); return how many."""
     if frame.height:
-        _package()._insert(con, sql.insert, frame)
+        _insert(con, sql.insert, frame)
     return frame.height
 
 

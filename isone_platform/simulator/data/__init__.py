@@ -1,0 +1,44 @@
+"""Pure deterministic data generators (numpy).
+
+Every generator is a function of (seed, feed, day) only — never of request order — and is cached per
+(seed, day) with small LRU caches. Smooth noise is *value noise* over absolute time (hash of the knot
+index), so series are continuous across midnight and identical whichever day is generated first.
+
+All values are kept as integers in their published precision: loads in milli-MW (3 decimals), prices
+in cents, generation in whole MW. The renderer turns them into JSON numbers.
+
+The package, by feed: `signals` (hashing, noise, calendar features, the system load model everything derives
+from), `loads` (system and zonal load), `lmps` (prices over the network topology), `fuelmix` (generation by
+fuel). This `__init__` re-exports what the API layer uses, as `data.X`.
+"""
+
+from .fuelmix import BATTERIES_FROM, FUEL_ORDER, ROLLUP, FuelSnapshot, fuelmix_day
+from .lmps import LmpDay, Topo, da_lmp_day, rt_hourly_lmp_day, rt_lmp_day, topo
+from .loads import HourlyLoadDay, SysLoadDay, ZonalDay, hourly_sysload_day, sysload_day, zonal_day
+from .signals import LoadSeries, h64, load_series, rng_for, sun, vnoise
+
+__all__ = [
+    "BATTERIES_FROM",
+    "FUEL_ORDER",
+    "ROLLUP",
+    "FuelSnapshot",
+    "HourlyLoadDay",
+    "LmpDay",
+    "LoadSeries",
+    "SysLoadDay",
+    "Topo",
+    "ZonalDay",
+    "da_lmp_day",
+    "fuelmix_day",
+    "h64",
+    "hourly_sysload_day",
+    "load_series",
+    "rng_for",
+    "rt_hourly_lmp_day",
+    "rt_lmp_day",
+    "sun",
+    "sysload_day",
+    "topo",
+    "vnoise",
+    "zonal_day",
+]
