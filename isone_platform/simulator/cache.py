@@ -7,6 +7,7 @@ clock moved either way never gets a stale body.
 
 from __future__ import annotations
 
+import gzip
 import threading
 from collections import OrderedDict
 
@@ -20,6 +21,13 @@ class CacheEntry:
         self.raw, self.gz, self.level = raw, gz, level
         self.valid_from, self.valid_to = valid_from, valid_to
         self.size = len(raw or b"") + len(gz or b"")
+
+    def body(self) -> bytes:
+        """The uncompressed body (an entry always holds at least one of the two forms)."""
+        if self.raw is not None:
+            return self.raw
+        assert self.gz is not None
+        return gzip.decompress(self.gz)
 
 
 class ResponseCache:

@@ -53,6 +53,7 @@ def fmt_epoch(epoch: float) -> str:
     """Local ISO-NE timestamp for a UTC epoch (whole seconds)."""
     dt = datetime.fromtimestamp(int(epoch), TZ)
     off = dt.utcoffset()
+    assert off is not None  # an aware datetime in the ISO-NE zone always has an offset
     mins = int(off.total_seconds() // 60)
     sign = "-" if mins < 0 else "+"
     mins = abs(mins)

@@ -258,13 +258,13 @@ class Handler(BaseHTTPRequestHandler):
             if entry.gz is not None and entry.level == level:
                 self._send(200, entry.gz, "application/json", path=raw_path, gzipped=True)
                 return
-            raw = entry.raw if entry.raw is not None else gzip.decompress(entry.gz)
+            raw = entry.body()
             gz = gzip.compress(raw, compresslevel=level, mtime=0)
             # keep the compressed form from now on (entries are never modified in place)
             cache.put(key, CacheEntry(None, gz, level, entry.valid_from, entry.valid_to))
             self._send(200, gz, "application/json", path=raw_path, gzipped=True)
             return
-        raw = entry.raw if entry.raw is not None else gzip.decompress(entry.gz)
+        raw = entry.body()
         self._send(200, raw, "application/json", path=raw_path)
 
     # -- admin -------------------------------------------------------------------------------

@@ -335,7 +335,7 @@ def universe() -> Universe:
         locs.append(Location(i, n, "RESERVE ZONE", "INTERNAL"))
     for k, n in enumerate(DISPATCH_ZONES):
         locs.append(Location(7500 + k, n, "DISPATCH ZONE", "INTERNAL"))
-    for k, (stem, dz) in enumerate(zip(_DR_STEMS, DISPATCH_ZONES + ("Southwest CT",))):
+    for k, (stem, dz) in enumerate(zip(_DR_STEMS, DISPATCH_ZONES + ("Southwest CT",), strict=True)):
         locs.append(Location(7600 + k, f"DR.{stem}_{dz.replace(' ', '_').replace('_-_', '-')}", "DRRAZ", "INTERNAL"))
     for k, n in enumerate(CAPACITY_ZONES):
         locs.append(Location(8500 + k, n, "CAPACITY ZONE", "INTERNAL"))
@@ -364,6 +364,6 @@ def universe() -> Universe:
         seen.add(name)
         locs.append(Location(nid, name, "NETWORK NODE", "INTERNAL", kind, stem_zone[stem]))
 
-    locs.sort(key=lambda l: l.id)
-    priced = tuple(l for l in locs if l.type in ("HUB", "LOAD ZONE", "EXT. NODE", "NETWORK NODE"))
-    return Universe(tuple(locs), priced, {l.id: l for l in locs})
+    locs.sort(key=lambda loc: loc.id)
+    priced = tuple(loc for loc in locs if loc.type in ("HUB", "LOAD ZONE", "EXT. NODE", "NETWORK NODE"))
+    return Universe(tuple(locs), priced, {loc.id: loc for loc in locs})

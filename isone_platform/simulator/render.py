@@ -10,6 +10,7 @@ exactly as ISO-NE writes them: whole values as integers (``0``, ``849``), others
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -71,7 +72,7 @@ class Columns:
 
     __slots__ = ("keys", "cols", "n", "_meta")
 
-    def __init__(self, keys, cols, meta):
+    def __init__(self, keys, cols, meta: Sequence[tuple] | Callable[[], Sequence[tuple]]):
         self.keys = tuple(keys)
         self.cols = [c if isinstance(c, list) else list(c) for c in cols]
         self.n = len(self.cols[0]) if self.cols else 0
@@ -81,7 +82,7 @@ class Columns:
 
     def records(self) -> list[dict]:
         keys = self.keys
-        return [dict(zip(keys, vals)) for vals in zip(*self.cols)]
+        return [dict(zip(keys, vals, strict=True)) for vals in zip(*self.cols, strict=True)]
 
     def meta(self) -> list[tuple]:
         m = self._meta() if callable(self._meta) else self._meta

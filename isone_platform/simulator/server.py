@@ -147,6 +147,8 @@ class SimulatorServer:
 
     # -- recorded mode -----------------------------------------------------------------------
     def _recorded_body(self, sub: str) -> bytes | None:
+        if self.recorded_dir is None:
+            return None
         name = sub.strip("/").replace("/", "_") + ".json"
         f = self.recorded_dir / name
         if f.is_file() and f.resolve().parent == self.recorded_dir:

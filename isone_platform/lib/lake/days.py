@@ -13,6 +13,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 from isone_platform.lib.lake.archive import _archive
 from isone_platform.lib.lake.layout import ACCEPTED, MANIFEST, _describe, _keys, _manifest, _slug, day_prefix
@@ -97,7 +98,7 @@ class LandingReport:
         self.bodies += len(raw.bodies)
         self.body_bytes += raw.total_bytes
 
-    def metadata(self) -> dict[str, object]:
+    def metadata(self) -> dict[str, Any]:
         return {"days": self.days or "unpartitioned", "bodies": self.bodies, "body_bytes": self.body_bytes}
 
 

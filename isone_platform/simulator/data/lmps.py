@@ -39,6 +39,7 @@ def topo() -> Topo:
     zone_bias = np.array([-0.035, -0.004, 0.025, 0.004, -0.01, -0.006, 0.003, 0.008])
     for i, loc in enumerate(u.priced):
         if loc.type == "NETWORK NODE":
+            assert loc.zone is not None  # every network node lies in a load zone
             node_mask[i] = True
             zone_of[i] = zone_index[loc.zone]
             lf[i] = zone_bias[zone_of[i]] + r.normal(0, 0.012)
