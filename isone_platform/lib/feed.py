@@ -19,7 +19,7 @@ from isone_platform.lib.parse.common import ParseContext, ParseResult
 from isone_platform.lib.schemas import TableSchema
 
 PriceStatus = Literal["prelim", "final"]
-Severity = Literal["ERROR", "WARN"]
+Severity = Literal["ERROR", "WARN"]  # lib.dq.outcome.Severity; not imported from there: lib.dq imports the registry
 
 
 @dataclass(frozen=True)

@@ -44,9 +44,8 @@ from isone_platform.lib.schemas import STD_TABLES
 
 Evaluate = Callable[[duckdb.DuckDBPyConnection, Sequence[date] | None, datetime], RuleOutcome]
 
-POLLED_FEEDS = tuple(ds.name for ds in POLLED)
-"""The feeds polled every 5 minutes while their day is today: they get the freshness rule."""
-FIVE_MINUTE_FEEDS = POLLED_FEEDS  # the name the CLI and older code know
+FIVE_MINUTE_FEEDS = tuple(ds.name for ds in POLLED)
+"""The feeds polled every 5 minutes while their day is today (those with a `current` path): they get freshness."""
 LMP_DATASETS = tuple(ds.name for ds in DATASETS.values() if ds.rules.priced_locations)
 """The datasets that price every location of isone__locations (join coverage in `isone-platform dq`)."""
 
