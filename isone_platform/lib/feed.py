@@ -74,7 +74,8 @@ class RuleSet:
     """The data-quality rules particular to a feed (`lib/dq/registry.py` adds the ones every table has).
 
     - `ranges`: value ranges, in evaluation order;
-    - `zones_in`: the column that must hold all 8 load zones in every interval (`all_zones_present`);
+    - `zones_in`: the column that must hold all 8 load zones in every interval (`all_zones_present`), and
+      `zones_only`: nothing but them (a zonal table; LMPs price other locations too);
     - `priced_locations`: prices every location of `isone__locations` (completeness per location, join
       coverage) and its LMP is the sum of its components;
     - `sums_to`: the dataset whose value the feed's series must add up to (`zones_sum_to_system`).
@@ -82,6 +83,7 @@ class RuleSet:
 
     ranges: tuple[ValueRange, ...] = ()
     zones_in: str | None = None
+    zones_only: bool = False
     priced_locations: bool = False
     sums_to: str | None = None
 

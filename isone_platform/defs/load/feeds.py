@@ -52,7 +52,7 @@ ZONAL_LOAD = Dataset(
     FIVE_MINUTES,
     series_columns=("zone_id",),
     polling=Polling("/fiveminuteestimatedzonalload/current", whole_day(ZONAL_LOAD_DAY)),
-    rules=RuleSet(ranges=(load_range("load_mw"),), zones_in="zone_id", sums_to=SYSTEM_LOAD.name),
+    rules=RuleSet(ranges=(load_range("load_mw"),), zones_in="zone_id", zones_only=True, sums_to=SYSTEM_LOAD.name),
 )
 
 FEEDS = (SYSTEM_LOAD, ZONAL_LOAD)

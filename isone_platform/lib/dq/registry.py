@@ -166,10 +166,12 @@ def _completeness_rules(ds: Dataset) -> list[Rule]:
 
 
 def _zones_rule(ds: Dataset, zone_column: str) -> Rule:
-    """All 8 load zones in every interval: as the zone (and no other) of zonal rows, or priced among locations."""
+    """All 8 load zones in every interval: the zones (and no other) of zonal rows, or priced among locations."""
     zones = f"{len(LOAD_ZONE_IDS)} load zones {LOAD_ZONE_IDS[0]}–{LOAD_ZONE_IDS[-1]}"
-    where = "priced in every interval" if ds.rules.priced_locations else "(and no other) in every interval"
-    return _bind(ds, all_zones_present, "completeness", "ERROR", f"All {zones} {where}.", zone_column=zone_column)
+    only = ds.rules.zones_only
+    where = "(and no other) in every interval" if only else "priced in every interval"
+    description = f"All {zones} {where}."
+    return _bind(ds, all_zones_present, "completeness", "ERROR", description, zone_column=zone_column, only_zones=only)
 
 
 def _range_rule(ds: Dataset, value_range: ValueRange) -> Rule:

@@ -5,8 +5,8 @@
   23 / 24 / 25 hourly). Fuel mix has no fixed grain: at least one snapshot in every hour of the day (23 / 24 / 25
   hours). A day that is not over yet (today while polling) is checked from its start up to its latest interval
   (no gaps so far).
-- `all_zones_present`: the 8 load zones 4001–4008 (`LOAD_ZONE_IDS`) in every interval of the day (zonal load:
-  `zone_id`, plus no other zone id; LMPs: `location_id`).
+- `all_zones_present`: the 8 load zones 4001–4008 (`LOAD_ZONE_IDS`) in every interval of the day, in the column
+  the feed declares (zonal load: `zone_id`, plus no other zone id; LMPs: `location_id`).
 - `all_locations_present` (LMPs): every location priced on the day has as many intervals as the day's
   intervals, and every priced location of `std.isone__locations` (`PRICED_LOCATION_TYPES`: HUB, LOAD ZONE,
   EXT. NODE, NETWORK NODE) has prices on the day. When `isone__locations` is empty the second half cannot be
@@ -127,8 +127,8 @@ def intervals_complete(
     )
 
 
-def _zone_gaps_sql(schema: TableSchema, where: str, zone_column: str) -> str:
-    """Per day and zone, the intervals the zone is missing from; for `zone_id`, also zone ids not expected."""
+def _zone_gaps_sql(schema: TableSchema, where: str, zone_column: str, only_zones: bool) -> str:
+    """Per day and zone, the intervals the zone is missing from; with `only_zones`, also ids not expected."""
     zone = quote(zone_column)
     zones = ", ".join(f"({z})" for z in LOAD_ZONE_IDS)
     body = f"""
@@ -143,7 +143,7 @@ def _zone_gaps_sql(schema: TableSchema, where: str, zone_column: str) -> str:
                min(interval_begin_utc) AS first_utc, max(interval_begin_utc) AS last_utc
         FROM _dq_missing GROUP BY ALL
     """
-    if zone_column == "zone_id":
+    if only_zones:
         body += f"""
         UNION ALL SELECT operating_day, {zone}, 'unexpected zone id', count(*), min(interval_begin_utc), max(interval_begin_utc)
         FROM {schema.qualified_name} WHERE {where} AND {zone} NOT IN ({", ".join(map(str, LOAD_ZONE_IDS))}) GROUP BY ALL
@@ -153,10 +153,16 @@ def _zone_gaps_sql(schema: TableSchema, where: str, zone_column: str) -> str:
 
 @guarded("all_zones_present", "ERROR")
 def all_zones_present(
-    con: duckdb.DuckDBPyConnection, schema: TableSchema, days: Sequence[date] | None, *, zone_column: str
+    con: duckdb.DuckDBPyConnection,
+    schema: TableSchema,
+    days: Sequence[date] | None,
+    *,
+    zone_column: str,
+    only_zones: bool = False,
 ) -> RuleOutcome:
-    """All 8 load zones (`LOAD_ZONE_IDS`) in every interval of the day; for the zonal table, no other zone id."""
-    body = _zone_gaps_sql(schema, days_filter(schema, days), zone_column)
+    """All 8 load zones (`LOAD_ZONE_IDS`) in every interval of the day; with `only_zones` (the zonal table, whose
+    column holds nothing but zones), no other id either."""
+    body = _zone_gaps_sql(schema, days_filter(schema, days), zone_column, only_zones)
     count, rows = collect(con, body, f"operating_day, {quote(zone_column)}")
     total = sum(r["intervals"] for r in rows) if count <= MAX_ROWS else None
     if total is None:
