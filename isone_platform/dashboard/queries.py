@@ -39,7 +39,6 @@ HEATMAP_DAYS = 28
 HEALTH_DAYS = DEFAULT_LAST  # the same window as `isone-platform dq`
 TOP_NODES = 10
 SPARKLINE_MIN_HOURS, SPARKLINE_MAX_HOURS, SPARKLINE_DEFAULT_HOURS = 1, 168, 24
-FIVE_MINUTES = timedelta(minutes=5)
 LMP_MART = "mart.isone__lmp_daily"
 FUEL_MART = "mart.isone__fuel_mix_daily"
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

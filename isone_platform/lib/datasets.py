@@ -1,173 +1,31 @@
-"""The one place that knows, per dataset, which ISO-NE paths make a day, how to parse them and where rows go."""
+"""The registry of feeds (`DATASETS`, assembled from the `defs/<domain>/feeds.py` declarations) and
+`standardize`, which turns a day's landed bodies into its std rows with the feed's own parser.
+
+A feed is declared once, in its domain (`lib/feed.py` has the `Dataset` type); nothing here knows one feed from
+another. The declarations hold no Dagster assets, so `lib/` code can import this registry without cycles.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Literal
 
 import polars as pl
 
-from isone_platform.lib.parse.common import FIVE_MINUTES, ParseContext, ParseResult
-from isone_platform.lib.parse.fuel_mix import parse_fuel_mix
-from isone_platform.lib.parse.lmp import parse_lmp
-from isone_platform.lib.parse.load import parse_system_load, parse_zonal_load
-from isone_platform.lib.parse.locations import parse_locations
-from isone_platform.lib.partitions import day_bounds_utc
+from isone_platform.defs.fuel_mix import feeds as fuel_mix_feeds
+from isone_platform.defs.lmp import feeds as lmp_feeds
+from isone_platform.defs.load import feeds as load_feeds
+from isone_platform.defs.reference import feeds as reference_feeds
+from isone_platform.lib.feed import Dataset, PriceStatus, Request
+from isone_platform.lib.parse.common import ParseContext, ParseResult
 from isone_platform.lib.raw import LandedBody, RawDay
-from isone_platform.lib.schemas import (
-    FUEL_MIX,
-    LMP_DA_HOURLY,
-    LMP_RT_5MIN,
-    LMP_RT_HOURLY,
-    LOCATIONS,
-    SYSTEM_LOAD_5MIN,
-    ZONAL_LOAD_5MIN,
-    TableSchema,
-)
 
-PriceStatus = Literal["prelim", "final"]
+__all__ = ["DATASETS", "POLLED", "Dataset", "PriceStatus", "Request", "dataset", "has_records", "standardize"]
 
+DOMAIN_FEEDS = (load_feeds, lmp_feeds, fuel_mix_feeds, reference_feeds)
+"""The `defs/<domain>/feeds.py` modules, in the order the datasets are listed everywhere."""
 
-@dataclass(frozen=True)
-class Request:
-    """One API path of a day's fetch plan. `fallback` is fetched instead when `path` returns no records."""
-
-    path: str
-    fallback: str | None = None
-
-
-@dataclass(frozen=True)
-class Dataset:
-    name: str  # e.g. "lmp_rt_5min"; tables and asset keys are isone__<name>
-    group: str  # the Dagster group / defs/ domain
-    table: TableSchema
-    parse: Callable[[bytes, ParseContext], ParseResult]
-    plan: Callable[[date | None, PriceStatus], list[Request]]
-    grain: timedelta | None = None
-    has_price_status: bool = False
-    # Polling today: the endpoint with the latest published interval, and how far apart two landed intervals
-    # may be before a poll also fetches the gap (defaults to the grain).
-    current_path: str | None = None
-    poll_gap: timedelta | None = None
-
-    @property
-    def asset_name(self) -> str:
-        return f"isone__{self.name}"
-
-    @property
-    def partitioned(self) -> bool:
-        return self.table.partition_column is not None
-
-
-def _ymd(day: date | None) -> str:
-    if day is None:
-        raise ValueError("this dataset is partitioned by operating day: a day is required")
-    return day.strftime("%Y%m%d")
-
-
-def _single(template: str) -> Callable[[date | None, PriceStatus], list[Request]]:
-    return lambda day, status: [Request(template.format(d=_ymd(day)) if "{d}" in template else template)]
-
-
-def _rt_5min_plan(day: date | None, status: PriceStatus) -> list[Request]:
-    # All nodes exist only per local start hour. On DST days the simulator (and, we assume, ISO-NE) answers
-    # HH as local wall-clock hours: 01 holds both 01:00 hours on the fall-back day, 02 is empty in spring.
-    d = _ymd(day)
-    hours = [f"{h:02d}" for h in range(24)]
-    if status == "final":
-        return [
-            Request(f"/fiveminutelmp/final/day/{d}/starthour/{hh}", f"/fiveminutelmp/prelim/day/{d}/starthour/{hh}")
-            for hh in hours
-        ]
-    return [Request(f"/fiveminutelmp/prelim/day/{d}/starthour/{hh}") for hh in hours]
-
-
-def _rt_hourly_plan(day: date | None, status: PriceStatus) -> list[Request]:
-    d = _ymd(day)
-    if status == "final":
-        return [Request(f"/hourlylmp/rt/final/day/{d}", f"/hourlylmp/rt/prelim/day/{d}")]
-    return [Request(f"/hourlylmp/rt/prelim/day/{d}")]
-
-
-def price_status_of(path: str) -> PriceStatus:
-    """Day-ahead prices are final when published; real-time ones say so in the path."""
-    return "final" if "/final/" in path or path.startswith("/hourlylmp/da/") else "prelim"
-
-
-def _parse_lmp(table: TableSchema, grain: timedelta) -> Callable[[bytes, ParseContext], ParseResult]:
-    def parse(body: bytes, ctx: ParseContext) -> ParseResult:
-        return parse_lmp(body, ctx, table=table, grain=grain, price_status=price_status_of(ctx.source_path))
-
-    return parse
-
-
-ONE_HOUR = timedelta(hours=1)
-
-DATASETS: dict[str, Dataset] = {
-    d.name: d
-    for d in (
-        Dataset(
-            "system_load_5min",
-            "load",
-            SYSTEM_LOAD_5MIN,
-            parse_system_load,
-            _single("/fiveminutesystemload/day/{d}"),
-            FIVE_MINUTES,
-            current_path="/fiveminutesystemload/current",
-        ),
-        Dataset(
-            "zonal_load_5min",
-            "load",
-            ZONAL_LOAD_5MIN,
-            parse_zonal_load,
-            _single("/fiveminuteestimatedzonalload/day/{d}"),
-            FIVE_MINUTES,
-            current_path="/fiveminuteestimatedzonalload/current",
-        ),
-        Dataset(
-            "lmp_rt_5min",
-            "lmp",
-            LMP_RT_5MIN,
-            _parse_lmp(LMP_RT_5MIN, FIVE_MINUTES),
-            _rt_5min_plan,
-            FIVE_MINUTES,
-            has_price_status=True,
-            current_path="/fiveminutelmp/prelim/current/all",
-        ),
-        Dataset(
-            "lmp_da_hourly",
-            "lmp",
-            LMP_DA_HOURLY,
-            _parse_lmp(LMP_DA_HOURLY, ONE_HOUR),
-            _single("/hourlylmp/da/final/day/{d}"),
-            ONE_HOUR,
-        ),
-        Dataset(
-            "lmp_rt_hourly",
-            "lmp",
-            LMP_RT_HOURLY,
-            _parse_lmp(LMP_RT_HOURLY, ONE_HOUR),
-            _rt_hourly_plan,
-            ONE_HOUR,
-            has_price_status=True,
-        ),
-        # Fuel-mix snapshots come every few minutes at irregular times: a gap is more than 15 minutes.
-        Dataset(
-            "fuel_mix",
-            "fuel_mix",
-            FUEL_MIX,
-            parse_fuel_mix,
-            _single("/genfuelmix/day/{d}"),
-            current_path="/genfuelmix/current",
-            poll_gap=timedelta(minutes=15),
-        ),
-        Dataset("locations", "reference", LOCATIONS, parse_locations, _single("/locations/all")),
-    )
-}
+DATASETS: dict[str, Dataset] = {ds.name: ds for module in DOMAIN_FEEDS for ds in module.FEEDS}
 
 
 def dataset(name: str) -> Dataset:
@@ -177,7 +35,7 @@ def dataset(name: str) -> Dataset:
         raise KeyError(f"unknown dataset {name!r}; known: {sorted(DATASETS)}") from None
 
 
-POLLED = [d for d in DATASETS.values() if d.current_path]
+POLLED = [d for d in DATASETS.values() if d.polling]
 
 
 def has_records(body: bytes) -> bool:
@@ -223,8 +81,8 @@ def standardize(ds: Dataset, raw: RawDay) -> ParseResult:
     else:
         frame = pl.concat([r.frame for r in results], how="vertical")
     frame = frame.sort(key, maintain_order=True)
-    if ds.table is FUEL_MIX:
-        frame = snapshot_ends(frame, raw.day)
+    if ds.post_parse is not None:
+        frame = ds.post_parse(frame, raw.day)
     return ParseResult(ds.table.conform(frame), warnings)
 
 
@@ -236,19 +94,3 @@ def _intervals_disjoint(frames: list[pl.DataFrame], key: list[str]) -> bool:
     per_body = sum(f.get_column("interval_begin_utc").n_unique() for f in frames)
     overall = pl.concat([f.select("interval_begin_utc") for f in frames]).get_column("interval_begin_utc").n_unique()
     return per_body == overall
-
-
-def snapshot_ends(frame: pl.DataFrame, day: date | None) -> pl.DataFrame:
-    """A fuel-mix snapshot holds until the next snapshot of the day; the last one for 5 minutes, within the day."""
-    snapshots = frame.select("interval_begin_utc").unique().sort("interval_begin_utc")
-    next_begin = snapshots["interval_begin_utc"].shift(-1)
-    fallback = snapshots["interval_begin_utc"] + FIVE_MINUTES
-    if day is not None:
-        day_end = day_bounds_utc(day)[1]
-        fallback = fallback.clip(upper_bound=day_end)
-    ends = snapshots.with_columns(next_begin.fill_null(fallback).alias("_end"))
-    return (
-        frame.join(ends, on="interval_begin_utc", how="left", maintain_order="left")
-        .with_columns(pl.col("_end").alias("interval_end_utc"))
-        .drop("_end")
-    )

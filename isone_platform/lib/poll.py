@@ -14,13 +14,14 @@ the old one and re-polling the same interval changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from isone_platform.lib.datasets import Dataset, has_records
 from isone_platform.lib.isone_client import IsoneClient
 from isone_platform.lib.parse.common import ParseContext
-from isone_platform.lib.partitions import ISONE_TZ, day_bounds_utc
+from isone_platform.lib.partitions import day_bounds_utc
 from isone_platform.lib.raw import LandedBody, RawDay
 
 
@@ -46,18 +47,6 @@ def interval_span(ds: Dataset, landed: LandedBody, day: date | None) -> tuple[da
     return begins.min(), begins.max()  # type: ignore[return-value]
 
 
-def chunk_hour_label(ts: datetime) -> str:
-    """The `starthour` label (local wall-clock hour) of an interval: both fall-back 01:00 hours are "01"."""
-    return f"{ts.astimezone(ISONE_TZ).hour:02d}"
-
-
-def gap_request(ds: Dataset, day: date, first_missing: datetime) -> str:
-    d = day.strftime("%Y%m%d")
-    if ds.name == "lmp_rt_5min":
-        return f"/fiveminutelmp/prelim/day/{d}/starthour/{chunk_hour_label(first_missing)}"
-    return ds.plan(day, "prelim")[0].path
-
-
 def is_current(path: str) -> bool:
     return "/current" in path
 
@@ -72,28 +61,34 @@ def compact(ds: Dataset, bodies: list[LandedBody], day: date | None) -> list[Lan
         else:
             newest_by_path[body.path] = body
     full = list(newest_by_path.values())
-    spans = {b.path: interval_span(ds, b, day) for b in full} if ds.name == "lmp_rt_5min" else {}
-    kept_currents = []
-    for body in currents:
-        if ds.name == "lmp_rt_5min":
-            span = interval_span(ds, body, day)
-            covered = span is not None and any(
-                s is not None and b.fetched_at >= body.fetched_at and s[0] <= span[0] <= s[1]
-                for b in full
-                for s in [spans[b.path]]
-            )
-        else:
-            covered = any(b.fetched_at >= body.fetched_at for b in full)
-        if not covered:
-            kept_currents.append(body)
+    covers = _chunk_coverage(ds, full, day) if ds.polling and ds.polling.chunked else _day_coverage(full)
+    kept_currents = [body for body in currents if not covers(body)]
     return sorted(full + kept_currents, key=lambda b: b.fetched_at)
+
+
+def _day_coverage(full: list[LandedBody]) -> Callable[[LandedBody], bool]:
+    """Day bodies hold the whole published day: one fetched at or after a `current` body covers it."""
+    return lambda current: any(b.fetched_at >= current.fetched_at for b in full)
+
+
+def _chunk_coverage(ds: Dataset, full: list[LandedBody], day: date | None) -> Callable[[LandedBody], bool]:
+    """A chunk body covers a `current` body only if it was fetched at or after it and spans its interval."""
+    spans = [(b, interval_span(ds, b, day)) for b in full]
+
+    def covers(current: LandedBody) -> bool:
+        span = interval_span(ds, current, day)
+        return span is not None and any(
+            s is not None and b.fetched_at >= current.fetched_at and s[0] <= span[0] <= s[1] for b, s in spans
+        )
+
+    return covers
 
 
 def first_missing(ds: Dataset, day: date, landed: list[datetime], until: datetime) -> datetime | None:
     """The first interval of `day` up to `until` that is not landed yet (None when the day is complete so far).
 
-    Fixed-grain feeds: the first expected interval begin that is absent. The fuel mix (irregular snapshots):
-    the start of the first stretch longer than `poll_gap` without a snapshot.
+    Fixed-grain feeds: the first expected interval begin that is absent. Irregular snapshots (the fuel mix): the
+    start of the first stretch longer than the declared `Polling.gap` without a snapshot.
     """
     start, _ = day_bounds_utc(day)
     have = sorted(t for t in landed if start <= t <= until)
@@ -105,13 +100,14 @@ def first_missing(ds: Dataset, day: date, landed: list[datetime], until: datetim
                 return t
             t += ds.grain
         return None
-    assert ds.poll_gap is not None
+    assert ds.polling is not None and ds.polling.gap is not None
+    gap = ds.polling.gap
     previous = start
     for t in have:
-        if t - previous > ds.poll_gap:
+        if t - previous > gap:
             return previous
         previous = t
-    return previous if until - previous > ds.poll_gap else None
+    return previous if until - previous > gap else None
 
 
 def poll_day(
@@ -122,7 +118,8 @@ def poll_day(
     landed: list[datetime],
 ) -> tuple[RawDay, PollReport]:
     """Poll one feed for one operating day, given the interval begins already landed for that day."""
-    if ds.current_path is None or (ds.grain is None and ds.poll_gap is None):
+    polling = ds.polling
+    if polling is None or (ds.grain is None and polling.gap is None):
         raise ValueError(f"{ds.asset_name} is not a polled dataset")
     report = PollReport(ds.name, day)
     bodies = list(existing.bodies) if existing else []
@@ -133,7 +130,7 @@ def poll_day(
         report.bytes += len(response.body)
         return LandedBody(response.path, response.fetched_at, response.body, gzipped=response.gzipped)
 
-    current = get(ds.current_path)
+    current = get(polling.current_path)
     span = interval_span(ds, current, day)
     if span is None:
         report.note = "nothing published"
@@ -146,7 +143,7 @@ def poll_day(
     new = [] if latest in set(landed) else [current]
     missing = first_missing(ds, day, landed + [latest], latest)
     if missing is not None:
-        new.append(get(gap_request(ds, day, missing)))
+        new.append(get(polling.gap_request(day, missing)))
         report.note = f"gap filled from {missing.isoformat()}"
     elif not new:
         report.note = "nothing new"

@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 
 from isone_platform.lib import dq
+from isone_platform.lib.datasets import dataset
 from isone_platform.lib.partitions import day_bounds_utc
 from isone_platform.lib.schemas import LMP_DA_HOURLY, SYSTEM_LOAD_5MIN, ZONAL_LOAD_5MIN
 from isone_platform.lib.warehouse import WarehouseConfig, open_connection, replace_partitions
@@ -16,6 +17,13 @@ FIVE = timedelta(minutes=5)
 SPRING = date(2024, 3, 10)  # 23 hours: 276 five-minute intervals
 FALL = date(2024, 11, 3)  # 25 hours: 300
 NORMAL = date(2024, 7, 15)
+
+
+def declared_range(con, name: str, rule: str, days: list[date]) -> dq.RuleOutcome:
+    """The range rule `rule` as dataset `name` declares it (its bounds from defs/<domain>/feeds.py)."""
+    ds = dataset(name)
+    [value_range] = [r for r in ds.rules.ranges if r.rule == rule]
+    return dq.declared_range(con, ds.table, days, value_range=value_range)
 
 
 def _prov(n: int) -> dict:
@@ -172,7 +180,7 @@ def test_schema_drift_and_nulls_in_a_hand_made_table(wh):
     assert "zone_name: 1" in nulls.summary
     # a missing table fails every rule instead of raising
     assert not dq.schema_matches_registry(con, SYSTEM_LOAD_5MIN).passed
-    assert "does not exist" in dq.load_in_range(con, SYSTEM_LOAD_5MIN, [NORMAL]).summary
+    assert "does not exist" in declared_range(con, "system_load_5min", "load_in_range", [NORMAL]).summary
 
 
 def test_column_order_alone_is_caught(wh):
@@ -211,14 +219,14 @@ def test_day_in_progress_and_freshness_at_a_fixed_now(wh):
 def test_range_edges_and_severities(wh):
     wh.write(LMP_DA_HOURLY, lmp_frame(NORMAL, [-1000.0, 5000.0, -150.0, 1000.0, 1200.0, 5000.5]), [NORMAL])
     con = wh.con()
-    hard = dq.lmp_in_hard_range(con, LMP_DA_HOURLY, [NORMAL])
+    hard = declared_range(con, "lmp_da_hourly", "lmp_in_hard_range", [NORMAL])
     assert (hard.passed, hard.count, hard.severity) == (False, 1, "ERROR") and hard.rows[0]["value"] == 5000.5
-    typical = dq.lmp_in_typical_range(con, LMP_DA_HOURLY, [NORMAL])
+    typical = declared_range(con, "lmp_da_hourly", "lmp_in_typical_range", [NORMAL])
     assert (typical.passed, typical.severity) == (False, "WARN")
     assert sorted(r["value"] for r in typical.rows) == [-1000.0, 1200.0, 5000.0, 5000.5]
     assert dq.lmp_components_sum(con, LMP_DA_HOURLY, [NORMAL]).passed
     wh.write(SYSTEM_LOAD_5MIN, system_frame(NORMAL, load=40_000.0), [NORMAL])
-    load = dq.load_in_range(wh.con(), SYSTEM_LOAD_5MIN, [NORMAL])
+    load = declared_range(wh.con(), "system_load_5min", "load_in_range", [NORMAL])
     assert not load.passed and load.count == 288 * 2  # 40 000 itself is out, and so is load + 50
 
 
@@ -241,7 +249,7 @@ def test_zones_sum_to_system_tolerance(wh):
 def test_unexpected_and_missing_zone_ids(wh):
     system = system_frame(NORMAL)
     wh.write(ZONAL_LOAD_5MIN, zonal_frame(system, 1.0, zones=[*range(4001, 4008), 4009]), [NORMAL])
-    outcome = dq.all_zones_present(wh.con(), ZONAL_LOAD_5MIN, [NORMAL], zone_column="zone_id")
+    outcome = dq.all_zones_present(wh.con(), ZONAL_LOAD_5MIN, [NORMAL], zone_column="zone_id", only_zones=True)
     assert not outcome.passed and outcome.count == 2 * 288
     assert {(r["zone_id"], r["issue"]) for r in outcome.rows} == {(4008, "missing"), (4009, "unexpected zone id")}
 

@@ -1,7 +1,7 @@
 """Data-quality checks of the fuel mix (rules in lib/dq/): structural (blocking), an hourly snapshot
 everywhere in the day, gen_mw ≥ 0, freshness."""
 
-from isone_platform.lib.datasets import DATASETS
+from isone_platform.defs.fuel_mix.feeds import FUEL_MIX_FEED
 from isone_platform.lib.dq.dagster import build_dataset_checks
 
-fuel_mix_checks = build_dataset_checks(DATASETS["fuel_mix"])
+fuel_mix_checks = build_dataset_checks(FUEL_MIX_FEED)

@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 
-from isone_platform.lib.datasets import Dataset
+from isone_platform.lib.datasets import DATASETS, POLLED, Dataset
 from isone_platform.lib.datasets import dataset as get_dataset
 from isone_platform.lib.dq.outcome import RuleOutcome, Severity
 from isone_platform.lib.dq.rules.completeness import (
@@ -32,29 +32,22 @@ from isone_platform.lib.dq.rules.consistency import (
     zones_sum_to_system,
 )
 from isone_platform.lib.dq.rules.freshness import FRESHNESS_MAX_AGE, latest_interval_fresh, minutes
-from isone_platform.lib.dq.rules.ranges import (
-    LMP_HARD_RANGE,
-    LMP_TYPICAL_RANGE,
-    LOAD_COLUMNS,
-    LOAD_RANGE_MW,
-    fuel_mw_non_negative,
-    lmp_in_hard_range,
-    lmp_in_typical_range,
-    load_in_range,
-    range_text,
-)
+from isone_platform.lib.dq.rules.ranges import declared_range, range_description
 from isone_platform.lib.dq.rules.structural import (
     intervals_inside_operating_day,
     key_columns_not_null,
     primary_key_unique,
     schema_matches_registry,
 )
+from isone_platform.lib.feed import ValueRange
 from isone_platform.lib.schemas import STD_TABLES
 
 Evaluate = Callable[[duckdb.DuckDBPyConnection, Sequence[date] | None, datetime], RuleOutcome]
 
-FIVE_MINUTE_FEEDS = ("system_load_5min", "zonal_load_5min", "lmp_rt_5min", "fuel_mix")
-LMP_DATASETS = ("lmp_rt_5min", "lmp_da_hourly", "lmp_rt_hourly")
+FIVE_MINUTE_FEEDS = tuple(ds.name for ds in POLLED)
+"""The feeds polled every 5 minutes while their day is today (those with a `current` path): they get freshness."""
+LMP_DATASETS = tuple(ds.name for ds in DATASETS.values() if ds.rules.priced_locations)
+"""The datasets that price every location of isone__locations (join coverage in `isone-platform dq`)."""
 
 
 @dataclass(frozen=True)
@@ -80,14 +73,18 @@ def _bind(
     blocking: bool = False,
     reads: tuple[str, ...] = (),
     with_now: bool = False,
+    name: str | None = None,
     **kw: Any,
 ) -> Rule:
-    """A `Rule` that runs `fn` on the dataset's table with `kw` (and `now`, for rules that depend on time)."""
+    """A `Rule` that runs `fn` on the dataset's table with `kw` (and `now`, for rules that depend on time).
+
+    Its name is `name`, else the rule name `fn` carries, else the function's name."""
 
     def evaluate(con: duckdb.DuckDBPyConnection, days: Sequence[date] | None, now: datetime) -> RuleOutcome:
         return fn(con, ds.table, days, **({"now": now} if with_now else {}), **kw)
 
-    return Rule(getattr(fn, "rule", fn.__name__), kind, severity, blocking, description, evaluate, reads)
+    rule_name = name or getattr(fn, "rule", fn.__name__)
+    return Rule(rule_name, kind, severity, blocking, description, evaluate, reads)
 
 
 def _structural_rules(ds: Dataset) -> list[Rule]:
@@ -134,9 +131,8 @@ def _structural_rules(ds: Dataset) -> list[Rule]:
 
 
 def _completeness_rules(ds: Dataset) -> list[Rule]:
-    """Every interval of the day; the load zones and the priced locations where the dataset has them."""
+    """Every interval of the day; the load zones and the priced locations where the feed declares them."""
     rules = []
-    zones = f"{len(LOAD_ZONE_IDS)} load zones {LOAD_ZONE_IDS[0]}–{LOAD_ZONE_IDS[-1]}"
     if ds.partitioned:
         rules.append(
             _bind(
@@ -149,30 +145,12 @@ def _completeness_rules(ds: Dataset) -> list[Rule]:
                 else "At least one fuel-mix snapshot in every hour of the day (23/24/25 hours; DST aware).",
                 with_now=True,
                 grain=ds.grain,
+                series=ds.series_columns,
             )
         )
-    if ds.name == "zonal_load_5min":
-        rules.append(
-            _bind(
-                ds,
-                all_zones_present,
-                "completeness",
-                "ERROR",
-                f"All {zones} (and no other) in every interval.",
-                zone_column="zone_id",
-            )
-        )
-    if ds.name in LMP_DATASETS:
-        rules.append(
-            _bind(
-                ds,
-                all_zones_present,
-                "completeness",
-                "ERROR",
-                f"All {zones} priced in every interval.",
-                zone_column="location_id",
-            )
-        )
+    if ds.rules.zones_in:
+        rules.append(_zones_rule(ds, ds.rules.zones_in))
+    if ds.rules.priced_locations:
         rules.append(
             _bind(
                 ds,
@@ -187,23 +165,31 @@ def _completeness_rules(ds: Dataset) -> list[Rule]:
     return rules
 
 
-def _lmp_value_rules(ds: Dataset) -> list[Rule]:
-    """Price ranges, the component sum and join coverage of the LMP datasets."""
+def _zones_rule(ds: Dataset, zone_column: str) -> Rule:
+    """All 8 load zones in every interval: the zones (and no other) of zonal rows, or priced among locations."""
+    zones = f"{len(LOAD_ZONE_IDS)} load zones {LOAD_ZONE_IDS[0]}–{LOAD_ZONE_IDS[-1]}"
+    only = ds.rules.zones_only
+    where = "(and no other) in every interval" if only else "priced in every interval"
+    description = f"All {zones} {where}."
+    return _bind(ds, all_zones_present, "completeness", "ERROR", description, zone_column=zone_column, only_zones=only)
+
+
+def _range_rule(ds: Dataset, value_range: ValueRange) -> Rule:
+    """One declared value range, described with its own bounds."""
+    return _bind(
+        ds,
+        declared_range,
+        "range",
+        value_range.severity,
+        range_description(value_range),
+        name=value_range.rule,
+        value_range=value_range,
+    )
+
+
+def _priced_location_rules(ds: Dataset) -> list[Rule]:
+    """The component sum and join coverage of a feed that prices the locations of isone__locations."""
     return [
-        _bind(
-            ds,
-            lmp_in_hard_range,
-            "range",
-            "ERROR",
-            f"LMP in {range_text(LMP_HARD_RANGE, inclusive=True)} $/MWh and not NULL.",
-        ),
-        _bind(
-            ds,
-            lmp_in_typical_range,
-            "range",
-            "WARN",
-            f"LMP in {range_text(LMP_TYPICAL_RANGE, inclusive=True)} $/MWh (typical range).",
-        ),
         _bind(
             ds,
             lmp_components_sum,
@@ -223,24 +209,12 @@ def _lmp_value_rules(ds: Dataset) -> list[Rule]:
 
 
 def _value_rules(ds: Dataset) -> list[Rule]:
-    """Range and consistency rules, in the order the checks have always been listed."""
-    rules = []
-    if ds.table.name in LOAD_COLUMNS:
-        cols = ", ".join(LOAD_COLUMNS[ds.table.name])
-        rules.append(
-            _bind(
-                ds,
-                load_in_range,
-                "range",
-                "ERROR",
-                f"{cols} in {range_text(LOAD_RANGE_MW, inclusive=False)} MW and not NULL.",
-            )
-        )
-    if ds.name in LMP_DATASETS:
-        rules += _lmp_value_rules(ds)
-    if ds.name == "fuel_mix":
-        rules.append(_bind(ds, fuel_mw_non_negative, "range", "ERROR", "gen_mw ≥ 0 MW and not NULL."))
-    if ds.name == "zonal_load_5min":
+    """The declared ranges, then the consistency rules the feed declares."""
+    rules = [_range_rule(ds, value_range) for value_range in ds.rules.ranges]
+    if ds.rules.priced_locations:
+        rules += _priced_location_rules(ds)
+    if ds.rules.sums_to:
+        total = get_dataset(ds.rules.sums_to)
         rules.append(
             _bind(
                 ds,
@@ -248,15 +222,16 @@ def _value_rules(ds: Dataset) -> list[Rule]:
                 "consistency",
                 "WARN",
                 f"Per interval, Σ zonal load within {percent_text(ZONES_VS_SYSTEM_TOLERANCE)} of the system load.",
-                reads=("isone__system_load_5min",),
+                reads=(total.asset_name,),
+                system=total.table,
             )
         )
     return rules
 
 
 def _freshness_rules(ds: Dataset) -> list[Rule]:
-    """Freshness of today's data, for the feeds polled every 5 minutes."""
-    if ds.name not in FIVE_MINUTE_FEEDS:
+    """Freshness of today's data, for the feeds that are polled."""
+    if ds.polling is None:
         return []
     return [
         _bind(

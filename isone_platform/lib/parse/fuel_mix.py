@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 
 from isone_platform.lib.parse.common import (
+    FIVE_MINUTES,
     NotFast,
     ParseContext,
     ParseError,
@@ -24,6 +27,7 @@ from isone_platform.lib.parse.common import (
     with_operating_day,
     with_provenance,
 )
+from isone_platform.lib.partitions import day_bounds_utc
 from isone_platform.lib.schemas import FUEL_MIX
 
 MARGINAL_FLAGS = {"Y": True, "N": False, None: None}
@@ -91,4 +95,20 @@ def _python_columns(body: bytes, ctx: ParseContext, warnings: list[str]) -> tupl
         strings("fuel_category_rollup", [r.get("FuelCategoryRollup") for r in records], ctx),
         numbers("gen_mw", [r.get("GenMw") for r in records], ctx, warnings),
         pl.Series("is_marginal", [MARGINAL_FLAGS[f] for f in flags], dtype=pl.Boolean),
+    )
+
+
+def snapshot_ends(frame: pl.DataFrame, day: date | None) -> pl.DataFrame:
+    """A fuel-mix snapshot holds until the next snapshot of the day; the last one for 5 minutes, within the day."""
+    snapshots = frame.select("interval_begin_utc").unique().sort("interval_begin_utc")
+    next_begin = snapshots["interval_begin_utc"].shift(-1)
+    fallback = snapshots["interval_begin_utc"] + FIVE_MINUTES
+    if day is not None:
+        day_end = day_bounds_utc(day)[1]
+        fallback = fallback.clip(upper_bound=day_end)
+    ends = snapshots.with_columns(next_begin.fill_null(fallback).alias("_end"))
+    return (
+        frame.join(ends, on="interval_begin_utc", how="left", maintain_order="left")
+        .with_columns(pl.col("_end").alias("interval_end_utc"))
+        .drop("_end")
     )

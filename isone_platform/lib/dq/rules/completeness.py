@@ -1,12 +1,12 @@
 """Completeness rules (ERROR): every interval, zone and priced location the day should have is there.
 
-- `intervals_complete`: every series (the primary key minus `interval_begin_utc`: the system, each zone, each
+- `intervals_complete`: every series (the feed's declared `series_columns`: the system, each zone, each
   location) has every interval of the day (`lib.partitions.expected_intervals`, 276 / 288 / 300 five-minute or
   23 / 24 / 25 hourly). Fuel mix has no fixed grain: at least one snapshot in every hour of the day (23 / 24 / 25
   hours). A day that is not over yet (today while polling) is checked from its start up to its latest interval
   (no gaps so far).
-- `all_zones_present`: the 8 load zones 4001–4008 (`LOAD_ZONE_IDS`) in every interval of the day (zonal load:
-  `zone_id`, plus no other zone id; LMPs: `location_id`).
+- `all_zones_present`: the 8 load zones 4001–4008 (`LOAD_ZONE_IDS`) in every interval of the day, in the column
+  the feed declares (zonal load: `zone_id`, plus no other zone id; LMPs: `location_id`).
 - `all_locations_present` (LMPs): every location priced on the day has as many intervals as the day's
   intervals, and every priced location of `std.isone__locations` (`PRICED_LOCATION_TYPES`: HUB, LOAD ZONE,
   EXT. NODE, NETWORK NODE) has prices on the day. When `isone__locations` is empty the second half cannot be
@@ -31,11 +31,6 @@ FUEL_MIX_SLOT = timedelta(hours=1)
 """The fuel mix has no fixed grain: completeness asks for one snapshot per slot of this length."""
 
 
-def _series_columns(schema: TableSchema) -> list[str]:
-    """The columns that tell one series from another (the key without the interval and the fuel)."""
-    return [c for c in schema.primary_key if c not in ("interval_begin_utc", "fuel_category")]
-
-
 def _day_spans(days: Sequence[date], slot: timedelta, now: datetime) -> tuple[list[str], list[date], list[date]]:
     """(VALUES rows `(day, first slot, last slot)`, days still in progress, days not started) at `now`.
 
@@ -53,9 +48,8 @@ def _day_spans(days: Sequence[date], slot: timedelta, now: datetime) -> tuple[li
     return spans, in_progress, future
 
 
-def _series_cte(schema: TableSchema, where: str) -> str:
+def _series_cte(schema: TableSchema, where: str, series: Sequence[str]) -> str:
     """Each day's series; a day without any row counts as one series missing everything."""
-    series = _series_columns(schema)
     if not series:
         return "_dq_series AS (SELECT operating_day FROM _dq_spans)"
     s_cols = "".join(f", {quote(c)}" for c in series)
@@ -66,11 +60,12 @@ def _series_cte(schema: TableSchema, where: str) -> str:
     )
 
 
-def _missing_slots_sql(schema: TableSchema, where: str, spans: list[str], grain: timedelta | None) -> str:
+def _missing_slots_sql(
+    schema: TableSchema, where: str, spans: list[str], grain: timedelta | None, series: Sequence[str]
+) -> str:
     """One row per series-day that lacks slots: how many are missing, present, expected, first/last missing."""
     slot = grain or FUEL_MIX_SLOT
     slot_expr = "interval_begin_utc" if grain is not None else "date_trunc('hour', interval_begin_utc)"
-    series = _series_columns(schema)
     s_cols = "".join(f", {quote(c)}" for c in series)
     s_join = "".join(f" AND p.{quote(c)} IS NOT DISTINCT FROM s.{quote(c)}" for c in series)
     s_select = "".join(f", s.{quote(c)}" for c in series)
@@ -81,7 +76,7 @@ def _missing_slots_sql(schema: TableSchema, where: str, spans: list[str], grain:
                       FROM _dq_days d LEFT JOIN _dq_latest l USING (operating_day)),
         _dq_grid AS (SELECT operating_day, unnest(generate_series(first_slot, last_slot, {interval_sql(slot)})) AS slot
                      FROM _dq_spans WHERE last_slot IS NOT NULL),
-        {_series_cte(schema, where)},
+        {_series_cte(schema, where, series)},
         _dq_present AS (SELECT DISTINCT operating_day{s_cols}, {slot_expr} AS slot FROM {schema.qualified_name} WHERE {where})
         SELECT s.operating_day{s_select}, count(*) - count(p.slot) AS missing, count(p.slot) AS present,
                count(*) AS expected, min(g.slot) FILTER (WHERE p.slot IS NULL) AS first_missing_utc,
@@ -99,9 +94,12 @@ def intervals_complete(
     days: Sequence[date] | None,
     *,
     grain: timedelta | None,
+    series: Sequence[str] = (),
     now: datetime | None = None,
 ) -> RuleOutcome:
     """Every series has every interval of the day (DST aware); `grain=None` (fuel mix): a snapshot every hour.
+
+    `series`: the columns that tell one series from another (the feed's `series_columns`; none: one series).
 
     A day not over at `now` is checked from its start up to its latest interval (no gaps so far).
     """
@@ -110,8 +108,8 @@ def intervals_complete(
     spans, in_progress, future = _day_spans(days, grain or FUEL_MIX_SLOT, now or datetime.now(UTC))
     if not spans:
         return outcome(rule, schema, days, "ERROR", 0, [], f"{days_text(future)}: not started yet", "")
-    body = _missing_slots_sql(schema, days_filter(schema, days), spans, grain)
-    count, rows = collect(con, body, "operating_day" + "".join(f", {quote(c)}" for c in _series_columns(schema)))
+    body = _missing_slots_sql(schema, days_filter(schema, days), spans, grain, series)
+    count, rows = collect(con, body, "operating_day" + "".join(f", {quote(c)}" for c in series))
     missing = 0
     if count:
         [(missing,)] = con.execute(f"SELECT sum(missing) FROM ({body})").fetchall()
@@ -129,8 +127,8 @@ def intervals_complete(
     )
 
 
-def _zone_gaps_sql(schema: TableSchema, where: str, zone_column: str) -> str:
-    """Per day and zone, the intervals the zone is missing from; for `zone_id`, also zone ids not expected."""
+def _zone_gaps_sql(schema: TableSchema, where: str, zone_column: str, only_zones: bool) -> str:
+    """Per day and zone, the intervals the zone is missing from; with `only_zones`, also ids not expected."""
     zone = quote(zone_column)
     zones = ", ".join(f"({z})" for z in LOAD_ZONE_IDS)
     body = f"""
@@ -145,7 +143,7 @@ def _zone_gaps_sql(schema: TableSchema, where: str, zone_column: str) -> str:
                min(interval_begin_utc) AS first_utc, max(interval_begin_utc) AS last_utc
         FROM _dq_missing GROUP BY ALL
     """
-    if zone_column == "zone_id":
+    if only_zones:
         body += f"""
         UNION ALL SELECT operating_day, {zone}, 'unexpected zone id', count(*), min(interval_begin_utc), max(interval_begin_utc)
         FROM {schema.qualified_name} WHERE {where} AND {zone} NOT IN ({", ".join(map(str, LOAD_ZONE_IDS))}) GROUP BY ALL
@@ -155,10 +153,16 @@ def _zone_gaps_sql(schema: TableSchema, where: str, zone_column: str) -> str:
 
 @guarded("all_zones_present", "ERROR")
 def all_zones_present(
-    con: duckdb.DuckDBPyConnection, schema: TableSchema, days: Sequence[date] | None, *, zone_column: str
+    con: duckdb.DuckDBPyConnection,
+    schema: TableSchema,
+    days: Sequence[date] | None,
+    *,
+    zone_column: str,
+    only_zones: bool = False,
 ) -> RuleOutcome:
-    """All 8 load zones (`LOAD_ZONE_IDS`) in every interval of the day; for the zonal table, no other zone id."""
-    body = _zone_gaps_sql(schema, days_filter(schema, days), zone_column)
+    """All 8 load zones (`LOAD_ZONE_IDS`) in every interval of the day; with `only_zones` (the zonal table, whose
+    column holds nothing but zones), no other id either."""
+    body = _zone_gaps_sql(schema, days_filter(schema, days), zone_column, only_zones)
     count, rows = collect(con, body, f"operating_day, {quote(zone_column)}")
     total = sum(r["intervals"] for r in rows) if count <= MAX_ROWS else None
     if total is None:

@@ -1,8 +1,9 @@
-"""Range rules: values a feed can physically or commercially have.
+"""Range rules: values a feed can physically or commercially have, with the bounds its declaration gives.
 
-`load_in_range` (ERROR): system and zonal loads in `LOAD_RANGE_MW` (exclusive), NULL counts as offending;
-`lmp_in_hard_range` (ERROR): LMP in `LMP_HARD_RANGE` $/MWh, NULL offending; `lmp_in_typical_range` (WARN): LMP in
-`LMP_TYPICAL_RANGE` (rare real prices fall outside); `fuel_mw_non_negative` (ERROR): gen_mw ≥ 0, NULL offending.
+Each feed declares its ranges (`lib.feed.ValueRange`: rule name, columns, bounds, unit, inclusive, severity, whether
+NULL offends) in `defs/<domain>/feeds.py`; `declared_range` evaluates one and `range_description` words it. Today:
+`load_in_range` (ERROR, loads, exclusive, NULL offends), `lmp_in_hard_range` (ERROR, NULL offends) and
+`lmp_in_typical_range` (WARN: rare real prices fall outside), `fuel_mw_non_negative` (ERROR, gen_mw ≥ 0, NULL offends).
 """
 
 from __future__ import annotations
@@ -14,16 +15,8 @@ import duckdb
 
 from isone_platform.lib.dq.outcome import RuleOutcome, Severity, outcome, precheck
 from isone_platform.lib.dq.sql import collect, days_filter, quote
+from isone_platform.lib.feed import ValueRange
 from isone_platform.lib.schemas import TableSchema
-
-LOAD_RANGE_MW = (0.0, 40_000.0)  # exclusive
-LMP_HARD_RANGE = (-1_000.0, 5_000.0)  # inclusive, ERROR
-LMP_TYPICAL_RANGE = (-150.0, 1_000.0)  # inclusive, WARN
-
-LOAD_COLUMNS: dict[str, tuple[str, ...]] = {
-    "isone__system_load_5min": ("load_mw", "native_load_mw", "system_load_btm_pv_mw", "native_load_btm_pv_mw"),
-    "isone__zonal_load_5min": ("load_mw",),
-}
 
 
 def spaced_number(value: float) -> str:
@@ -105,73 +98,40 @@ def value_in_range(
     )
 
 
-def load_in_range(con: duckdb.DuckDBPyConnection, schema: TableSchema, days: Sequence[date] | None) -> RuleOutcome:
-    """Loads in `LOAD_RANGE_MW` (exclusive); NULL offends."""
-    return value_in_range(
-        con,
-        schema,
-        days,
-        rule="load_in_range",
-        columns=LOAD_COLUMNS[schema.name],
-        low=LOAD_RANGE_MW[0],
-        high=LOAD_RANGE_MW[1],
-        inclusive=False,
-        nulls_offend=True,
-        severity="ERROR",
-        unit="MW",
-    )
-
-
-def lmp_in_hard_range(con: duckdb.DuckDBPyConnection, schema: TableSchema, days: Sequence[date] | None) -> RuleOutcome:
-    """LMP in `LMP_HARD_RANGE` $/MWh, inclusive (ERROR: outside is a broken feed); NULL offends."""
-    return value_in_range(
-        con,
-        schema,
-        days,
-        rule="lmp_in_hard_range",
-        columns=("lmp",),
-        low=LMP_HARD_RANGE[0],
-        high=LMP_HARD_RANGE[1],
-        inclusive=True,
-        nulls_offend=True,
-        severity="ERROR",
-        unit="$/MWh",
-    )
-
-
-def lmp_in_typical_range(
-    con: duckdb.DuckDBPyConnection, schema: TableSchema, days: Sequence[date] | None
+def declared_range(
+    con: duckdb.DuckDBPyConnection, schema: TableSchema, days: Sequence[date] | None, *, value_range: ValueRange
 ) -> RuleOutcome:
-    """LMP in `LMP_TYPICAL_RANGE` $/MWh, inclusive (WARN: rare real prices fall outside)."""
+    """The range rule a feed declares (`value_range`), on its table."""
+    low, high = value_range.bounds
     return value_in_range(
         con,
         schema,
         days,
-        rule="lmp_in_typical_range",
-        columns=("lmp",),
-        low=LMP_TYPICAL_RANGE[0],
-        high=LMP_TYPICAL_RANGE[1],
-        inclusive=True,
-        nulls_offend=False,
-        severity="WARN",
-        unit="$/MWh",
+        rule=value_range.rule,
+        columns=value_range.columns,
+        low=low,
+        high=high,
+        inclusive=value_range.inclusive,
+        nulls_offend=value_range.nulls_offend,
+        severity=value_range.severity,
+        unit=value_range.unit,
     )
 
 
-def fuel_mw_non_negative(
-    con: duckdb.DuckDBPyConnection, schema: TableSchema, days: Sequence[date] | None
-) -> RuleOutcome:
-    """Generation by fuel ≥ 0 MW; NULL offends."""
-    return value_in_range(
-        con,
-        schema,
-        days,
-        rule="fuel_mw_non_negative",
-        columns=("gen_mw",),
-        low=0.0,
-        high=None,
-        inclusive=True,
-        nulls_offend=True,
-        severity="ERROR",
-        unit="MW",
-    )
+def bounds_text(bounds: tuple[float | None, float | None], *, inclusive: bool) -> str:
+    """`in [low, high]` (or `in (low, high)`), or `≥ low` / `≤ high` for a range open on one side."""
+    low, high = bounds
+    if low is not None and high is not None:
+        return f"in {range_text((low, high), inclusive=inclusive)}"
+    if low is not None:
+        return f"{'≥' if inclusive else '>'} {spaced_number(low)}"
+    assert high is not None, "a range needs a bound"
+    return f"{'≤' if inclusive else '<'} {spaced_number(high)}"
+
+
+def range_description(value_range: ValueRange) -> str:
+    """The rule's description, quoting the declared bounds: "LMP in [−1 000, 5 000] $/MWh and not NULL."."""
+    label = value_range.label or ", ".join(value_range.columns)
+    bounds = bounds_text(value_range.bounds, inclusive=value_range.inclusive)
+    nulls = " and not NULL" if value_range.nulls_offend else ""
+    return f"{label} {bounds} {value_range.unit}{nulls}{value_range.note}."

@@ -1,0 +1,58 @@
+"""The load feeds: ISO-NE's 5-minute system load and its estimated 5-minute load per load zone.
+
+ISO-NE quirks, handled in `lib/parse/load.py` or here:
+- Two JSON dialects: the system load is a classic feed (PascalCase, `FiveMinSystemLoads.FiveMinSystemLoad[]`), the
+  zonal load a newer one (root `isone_web_services`, snake_case fields, `load_zone_id` possibly a string).
+- `/fiveminutesystemload/current` answers with the top-level singular key and a list of one record, not the
+  plural wrapper of the day path.
+- `BeginDate` is local wall time with an explicit offset (EST/EDT): intervals are converted to UTC, and a day has
+  276 (spring forward), 288 or 300 (fall back) five-minute intervals.
+- Whole values arrive as JSON integers, and some feeds send numbers as strings: every measurement is cast to
+  DOUBLE; NaN and text that is no number become NULL with a warning.
+- Loads can be zero or negative in some ISO-NE feeds (DA demand at the hub): the range rule flags any load
+  outside `LOAD_RANGE_MW`.
+- `current` is the latest published 5-minute interval, a few minutes old; the day path returns everything
+  published so far, so one request fills any gap.
+"""
+
+from isone_platform.lib.feed import Dataset, Polling, RuleSet, ValueRange, single, whole_day
+from isone_platform.lib.parse.common import FIVE_MINUTES
+from isone_platform.lib.parse.load import parse_system_load, parse_zonal_load
+from isone_platform.lib.schemas import SYSTEM_LOAD_5MIN, ZONAL_LOAD_5MIN
+
+LOAD_RANGE_MW = (0.0, 40_000.0)
+"""Exclusive bounds of a plausible New England load, MW: zero or less, or far above the peak, is a broken feed."""
+
+
+def load_range(*columns: str) -> ValueRange:
+    """Loads in `LOAD_RANGE_MW`, exclusive; NULL offends."""
+    return ValueRange("load_in_range", columns, LOAD_RANGE_MW, "MW", inclusive=False)
+
+
+SYSTEM_LOAD_DAY = "/fiveminutesystemload/day/{d}"
+ZONAL_LOAD_DAY = "/fiveminuteestimatedzonalload/day/{d}"
+
+SYSTEM_LOAD = Dataset(
+    "system_load_5min",
+    "load",
+    SYSTEM_LOAD_5MIN,
+    parse_system_load,
+    single(SYSTEM_LOAD_DAY),
+    FIVE_MINUTES,
+    polling=Polling("/fiveminutesystemload/current", whole_day(SYSTEM_LOAD_DAY)),
+    rules=RuleSet(ranges=(load_range("load_mw", "native_load_mw", "system_load_btm_pv_mw", "native_load_btm_pv_mw"),)),
+)
+
+ZONAL_LOAD = Dataset(
+    "zonal_load_5min",
+    "load",
+    ZONAL_LOAD_5MIN,
+    parse_zonal_load,
+    single(ZONAL_LOAD_DAY),
+    FIVE_MINUTES,
+    series_columns=("zone_id",),
+    polling=Polling("/fiveminuteestimatedzonalload/current", whole_day(ZONAL_LOAD_DAY)),
+    rules=RuleSet(ranges=(load_range("load_mw"),), zones_in="zone_id", zones_only=True, sums_to=SYSTEM_LOAD.name),
+)
+
+FEEDS = (SYSTEM_LOAD, ZONAL_LOAD)

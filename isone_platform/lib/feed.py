@@ -1,0 +1,135 @@
+"""What the platform knows about one ISO-NE feed, as one value: a `Dataset`, declared in `defs/<domain>/feeds.py`.
+
+Everything that differs from feed to feed lives in the declaration (request plan, parser, schema, grain, polling,
+the post-parse step, the rule set with its value ranges, the series columns), so the shared code in `lib/` reads
+fields instead of asking which feed it has. This module holds only the types and the plan helpers the
+declarations share: no Dagster, no feed instances, so `lib/` can import it without cycles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+import polars as pl
+
+from isone_platform.lib.parse.common import ParseContext, ParseResult
+from isone_platform.lib.schemas import TableSchema
+
+PriceStatus = Literal["prelim", "final"]
+Severity = Literal["ERROR", "WARN"]  # lib.dq.outcome.Severity; not imported from there: lib.dq imports the registry
+
+
+@dataclass(frozen=True)
+class Request:
+    """One API path of a day's fetch plan. `fallback` is fetched instead when `path` returns no records."""
+
+    path: str
+    fallback: str | None = None
+
+
+Plan = Callable[[date | None, PriceStatus], list[Request]]
+Parser = Callable[[bytes, ParseContext], ParseResult]
+PostParse = Callable[[pl.DataFrame, date | None], pl.DataFrame]
+
+
+@dataclass(frozen=True)
+class Polling:
+    """How today's data of a feed is polled (`lib/poll.py`): its `current` endpoint and how a gap is filled.
+
+    `gap_request(day, first_missing)` is the one path that fills missed intervals from `first_missing` on.
+    `gap` is how far apart two landed intervals may be before a poll also fetches the gap (None: the grain).
+    `chunked` says the gap request returns one chunk of the day, not all of it: a chunk then covers (and
+    replaces) only the `current` bodies whose interval it spans, instead of every older `current` body.
+    """
+
+    current_path: str
+    gap_request: Callable[[date, datetime], str]
+    gap: timedelta | None = None
+    chunked: bool = False
+
+
+@dataclass(frozen=True)
+class ValueRange:
+    """A range rule (`lib/dq/rules/ranges.value_in_range`): `columns` within `bounds` (None: open on that side).
+
+    `label` names the values in the rule description (default: the columns); `note` ends it, e.g. " (typical range)".
+    """
+
+    rule: str
+    columns: tuple[str, ...]
+    bounds: tuple[float | None, float | None]
+    unit: str
+    inclusive: bool = True
+    severity: Severity = "ERROR"
+    nulls_offend: bool = True
+    label: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The data-quality rules particular to a feed (`lib/dq/registry.py` adds the ones every table has).
+
+    - `ranges`: value ranges, in evaluation order;
+    - `zones_in`: the column that must hold all 8 load zones in every interval (`all_zones_present`), and
+      `zones_only`: nothing but them (a zonal table; LMPs price other locations too);
+    - `priced_locations`: prices every location of `isone__locations` (completeness per location, join
+      coverage) and its LMP is the sum of its components;
+    - `sums_to`: the dataset whose value the feed's series must add up to (`zones_sum_to_system`).
+    """
+
+    ranges: tuple[ValueRange, ...] = ()
+    zones_in: str | None = None
+    zones_only: bool = False
+    priced_locations: bool = False
+    sums_to: str | None = None
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One ISO-NE feed. `name` (e.g. "lmp_rt_5min") gives the table and asset keys, `isone__<name>`."""
+
+    name: str
+    group: str  # the Dagster group, and the defs/ domain the feed is declared in
+    table: TableSchema
+    parse: Parser
+    plan: Plan
+    grain: timedelta | None = None  # None: irregular snapshots (the fuel mix)
+    series_columns: tuple[str, ...] = ()  # the key columns that tell one series from another (zone, location)
+    has_price_status: bool = False
+    polling: Polling | None = None
+    post_parse: PostParse | None = None  # applied to a day's merged rows, e.g. fuel-mix snapshot ends
+    rules: RuleSet = field(default_factory=RuleSet)
+
+    @property
+    def asset_name(self) -> str:
+        return f"isone__{self.name}"
+
+    @property
+    def partitioned(self) -> bool:
+        return self.table.partition_column is not None
+
+    @property
+    def current_path(self) -> str | None:
+        """The endpoint with the latest published interval, if the feed is polled."""
+        return self.polling.current_path if self.polling else None
+
+
+def ymd(day: date | None) -> str:
+    """The `{d}` of a day path (YYYYMMDD); unpartitioned feeds have no day."""
+    if day is None:
+        raise ValueError("this dataset is partitioned by operating day: a day is required")
+    return day.strftime("%Y%m%d")
+
+
+def single(template: str) -> Plan:
+    """A plan of one request: `template` with `{d}` replaced by the day, if it has one."""
+    return lambda day, status: [Request(template.format(d=ymd(day)) if "{d}" in template else template)]
+
+
+def whole_day(template: str) -> Callable[[date, datetime], str]:
+    """A gap request for feeds whose day path returns the whole published day."""
+    return lambda day, first_missing: template.format(d=ymd(day))
