@@ -16,6 +16,7 @@ ISO-NE quirks, handled in `lib/parse/lmp.py` or here:
 """
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from isone_platform.lib.feed import (
     Dataset,
@@ -103,7 +104,7 @@ def rt_hourly_plan(day: date | None, status: PriceStatus) -> list[Request]:
     return [Request(f"/hourlylmp/rt/prelim/day/{d}")]
 
 
-def _lmp(name: str, table: TableSchema, grain: timedelta, plan: Plan, **kw: object) -> Dataset:
+def _lmp(name: str, table: TableSchema, grain: timedelta, plan: Plan, **kw: Any) -> Dataset:
     """An LMP dataset: one series per location, the LMP rules."""
     return Dataset(name, "lmp", table, lmp_parser(table, grain), plan, grain, ("location_id",), rules=LMP_RULES, **kw)
 

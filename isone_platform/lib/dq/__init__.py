@@ -22,11 +22,11 @@ This `__init__` re-exports the rules and the registry (not the Dagster wiring, s
 Dagster through it).
 """
 
+from isone_platform.lib.dq import rules
 from isone_platform.lib.dq.outcome import RuleOutcome, Severity, days_text
 from isone_platform.lib.dq.registry import FIVE_MINUTE_FEEDS, LMP_DATASETS, Evaluate, Rule, evaluate_rules, rules_for
 from isone_platform.lib.dq.render import markdown_table, rows_markdown
 from isone_platform.lib.dq.rules import *  # noqa: F403 - the rules and their constants
-from isone_platform.lib.dq.rules import __all__ as _rules_all
 from isone_platform.lib.dq.sql import MAX_ROWS, latest_day, table_exists
 
 __all__ = [
@@ -44,5 +44,5 @@ __all__ = [
     "rows_markdown",
     "rules_for",
     "table_exists",
-    *_rules_all,
 ]
+__all__ += rules.__all__

@@ -105,4 +105,4 @@ def collect(con: duckdb.DuckDBPyConnection, body: str, order: str) -> tuple[int,
     if not rows:
         return 0, []
     total = int(rows[0][-1])
-    return total, [{n: plain(v) for n, v in zip(names[:-1], row[:-1])} for row in rows]
+    return total, [{n: plain(v) for n, v in zip(names[:-1], row[:-1], strict=True)} for row in rows]

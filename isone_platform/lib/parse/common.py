@@ -174,7 +174,7 @@ def finite_or_null(
     if not measured or frame.is_empty():
         return frame
     counts = frame.select((~pl.col(col).is_finite()).sum() for col in measured.values()).row(0)
-    bad = {api: (col, n) for (api, col), n in zip(measured.items(), counts) if n}
+    bad = {api: (col, n) for (api, col), n in zip(measured.items(), counts, strict=True) if n}
     for api, (col, n) in bad.items():
         warnings.append(
             f"{ctx.feed} {ctx.describe_day()}: {n} value(s) of field {api!r} ({col}) are NaN, "
@@ -183,14 +183,17 @@ def finite_or_null(
     return frame.with_columns(pl.when(pl.col(col).is_finite()).then(pl.col(col)).alias(col) for col, _ in bad.values())
 
 
+def _named_interval(series_keys: list[str], begin: datetime, series: list[object]) -> str:
+    """`2024-11-03T05:00:00Z location 4001`: one interval and the series it belongs to."""
+    labels = (f"{k.split('_')[0]} {v}" for k, v in zip(series_keys, series, strict=True))
+    return " ".join([f"{begin:%Y-%m-%dT%H:%M:%SZ}", *labels])
+
+
 def _intervals(frame: pl.DataFrame, col: str, count: int) -> str:
     """`interval(s) 2024-11-03T05:00:00Z location 4001, … and N more`: the first rows where `col` is not finite."""
     keys = ["interval_begin_utc", *(c for c in SERIES_COLUMNS if c in frame.columns)]
     rows = frame.filter(~pl.col(col).is_finite()).select(keys).head(NAMED_INTERVALS).rows()
-    named = ", ".join(
-        " ".join([f"{begin:%Y-%m-%dT%H:%M:%SZ}", *(f"{k.split('_')[0]} {v}" for k, v in zip(keys[1:], rest))])
-        for begin, *rest in rows
-    )
+    named = ", ".join(_named_interval(keys[1:], begin, rest) for begin, *rest in rows)
     more = f" and {count - len(rows)} more" if count > len(rows) else ""
     return f"interval(s) {named}{more}"
 

@@ -71,13 +71,15 @@ def _missing_slots_sql(
     s_select = "".join(f", s.{quote(c)}" for c in series)
     return f"""
         WITH _dq_days(operating_day, first_slot, last_slot) AS (VALUES {", ".join(spans)}),
-        _dq_latest AS (SELECT operating_day, max({slot_expr}) AS m FROM {schema.qualified_name} WHERE {where} GROUP BY 1),
+        _dq_latest AS (SELECT operating_day, max({slot_expr}) AS m
+                       FROM {schema.qualified_name} WHERE {where} GROUP BY 1),
         _dq_spans AS (SELECT d.operating_day, d.first_slot, coalesce(d.last_slot, l.m) AS last_slot
                       FROM _dq_days d LEFT JOIN _dq_latest l USING (operating_day)),
         _dq_grid AS (SELECT operating_day, unnest(generate_series(first_slot, last_slot, {interval_sql(slot)})) AS slot
                      FROM _dq_spans WHERE last_slot IS NOT NULL),
         {_series_cte(schema, where, series)},
-        _dq_present AS (SELECT DISTINCT operating_day{s_cols}, {slot_expr} AS slot FROM {schema.qualified_name} WHERE {where})
+        _dq_present AS (SELECT DISTINCT operating_day{s_cols}, {slot_expr} AS slot
+                        FROM {schema.qualified_name} WHERE {where})
         SELECT s.operating_day{s_select}, count(*) - count(p.slot) AS missing, count(p.slot) AS present,
                count(*) AS expected, min(g.slot) FILTER (WHERE p.slot IS NULL) AS first_missing_utc,
                max(g.slot) FILTER (WHERE p.slot IS NULL) AS last_missing_utc
@@ -132,7 +134,8 @@ def _zone_gaps_sql(schema: TableSchema, where: str, zone_column: str, only_zones
     zone = quote(zone_column)
     zones = ", ".join(f"({z})" for z in LOAD_ZONE_IDS)
     body = f"""
-        WITH _dq_intervals AS (SELECT DISTINCT operating_day, interval_begin_utc FROM {schema.qualified_name} WHERE {where}),
+        WITH _dq_intervals AS (SELECT DISTINCT operating_day, interval_begin_utc
+                               FROM {schema.qualified_name} WHERE {where}),
         _dq_zones(zone) AS (VALUES {zones}),
         _dq_present AS (SELECT DISTINCT operating_day, interval_begin_utc, {zone} AS zone FROM {schema.qualified_name}
                         WHERE {where} AND {zone} BETWEEN {LOAD_ZONE_IDS[0]} AND {LOAD_ZONE_IDS[-1]}),
@@ -145,7 +148,8 @@ def _zone_gaps_sql(schema: TableSchema, where: str, zone_column: str, only_zones
     """
     if only_zones:
         body += f"""
-        UNION ALL SELECT operating_day, {zone}, 'unexpected zone id', count(*), min(interval_begin_utc), max(interval_begin_utc)
+        UNION ALL SELECT operating_day, {zone}, 'unexpected zone id', count(*),
+                         min(interval_begin_utc), max(interval_begin_utc)
         FROM {schema.qualified_name} WHERE {where} AND {zone} NOT IN ({", ".join(map(str, LOAD_ZONE_IDS))}) GROUP BY ALL
         """
     return body
@@ -184,7 +188,8 @@ def _location_gaps_sql(schema: TableSchema, where: str, locations: TableSchema |
     """Location-days with fewer intervals than the day; with `locations`, also priced locations without prices."""
     t = schema.qualified_name
     body = f"""
-        WITH _dq_day AS (SELECT operating_day, count(DISTINCT interval_begin_utc) AS n FROM {t} WHERE {where} GROUP BY 1),
+        WITH _dq_day AS (SELECT operating_day, count(DISTINCT interval_begin_utc) AS n
+                         FROM {t} WHERE {where} GROUP BY 1),
         _dq_loc AS (SELECT operating_day, location_id, any_value(location_name) AS location_name,
                            count(DISTINCT interval_begin_utc) AS n FROM {t} WHERE {where} GROUP BY 1, 2)
         SELECT l.operating_day, l.location_id, l.location_name, 'incomplete series' AS issue, l.n AS intervals,

@@ -57,8 +57,10 @@ def _zone_sum_gaps_sql(schema: TableSchema, system: TableSchema, where: str, tol
     return f"""
         WITH _dq_z AS (SELECT operating_day, interval_begin_utc, count(*) AS zones, sum(load_mw) AS zones_mw
                        FROM {schema.qualified_name} WHERE {where} GROUP BY ALL),
-        _dq_s AS (SELECT operating_day, interval_begin_utc, load_mw AS system_mw FROM {system.qualified_name} WHERE {where})
-        SELECT operating_day, interval_begin_utc, zones, round(zones_mw, 3) AS zones_mw, round(system_mw, 3) AS system_mw,
+        _dq_s AS (SELECT operating_day, interval_begin_utc, load_mw AS system_mw
+                  FROM {system.qualified_name} WHERE {where})
+        SELECT operating_day, interval_begin_utc, zones, round(zones_mw, 3) AS zones_mw,
+               round(system_mw, 3) AS system_mw,
                round((zones_mw - system_mw) / system_mw, 4) AS relative_difference
         FROM _dq_z JOIN _dq_s USING (operating_day, interval_begin_utc)
         WHERE zones_mw IS NULL OR system_mw IS NULL OR system_mw = 0
@@ -84,7 +86,8 @@ def zones_sum_to_system(
         con, _zone_sum_gaps_sql(schema, system, where, tolerance), "operating_day, interval_begin_utc"
     )
     [(compared,)] = con.execute(
-        f"SELECT count(*) FROM (SELECT DISTINCT operating_day, interval_begin_utc FROM {schema.qualified_name} WHERE {where}) "
+        "SELECT count(*) FROM (SELECT DISTINCT operating_day, interval_begin_utc "
+        f"FROM {schema.qualified_name} WHERE {where}) "
         f"JOIN {system.qualified_name} USING (operating_day, interval_begin_utc)"
     ).fetchall()
     if not compared and not count:
@@ -131,9 +134,11 @@ def lmp_locations_known(
             passed=False,
         )
     body = (
-        f"SELECT l.location_id, any_value(l.location_name) AS location_name, any_value(l.location_type) AS location_type, "
-        f"count(*) AS rows, min(l.operating_day) AS first_day, max(l.operating_day) AS last_day "
-        f"FROM {schema.qualified_name} l ANTI JOIN {locations.qualified_name} x USING (location_id) WHERE {where} GROUP BY 1"
+        "SELECT l.location_id, any_value(l.location_name) AS location_name, "
+        "any_value(l.location_type) AS location_type, "
+        "count(*) AS rows, min(l.operating_day) AS first_day, max(l.operating_day) AS last_day "
+        f"FROM {schema.qualified_name} l ANTI JOIN {locations.qualified_name} x USING (location_id) "
+        f"WHERE {where} GROUP BY 1"
     )
     count, rows = collect(con, body, "location_id")
     coverage = f"{priced - count}/{priced} LMP locations found in {locations.name}"

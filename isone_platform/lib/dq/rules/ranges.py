@@ -84,7 +84,9 @@ def value_in_range(
     ]
     count, rows = collect(con, " UNION ALL ".join(parts), f"column_name, {key}")
     bracket = ("[", "]") if inclusive else ("(", ")")
-    span = f"{bracket[0]}{'-inf' if low is None else f'{low:g}'}, {'inf' if high is None else f'{high:g}'}{bracket[1]} {unit}"
+    lower = "-inf" if low is None else f"{low:g}"
+    upper = "inf" if high is None else f"{high:g}"
+    span = f"{bracket[0]}{lower}, {upper}{bracket[1]} {unit}"
     cols = ", ".join(columns)
     return outcome(
         rule,

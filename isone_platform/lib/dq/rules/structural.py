@@ -150,7 +150,9 @@ def _nulls_per_column(con: duckdb.DuckDBPyConnection, schema: TableSchema, days:
         f"SELECT {', '.join(f'count(*) FILTER (WHERE {quote(c)} IS NULL)' for c in cols)} "
         f"FROM {schema.qualified_name} WHERE {days_filter(schema, days)}"
     ).fetchone()
-    return ", ".join(f"{c}: {n}" for c, n in zip(cols, counts or ()) if n)
+    if counts is None:
+        return ""
+    return ", ".join(f"{c}: {n}" for c, n in zip(cols, counts, strict=True) if n)
 
 
 def _bounds_cte(days: Sequence[date]) -> str:
