@@ -16,12 +16,12 @@ REAL_DIR = (REPO_ROOT.parent / "shared" / "isone_real").resolve()
 
 @pytest.fixture(autouse=True)
 def _fresh_settings():
-    """`current_settings()` caches this process's settings: every test reads its own environment afresh."""
-    from isone_platform.lib.settings import current_settings
+    """`current_settings()` keeps this process's settings: every test reads its own environment afresh."""
+    from isone_platform.lib.settings import use_settings
 
-    current_settings.cache_clear()
+    use_settings(None)
     yield
-    current_settings.cache_clear()
+    use_settings(None)
 
 
 @pytest.fixture(scope="session")

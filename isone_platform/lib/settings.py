@@ -17,7 +17,6 @@ import os
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -147,9 +146,13 @@ class Settings(BaseSettings):
         return env
 
     def from_process_env(self, name: str) -> bool:
-        """Whether variable `name` is set in this process's environment (not only in `.env`): Dagster's
-        `EnvVar` can only resolve those."""
-        return bool(os.environ.get(name))
+        """Whether this process's environment holds this setting's value of variable `name` (not only `.env`,
+        nor a value the command overrode): only then can Dagster's `EnvVar(name)` stand for it."""
+        raw = os.environ.get(name)
+        value = getattr(self, name.lower(), None)
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        return bool(raw) and value is not None and str(value) == raw
 
 
 def _settings_error(exc: ValidationError) -> SettingsError:
@@ -165,11 +168,23 @@ def _settings_error(exc: ValidationError) -> SettingsError:
     return SettingsError("invalid setting " + "; ".join(lines))
 
 
-@cache
+_current: Settings | None = None
+
+
 def current_settings() -> Settings:
-    """The settings of this process, read on first use: for code that runs outside Dagster (the commands).
-    Tests that change the environment call `current_settings.cache_clear()`."""
-    return Settings.from_env()
+    """The settings of this process, read on first use (the definitions when they load, the commands), unless a
+    command set its own with `use_settings`. Tests that change the environment call `use_settings(None)`."""
+    global _current
+    if _current is None:
+        _current = Settings.from_env()
+    return _current
+
+
+def use_settings(settings: Settings | None) -> None:
+    """Make `settings` this process's settings (the demo points them at its simulator); None: read again on
+    next use."""
+    global _current
+    _current = settings
 
 
 @contextmanager

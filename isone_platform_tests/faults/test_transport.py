@@ -18,7 +18,7 @@ import pytest
 
 from isone_platform.lib.ingest_assets import isone_retry_policy
 from isone_platform.lib.isone_client import DEFAULT_READ_TIMEOUT_SECONDS
-from isone_platform.lib.settings import Settings, current_settings
+from isone_platform.lib.settings import Settings, use_settings
 from isone_platform.simulator import Fault, SimulatorServer
 from isone_platform_tests.conftest import REPO_ROOT
 from isone_platform_tests.faults.conftest import Platform
@@ -223,7 +223,7 @@ def test_case_25_credentials_are_never_stored(platform, secret_sim, tmp_path, mo
         (tmp_path / ".env").write_text(f"ISONE_USERNAME={SECRET_USER}\nISONE_PASSWORD={SECRET_PASSWORD}\n")
         # the .env is read by Settings, never loaded into os.environ: the resource takes the secret from them
         assert "ISONE_PASSWORD" not in os.environ and Settings.from_env().isone_password is not None
-        current_settings.cache_clear()  # what a new process does: read its settings afresh
+        use_settings(None)  # what a new process does: read its settings afresh
         assert platform.materialize(DATASET, day=date(2024, 11, 18), instance=instance).success
         assert len(instance.get_runs()) == 4
     secrets = [

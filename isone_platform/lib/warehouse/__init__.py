@@ -52,6 +52,7 @@ from isone_platform.lib.warehouse.config import (
     _redact,
     _sql_str,
     parse_catalog_url,
+    redact,
 )
 from isone_platform.lib.warehouse.connect import (
     _new_database,
@@ -128,6 +129,7 @@ __all__ = [
     "parse_catalog_url",
     "prepare_local_paths",
     "read_partitions",
+    "redact",
     "replace_partitions",
     "replace_partitions_streaming",
     "restore_sqlite_catalog",

@@ -144,10 +144,13 @@ def _absolute_location(location: str, root: Path) -> str:
     return _absolute_path(location, root)
 
 
-def _redact(text: str) -> str:
+def redact(text: str) -> str:
     """Hide passwords of PostgreSQL catalog strings (`password=…`, `user:pw@host`) in messages."""
     text = re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", text, flags=re.IGNORECASE)
     return re.sub(r"(postgres(?:ql)?://[^:/@\s]+:)[^@\s]+@", r"\1***@", text)
+
+
+_redact = redact  # the old name
 
 
 def _sql_str(value: str) -> str:

@@ -58,6 +58,13 @@ class DuckLakeResource(dg.ConfigurableResource):
         finally:
             con.close()
 
+    def analyst_connection(self):
+        """The analysts' guarded read-only connection (`lib/read_only.py`): reads std/mart tables and views and
+        nothing else. The caller closes it."""
+        from isone_platform.lib.warehouse.connect import open_read_only_connection
+
+        return open_read_only_connection(self.config)
+
     def replace_days(
         self,
         schema: TableSchema,
