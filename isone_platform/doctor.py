@@ -62,7 +62,7 @@ def check_credentials(settings: Settings) -> str:
         raise RuntimeError(f"{names} not set (ISO Express account; see .env.example)")
     found = ["ISONE_USERNAME", "ISONE_PASSWORD"]
     if settings.lake_url.startswith("s3://") and settings.aws.has_keys:
-        found.append("AWS credentials (settings)")
+        found.append("AWS credentials (env)")  # from the environment or .env, as boto's chain names it
     elif settings.lake_url.startswith("s3://"):
         import boto3
 
