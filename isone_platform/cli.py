@@ -28,14 +28,15 @@ def _sql(args: argparse.Namespace) -> int:
 def _restore_catalog(args: argparse.Namespace) -> int:
     from isone_platform.lib import warehouse
     from isone_platform.lib.lake import lake_from_url
-    from isone_platform.lib.resources import lake_url_from_env
+    from isone_platform.lib.settings import current_settings
 
-    lake = lake_from_url(lake_url_from_env())
+    settings = current_settings()
+    lake = lake_from_url(settings.lake_url)
     if args.list:
         for key in warehouse.catalog_backups(lake):
             print(key)
         return 0
-    config = warehouse.WarehouseConfig.from_env()
+    config = warehouse.DuckLakeResource.from_settings(settings).config
     key = warehouse.restore_sqlite_catalog(config, lake, args.backup)
     print(
         f"restored {config.sqlite_path} from {lake.url}/{key}; materialize the days written since that copy "
@@ -67,9 +68,8 @@ def _dashboard(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from isone_platform.lib.settings import load_project_env
-
-    load_project_env()
+    """Commands read the settings once, on first use (`current_settings()`); an invalid one is reported as
+    `error: invalid setting NAME=…: what it accepts`."""
     parser = argparse.ArgumentParser(prog="isone-platform", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 

@@ -19,20 +19,22 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from isone_platform.lib.partitions import today_operating_day
-from isone_platform.lib.settings import PACKAGE_ROOT, project_root
+from isone_platform.lib.settings import PACKAGE_ROOT, Settings, current_settings, project_root, use_settings
 
 SIM_USER = SIM_PASSWORD = "demo"  # the simulator's published demo account, not a secret
 
 
-def prepare_dagster_home(root: Path) -> Path:
-    """A DAGSTER_HOME under the project with the local instance config (run queue, pools)."""
-    home = Path(os.environ.get("DAGSTER_HOME") or root / ".dagster_home").resolve()
+def prepare_dagster_home(settings: Settings) -> Path:
+    """A DAGSTER_HOME (`settings.dagster_home`, else under the project) with the local instance config (run
+    queue, pools)."""
+    home = Path(settings.dagster_home or settings.root / ".dagster_home").resolve()
     home.mkdir(parents=True, exist_ok=True)
     template = PACKAGE_ROOT / "deploy" / "local" / "dagster.yaml"
     if template.is_file() and not (home / "dagster.yaml").exists():
         shutil.copyfile(template, home / "dagster.yaml")
-    os.environ["DAGSTER_HOME"] = str(home)
     return home
 
 
@@ -44,8 +46,19 @@ def start_simulator(port: int):
     except OSError:
         print(f"port {port} is busy; starting the simulator on a free port")
         server = SimulatorServer(port=0, clock="real", seed=0, user=SIM_USER, password=SIM_PASSWORD).start()
-    os.environ.update(ISONE_BASE_URL=server.base_url, ISONE_USERNAME=SIM_USER, ISONE_PASSWORD=SIM_PASSWORD)
     return server
+
+
+def demo_settings(settings: Settings, base_url: str, home: Path) -> Settings:
+    """`settings` pointed at the simulator and the demo's DAGSTER_HOME: this process's settings for the demo
+    (`use_settings`), and through `child_env` those of dagster dev and the dashboard."""
+    overrides = {
+        "isone_base_url": base_url,
+        "isone_username": SIM_USER,
+        "isone_password": SecretStr(SIM_PASSWORD),
+        "dagster_home": home,
+    }
+    return settings.model_copy(update=overrides)
 
 
 def materialize_recent_days(days: int) -> tuple[str, str]:
@@ -53,9 +66,10 @@ def materialize_recent_days(days: int) -> tuple[str, str]:
 
     from isone_platform.definitions import defs
 
+    settings = current_settings()
     definitions = defs()
-    instance = dg.DagsterInstance.get()
-    instance.event_log_storage.set_concurrency_slots("isone_api", int(os.environ.get("ISONE_API_POOL_LIMIT", "2")))
+    instance = dg.DagsterInstance.from_config(str(settings.dagster_home))
+    instance.event_log_storage.set_concurrency_slots("isone_api", settings.isone_api_pool_limit)
     today = today_operating_day()
     first, last = (today - timedelta(days=days)).isoformat(), today.isoformat()
     print(f"materializing reference data, then operating days {first} .. {last} (one run) ...", flush=True)
@@ -223,8 +237,7 @@ def serve(ui_port: int, dashboard_port: int) -> int:
     """The Dagster UI and the dashboard until Ctrl-C, SIGTERM or one of them exits; then both are stopped."""
     from isone_platform.dashboard import server as dashboard
 
-    bin_dir = Path(sys.executable).parent
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = current_settings().child_env()  # the demo's settings (simulator, DAGSTER_HOME), this venv's bin on PATH
     services = Services()
     _stop_on_signals()
     try:
@@ -246,10 +259,11 @@ def serve(ui_port: int, dashboard_port: int) -> int:
 
 
 def run_demo(*, ui: bool, days: int, ui_port: int, sim_port: int, dashboard_port: int) -> int:
-    root = project_root()
-    os.chdir(root)
-    prepare_dagster_home(root)
+    settings = current_settings()
+    os.chdir(settings.root)
+    home = prepare_dagster_home(settings)
     server = start_simulator(sim_port)
+    use_settings(demo_settings(settings, server.base_url, home))
     print(f"ISO-NE simulator: {server.base_url}  (user {SIM_USER}; real clock)", flush=True)
     try:
         materialize_recent_days(days)

@@ -13,12 +13,13 @@ One line per check, ✓ or ✗, and exit status 1 when any check fails:
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from isone_platform.lib.settings import Settings, SettingsError
 
 OK, FAIL = "✓", "✗"
 
@@ -37,33 +38,32 @@ def _run(name: str, fn: Callable[[], str]) -> Check:
     try:
         return Check(name, True, fn())
     except Exception as exc:  # every failure becomes a ✗ line, never a traceback
-        from isone_platform.lib.warehouse import _redact
+        from isone_platform.lib.warehouse import redact
 
         message = " ".join(str(exc).split()) or type(exc).__name__
-        return Check(name, False, _redact(message)[:600])
+        return Check(name, False, redact(message)[:600])
 
 
-def check_config() -> str:
-    from isone_platform.lib.resources import build_resources, isone_env, lake_url_from_env
-    from isone_platform.lib.warehouse import WarehouseConfig, _redact
+def check_config(settings: Settings) -> str:
+    from isone_platform.lib.resources import build_resources
+    from isone_platform.lib.warehouse import redact
 
-    env = isone_env()
-    build_resources()  # raises ConfigError on an inconsistent prod environment
-    config = WarehouseConfig.from_env()
+    warehouse = build_resources(settings)["warehouse"]  # raises ConfigError on an inconsistent prod environment
     return (
-        f"ISONE_ENV={env}, lake {lake_url_from_env()}, warehouse catalog {_redact(config.catalog)}, "
-        f"data {config.data_path}"
+        f"ISONE_ENV={settings.isone_env}, lake {settings.lake_url}, warehouse catalog {redact(warehouse.catalog)}, "
+        f"data {warehouse.data_path}"
     )
 
 
-def check_credentials() -> str:
-    from isone_platform.lib.resources import lake_url_from_env
-
-    missing = [n for n in ("ISONE_USERNAME", "ISONE_PASSWORD") if not os.environ.get(n)]
+def check_credentials(settings: Settings) -> str:
+    missing = [n for n in ("isone_username", "isone_password") if getattr(settings, n) is None]
     if missing:
-        raise RuntimeError(f"{' and '.join(missing)} not set (ISO Express account; see .env.example)")
+        names = " and ".join(n.upper() for n in missing)
+        raise RuntimeError(f"{names} not set (ISO Express account; see .env.example)")
     found = ["ISONE_USERNAME", "ISONE_PASSWORD"]
-    if lake_url_from_env().startswith("s3://"):
+    if settings.lake_url.startswith("s3://") and settings.aws.has_keys:
+        found.append("AWS credentials (env)")  # from the environment or .env, as boto's chain names it
+    elif settings.lake_url.startswith("s3://"):
         import boto3
 
         credentials = boto3.Session().get_credentials()
@@ -76,16 +76,17 @@ def check_credentials() -> str:
     return "set: " + ", ".join(found) + " (values not shown)"
 
 
-def check_isone_api() -> str:
-    from isone_platform.lib.isone_client import DEFAULT_BASE_URL, IsoneClient, RetryPolicy
+def check_isone_api(settings: Settings) -> str:
+    from isone_platform.lib.isone_client import IsoneClient, RetryPolicy
 
-    base_url = os.environ.get("ISONE_BASE_URL", DEFAULT_BASE_URL)
+    base_url = settings.isone_base_url
     path = "/fiveminutesystemload/info"
     started = time.perf_counter()
+    password = settings.isone_password.get_secret_value() if settings.isone_password else None
     with IsoneClient(
         base_url,
-        os.environ.get("ISONE_USERNAME"),
-        os.environ.get("ISONE_PASSWORD"),
+        settings.isone_username,
+        password,
         retry=RetryPolicy(2, 0.5, 2.0),
         connect_timeout=5.0,
         read_timeout=20.0,
@@ -94,12 +95,12 @@ def check_isone_api() -> str:
     return f"{base_url}{path} answered HTTP {response.status} in {time.perf_counter() - started:.2f} s"
 
 
-def check_lake() -> str:
+def check_lake(settings: Settings) -> str:
     from isone_platform.lib.lake import LocalLake, S3Lake, lake_from_url
-    from isone_platform.lib.resources import lake_url_from_env, s3_resource_from_env
+    from isone_platform.lib.resources import s3_resource
 
-    url = lake_url_from_env()
-    lake = lake_from_url(url, s3=s3_resource_from_env() if url.startswith("s3://") else None)
+    url = settings.lake_url
+    lake = lake_from_url(url, s3=s3_resource(settings) if url.startswith("s3://") else None)
     if isinstance(lake, S3Lake):
         lake.check_bucket()
     key = f"_doctor/probe-{uuid.uuid4().hex}.txt"
@@ -121,12 +122,11 @@ def check_lake() -> str:
     return f"{lake.url}{where}: probe object put, read back and deleted"
 
 
-def check_warehouse() -> str:
-    from isone_platform.lib.warehouse import WarehouseConfig, _redact, open_connection
+def check_warehouse(settings: Settings) -> str:
+    from isone_platform.lib.warehouse import DuckLakeResource, redact
 
-    config = WarehouseConfig.from_env()
-    con = open_connection(config, read_only=False)
-    try:
+    warehouse = DuckLakeResource.from_settings(settings)
+    with warehouse.connect(read_only=False) as con:
         table = f"main._doctor_probe_{uuid.uuid4().hex[:12]}"
         con.execute("BEGIN")
         try:
@@ -138,17 +138,15 @@ def check_warehouse() -> str:
         tables = con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_catalog = 'isone' AND table_schema = 'std'"
         ).fetchone()[0]
-    finally:
-        con.close()
     if rows != 20000:
         raise RuntimeError(f"probe table returned {rows} rows instead of 20000")
     return (
-        f"catalog {_redact(config.catalog)} attached read-write, probe table written to {config.data_path} "
+        f"catalog {redact(warehouse.catalog)} attached read-write, probe table written to {warehouse.data_path} "
         f"and rolled back; {tables} std table(s)"
     )
 
 
-CHECKS: list[tuple[str, Callable[[], str]]] = [
+CHECKS: list[tuple[str, Callable[[Settings], str]]] = [
     ("config valid", check_config),
     ("credentials", check_credentials),
     ("ISO-NE API", check_isone_api),
@@ -157,12 +155,20 @@ CHECKS: list[tuple[str, Callable[[], str]]] = [
 ]
 
 
-def run_checks(out=None) -> int:
-    """Run every check, print one line each; 0 when all pass, 1 otherwise."""
+def run_checks(out=None, settings: Settings | None = None) -> int:
+    """Run every check on `settings` (default: read now), print one line each; 0 when all pass, 1 otherwise.
+    Settings that do not validate are the failed config check, and nothing else can run."""
     out = out or sys.stdout
+    if settings is None:
+        try:
+            settings = Settings.from_env()
+        except SettingsError as exc:
+            print(Check(CHECKS[0][0], False, str(exc)).line(), file=out, flush=True)
+            print(f"0/{len(CHECKS)} checks passed; failed: {CHECKS[0][0]}", file=out, flush=True)
+            return 1
     results = []
     for name, fn in CHECKS:
-        result = _run(name, fn)
+        result = _run(name, lambda fn=fn: fn(settings))
         results.append(result)
         print(result.line(), file=out, flush=True)
     failed = [r.name for r in results if not r.ok]

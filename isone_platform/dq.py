@@ -71,10 +71,10 @@ def latest_days(con: duckdb.DuckDBPyConnection, n: int) -> list[date]:
 def _raw_counts(days: Sequence[date]) -> dict[tuple[str, date], tuple[int, int]] | str:
     """(dataset, day) -> (bodies, bytes) from the lake manifests, or a note why they cannot be read."""
     from isone_platform.lib.lake import MANIFEST, day_prefix, lake_from_url
-    from isone_platform.lib.resources import lake_url_from_env
+    from isone_platform.lib.settings import current_settings
 
     try:
-        lake = lake_from_url(lake_url_from_env())
+        lake = lake_from_url(current_settings().lake_url)
     except Exception as exc:  # the snapshot reports the lake, it does not fail on it
         return f"raw lake not readable here: {exc}"
     counts: dict[tuple[str, date], tuple[int, int]] = {}
@@ -317,13 +317,15 @@ def run_dq(
     days: list[date] | None, *, out: TextIO | None = None, last: int = DEFAULT_LAST, now: datetime | None = None
 ) -> int:
     """The snapshot for `days` (default: the latest `last` operating days with data) on `out` (default
-    stdout). Exit code: 1 on any ERROR finding or when there is nothing to check, else 0."""
-    from isone_platform import warehouse
+    stdout). Exit code: 1 on any ERROR finding or when there is nothing to check, else 0. The warehouse is the
+    one of this process's settings, as the pipeline's `warehouse` resource is built."""
+    from isone_platform.lib import warehouse
+    from isone_platform.lib.settings import current_settings
 
     out = out or sys.stdout
 
     try:
-        con = warehouse.connect()
+        con = warehouse.DuckLakeResource.from_settings(current_settings()).analyst_connection()
     except warehouse.WarehouseNotFoundError as exc:
         print(f"no warehouse to check: {exc}", file=out)
         return 1

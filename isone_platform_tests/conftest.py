@@ -14,6 +14,16 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 REAL_DIR = (REPO_ROOT.parent / "shared" / "isone_real").resolve()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_settings():
+    """`current_settings()` keeps this process's settings: every test reads its own environment afresh."""
+    from isone_platform.lib.settings import use_settings
+
+    use_settings(None)
+    yield
+    use_settings(None)
+
+
 @pytest.fixture(scope="session")
 def real_dir() -> Path:
     if not (REAL_DIR / "bodies").is_dir():

@@ -239,11 +239,15 @@ def test_bodies_within_the_cap_and_multi_member_gzip_decode_as_before():
     assert response.body == doc and response.gzipped == wire
 
 
-def test_the_cap_comes_from_the_environment(monkeypatch):
+def test_the_cap_comes_from_the_settings(monkeypatch):
+    from isone_platform.lib.resources import isone_api_resource
+    from isone_platform.lib.settings import Settings
+
     monkeypatch.setenv("ISONE_MAX_BODY_MB", "3")
-    assert IsoneClient("http://sim.test/api/v1.1").max_body_bytes == 3 * 1024 * 1024
+    with isone_api_resource(Settings.from_env()).client() as client:
+        assert client.max_body_bytes == 3 * 1024 * 1024
     monkeypatch.delenv("ISONE_MAX_BODY_MB")
     assert IsoneClient("http://sim.test/api/v1.1").max_body_bytes == DEFAULT_MAX_BODY_MB * 1024 * 1024
     monkeypatch.setenv("ISONE_MAX_BODY_MB", "lots")
     with pytest.raises(ValueError, match="ISONE_MAX_BODY_MB='lots'"):
-        IsoneClient("http://sim.test/api/v1.1")
+        Settings.from_env()

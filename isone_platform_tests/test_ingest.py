@@ -193,10 +193,10 @@ def test_every_partitioned_asset_shares_one_backfill_policy():
     """Dagster puts a child in its parent's backfill run only when both have the same policy: one policy for the
     whole graph lets a backfill run carry its days from raw through the marts."""
     from isone_platform.definitions import defs
-    from isone_platform.lib.partitions import operating_day_backfill_policy
+    from isone_platform.lib.partitions import backfill_policy
 
     graph = defs().resolve_asset_graph()
     partitioned = [node for node in graph.asset_nodes if node.is_partitioned]
     assert len(partitioned) >= 16
-    assert {node.backfill_policy for node in partitioned} == {operating_day_backfill_policy}
-    assert operating_day_backfill_policy.max_partitions_per_run == 15
+    assert {node.backfill_policy for node in partitioned} == {backfill_policy()}
+    assert backfill_policy().max_partitions_per_run == 15

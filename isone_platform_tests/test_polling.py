@@ -10,11 +10,12 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 
-from isone_platform.defs.polling.definitions import POLL_PROBE_PATH, isone_finalize_yesterday, isone_poll_sensor
+from isone_platform.defs.polling.definitions import POLL_PROBE_PATH, build_poll_sensor, isone_finalize_yesterday
 from isone_platform.lib.datasets import POLLED
 from isone_platform.lib.partitions import day_bounds_utc
 from isone_platform.lib.poll import first_missing
 from isone_platform.lib.resources import build_resources
+from isone_platform.lib.settings import Settings, SettingsError
 
 from .helpers import query
 
@@ -45,7 +46,7 @@ def poll(defs, sim, instance, when: datetime):
         resources=build_resources(),
         definitions=defs,
     ) as context:
-        result = isone_poll_sensor(context)
+        result = build_poll_sensor(Settings.from_env())(context)
         instance.run_storage.set_cursor_values({"c": context.cursor or ""})
     if isinstance(result, dg.SkipReason):
         return None
@@ -164,15 +165,16 @@ def test_finalize_replaces_prelim_with_final_prices_late_correction(defs, sim, p
 
 @pytest.mark.parametrize(("value", "expected"), [("", "RUNNING"), ("off", "STOPPED"), ("ON", "RUNNING")])
 def test_isone_polling_switch_sets_the_sensor_default_status(value, expected):
-    code = "from isone_platform.defs.polling.definitions import isone_poll_sensor as s; print(s.default_status.name)"
+    code = (
+        "from isone_platform.defs.polling.definitions import build_poll_sensor as b; "
+        "from isone_platform.lib.settings import Settings; print(b(Settings.from_env()).default_status.name)"
+    )
     env = {**os.environ, "ISONE_POLLING": value}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == expected, out.stderr[-500:]
 
 
 def test_isone_polling_rejects_a_non_switch(monkeypatch):
-    from isone_platform.lib.settings import env_switch
-
     monkeypatch.setenv("ISONE_POLLING", "sometimes")
-    with pytest.raises(ValueError, match=r"ISONE_POLLING='sometimes' is not a switch"):
-        env_switch("ISONE_POLLING", True)
+    with pytest.raises(SettingsError, match=r"ISONE_POLLING='sometimes': Input should be a valid boolean"):
+        Settings.from_env()

@@ -20,7 +20,7 @@ from isone_platform.dashboard import queries as q
 from isone_platform.dashboard.reader import Reader
 from isone_platform.dashboard.server import refresh_seconds
 
-REFRESH_SECONDS = refresh_seconds()
+REFRESH_SECONDS = refresh_seconds()  # from the settings, read once when the dashboard process starts
 
 
 @st.cache_resource(show_spinner=False)

@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from isone_platform.lib.settings import env_seconds
+from isone_platform.lib.settings import current_settings
 
 APP = Path(__file__).with_name("app.py")
 DEFAULT_HOST = "127.0.0.1"
@@ -21,7 +21,7 @@ DEFAULT_REFRESH_SECONDS = 60
 
 def refresh_seconds() -> int:
     """The page's cache lifetime and auto-refresh period, from `ISONE_DASHBOARD_REFRESH_SECONDS` (default 60)."""
-    return env_seconds(REFRESH_ENV, DEFAULT_REFRESH_SECONDS)
+    return current_settings().isone_dashboard_refresh_seconds
 
 
 def check_port(port: int) -> int:

@@ -6,8 +6,9 @@
   `dagster definitions validate`, the demo's in-process runs, run workers and tests all find a current one
   (`DbtProject.prepare_if_dev()` only acts under `dagster dev`).
 - dbt reaches the warehouse through `dbt_project/profiles.yml`: an in-memory DuckDB that attaches the DuckLake
-  catalog as `isone` (the same alias the std writers use), from two variables set by `dbt_env()` out of
-  `WarehouseConfig.from_env()`: `ISONE_DBT_CATALOG` (the catalog after `ducklake:`) and `ISONE_DBT_DATA_PATH`.
+  catalog as `isone` (the same alias the std writers use), from two variables set by `dbt_env()` out of the
+  `warehouse` resource's config: `ISONE_DBT_CATALOG` (the catalog after `ducklake:`) and `ISONE_DBT_DATA_PATH`;
+  memory and S3 access from the settings. dbt runs as a child process with an environment built from them.
 - The DuckDB extensions dbt loads are installed offline from their PyPI packages first
   (`install_duckdb_extensions`), as the warehouse module does for itself.
 
@@ -31,9 +32,10 @@ from typing import Any
 
 import duckdb
 
-from isone_platform.lib import aws, warehouse
+from isone_platform.lib import warehouse
+from isone_platform.lib.aws import AwsSettings
 from isone_platform.lib.schemas import STD_TABLES
-from isone_platform.lib.settings import PACKAGE_ROOT
+from isone_platform.lib.settings import PACKAGE_ROOT, Settings, current_settings, scoped_environ
 from isone_platform.lib.warehouse import WarehouseConfig
 
 DBT_PROJECT_DIR = PACKAGE_ROOT / "dbt_project"
@@ -63,35 +65,33 @@ def dbt_executable() -> str:
     return found
 
 
-def dbt_env(config: WarehouseConfig | None = None) -> dict[str, str]:
-    """Environment variables the dbt profile reads, for `config` (default: `WarehouseConfig.from_env()`)."""
-    config = config or WarehouseConfig.from_env()
-    bin_dir = str(Path(sys.executable).parent)
-    path = os.environ.get("PATH", "")
+def dbt_env(config: WarehouseConfig, settings: Settings | None = None) -> dict[str, str]:
+    """Environment variables the dbt profile reads, for the warehouse `config` (the `warehouse` resource's);
+    memory limit and S3 access from `settings` (default: this process's)."""
+    settings = settings or current_settings()
     env = {
         "ISONE_DBT_CATALOG": config.catalog,
         "ISONE_DBT_DATA_PATH": config.data_path,
+        "ISONE_DBT_MEMORY_LIMIT": settings.isone_dbt_memory_limit,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "PATH": path if bin_dir in path.split(os.pathsep) else f"{bin_dir}{os.pathsep}{path}",
     }
     if config.data_path.startswith("s3://"):
-        env.update(_s3_settings_env())
+        env.update(_s3_settings_env(config.aws or settings.aws))
     return env
 
 
-def _s3_settings_env() -> dict[str, str]:
-    """DuckDB s3_* settings for the profile, from the same AWS variables the warehouse's S3 secret uses
-    (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION`/`AWS_DEFAULT_REGION`,
-    `AWS_ENDPOINT_URL[_S3]`). Credentials go in `DBT_ENV_SECRET_*` variables, which dbt redacts from its logs."""
-    env = {"ISONE_DBT_S3_REGION": aws.region()}
-    for name, var in (
-        ("AWS_ACCESS_KEY_ID", "KEY_ID"),
-        ("AWS_SECRET_ACCESS_KEY", "SECRET"),
-        ("AWS_SESSION_TOKEN", "SESSION_TOKEN"),
+def _s3_settings_env(aws: AwsSettings) -> dict[str, str]:
+    """DuckDB s3_* settings for the profile, from the same AWS settings the warehouse's S3 secret uses.
+    Credentials go in `DBT_ENV_SECRET_*` variables, which dbt redacts from its logs."""
+    env = {"ISONE_DBT_S3_REGION": aws.region_name}
+    for secret, var in (
+        (aws.access_key_id, "KEY_ID"),
+        (aws.secret_access_key, "SECRET"),
+        (aws.session_token, "SESSION_TOKEN"),
     ):
-        if os.environ.get(name):
-            env[f"DBT_ENV_SECRET_ISONE_S3_{var}"] = os.environ[name]
-    endpoint = aws.s3_endpoint()
+        if secret is not None:
+            env[f"DBT_ENV_SECRET_ISONE_S3_{var}"] = secret.get_secret_value()
+    endpoint = aws.endpoint
     if endpoint:
         env.update(
             ISONE_DBT_S3_ENDPOINT=endpoint.host,
@@ -102,19 +102,12 @@ def _s3_settings_env() -> dict[str, str]:
 
 
 @contextmanager
-def dbt_environment(config: WarehouseConfig | None = None) -> Iterator[dict[str, str]]:
-    """Set `dbt_env(config)` in os.environ for the duration (dagster-dbt passes os.environ to dbt), then restore."""
-    values = dbt_env(config)
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
+def dbt_environment(config: WarehouseConfig, settings: Settings | None = None) -> Iterator[dict[str, str]]:
+    """`dbt_env(config)` in this process's environment for the duration (dagster-dbt hands its own environment
+    to dbt and takes none), then restored."""
+    values = dbt_env(config, settings)
+    with scoped_environ(values):
         yield values
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def install_duckdb_extensions(config: WarehouseConfig) -> None:
@@ -125,8 +118,8 @@ def install_duckdb_extensions(config: WarehouseConfig) -> None:
     """
     con = duckdb.connect(":memory:")
     try:
-        warehouse._load_extensions_for(con, config)  # noqa: SLF001 - the one place that knows the extension set
-        warehouse._load_extension(con, "httpfs")  # noqa: SLF001 - the profile always loads it
+        warehouse.load_extensions(con, config)  # the one place that knows the extension set
+        warehouse.load_extension(con, "httpfs")  # the profile always loads it
     finally:
         con.close()
 
@@ -135,7 +128,7 @@ def prepare_warehouse(config: WarehouseConfig) -> None:
     """Everything dbt needs before it attaches: extension files installed, local catalog dir and data path present
     (and a SQLite catalog in WAL mode, like the std writers use)."""
     install_duckdb_extensions(config)
-    warehouse._prepare_local_paths(config, read_only=False)  # noqa: SLF001
+    warehouse.prepare_local_paths(config)
     # The marts read every std table as a source: a table never materialized yet (a fresh warehouse that only
     # polls, say) must exist, empty, or dbt fails on the missing relation.
     con = warehouse.open_connection(config, read_only=False)
@@ -187,7 +180,9 @@ def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR, *, force: bool = False)
             return manifest
         scratch = Path(tempfile.mkdtemp(prefix=".parse-", dir=target))
         try:
-            env = {**os.environ, **dbt_env(), "DBT_TARGET_PATH": str(scratch), "DBT_LOG_PATH": str(scratch)}
+            settings = current_settings()
+            extra = {**dbt_env(WarehouseConfig.from_settings(settings), settings), "DBT_TARGET_PATH": str(scratch)}
+            env = settings.child_env({**extra, "DBT_LOG_PATH": str(scratch)})
             # partial parsing from the previous manifest keeps a re-parse after a small edit fast
             if (target / "partial_parse.msgpack").exists():
                 shutil.copy2(target / "partial_parse.msgpack", scratch / "partial_parse.msgpack")

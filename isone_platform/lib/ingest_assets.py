@@ -1,6 +1,9 @@
-"""The raw → std asset pair every ISO-NE dataset gets. The defs/<domain>/ modules call `build_ingest_assets`."""
+"""The raw → std asset pair every ISO-NE dataset gets. The defs/<domain>/ modules call `build_ingest_assets`.
 
-import os
+The retry and backfill policies come from the settings (`ISONE_STEP_*`, `ISONE_BACKFILL_DAYS_PER_RUN`) read
+when the definitions load, never at import; the warehouse is the `warehouse` resource (`DuckLakeResource`).
+"""
+
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -10,36 +13,36 @@ import dagster as dg
 import duckdb
 from pydantic import Field
 
-from isone_platform.lib import warehouse
 from isone_platform.lib.datasets import Dataset
 from isone_platform.lib.fetch import default_price_status, fetch_day
-from isone_platform.lib.io_managers import DuckLakeIOManager, dagster_table_schema
+from isone_platform.lib.io_managers import dagster_table_schema
 from isone_platform.lib.isone_client import IsoneAuthError, IsoneBodyTooLargeError, IsoneClient, IsoneNotFoundError
 from isone_platform.lib.lake import Lake, LandedDays, RawLakeIOManager, land_days, read_day
-from isone_platform.lib.partitions import (
-    operating_day_backfill_policy,
-    operating_day_partitions,
-    partition_day,
-)
+from isone_platform.lib.partitions import backfill_policy, operating_day_partitions, partition_day
 from isone_platform.lib.poll import poll_day
 from isone_platform.lib.raw import RawDay
 from isone_platform.lib.resources import IsoneApiResource
 from isone_platform.lib.schemas import TableSchema
+from isone_platform.lib.settings import Settings, current_settings
 from isone_platform.lib.std_write import DaysRefused, GuardedDays, accept_all, quarantine, refusal_message
-from isone_platform.lib.warehouse import WarehouseConfig, WarehouseError, open_connection
+from isone_platform.lib.warehouse import DuckLakeResource, WarehouseError, is_retryable
 
 ISONE_API_POOL = "isone_api"
 WAREHOUSE_POOL = "warehouse"
 # A catalog locked past the write's own retries (another writer's long transaction): the std step tries again.
 STD_CONFLICT_RETRIES = 3
 STD_CONFLICT_WAIT_SECONDS = 15
-# A step retry outlasts outages longer than the client's own retries (seconds apart) can ride out.
-ISONE_RETRY_POLICY = dg.RetryPolicy(
-    max_retries=int(os.environ.get("ISONE_STEP_MAX_RETRIES", "3")),
-    delay=float(os.environ.get("ISONE_STEP_RETRY_DELAY_SECONDS", "10")),
-    backoff=dg.Backoff.EXPONENTIAL,
-    jitter=dg.Jitter.PLUS_MINUS,
-)
+
+
+def isone_retry_policy(settings: Settings) -> dg.RetryPolicy:
+    """The raw steps' retries (`ISONE_STEP_MAX_RETRIES`, first delay `ISONE_STEP_RETRY_DELAY_SECONDS`): a step
+    retry outlasts outages longer than the client's own retries (seconds apart) can ride out."""
+    return dg.RetryPolicy(
+        max_retries=settings.isone_step_max_retries,
+        delay=settings.isone_step_retry_delay_seconds,
+        backoff=dg.Backoff.EXPONENTIAL,
+        jitter=dg.Jitter.PLUS_MINUS,
+    )
 
 
 class RawFetchConfig(dg.Config):
@@ -63,20 +66,16 @@ def _landed(lake: Lake, ds: Dataset, day: date) -> RawDay | None:
         return None
 
 
-def _landed_intervals(config: WarehouseConfig, table: TableSchema, day: date) -> list[datetime]:
+def _landed_intervals(warehouse: DuckLakeResource, table: TableSchema, day: date) -> list[datetime]:
     """The interval begins of `day` already in the std table: what a poll need not fetch again."""
+    sql = f"select distinct interval_begin_utc from {table.qualified_name} where operating_day = ?"
     try:
-        con = open_connection(config, read_only=True)
+        with warehouse.connect(read_only=True) as con:
+            rows = con.execute(sql, [day]).fetchall()
     except WarehouseError:
         return []  # no warehouse yet: the first poll fills the day
-    try:
-        rows = con.execute(
-            f"select distinct interval_begin_utc from {table.qualified_name} where operating_day = ?", [day]
-        ).fetchall()
     except duckdb.CatalogException:
-        return []
-    finally:
-        con.close()
+        return []  # no table yet
     return [r[0] for r in rows]
 
 
@@ -94,7 +93,7 @@ class FetchPlan:
     config: RawFetchConfig
     days: list[date | None]
     lake: Lake
-    warehouse: WarehouseConfig
+    warehouse: DuckLakeResource
     max_workers: int
     report: dict[str, object] = field(default_factory=dict)  # what polling learned, for the metadata
 
@@ -147,20 +146,29 @@ def _fetch_and_land(
     return {"lake": plan.lake.url, **landed.metadata(), **plan.report, **traffic}
 
 
-def build_ingest_assets(ds: Dataset) -> tuple[dg.AssetsDefinition, dg.AssetsDefinition]:
+def build_ingest_assets(
+    ds: Dataset, settings: Settings | None = None
+) -> tuple[dg.AssetsDefinition, dg.AssetsDefinition]:
+    """The raw and std assets of `ds`, with the policies of `settings` (default: this process's settings, read
+    when the definitions load)."""
+    settings = settings or current_settings()
+    return _raw_asset(ds, settings), _std_asset(ds, settings)
+
+
+def _raw_asset(ds: Dataset, settings: Settings) -> dg.AssetsDefinition:
+    """raw/<dataset>: fetch the run's days from ISO-NE (or poll today) and land the bodies in the lake."""
     partitions = operating_day_partitions if ds.partitioned else None
-    raw_key = dg.AssetKey(["raw", ds.asset_name])
 
     @dg.asset(
-        key=raw_key,
+        key=dg.AssetKey(["raw", ds.asset_name]),
         description=f"Response bodies exactly as ISO-NE returned them, gzip in the lake. {ds.table.description}",
         group_name=ds.group,
         partitions_def=partitions,
         io_manager_key="raw_lake_io_manager",
         kinds={"json", "isone"},
         pool=ISONE_API_POOL,
-        retry_policy=ISONE_RETRY_POLICY,
-        backfill_policy=operating_day_backfill_policy if partitions else None,
+        retry_policy=isone_retry_policy(settings),
+        backfill_policy=backfill_policy(settings) if partitions else None,
         metadata={"feed_paths": [r.path for r in ds.plan(date(2024, 11, 3) if partitions else None, "final")][:3]},
     )
     def raw_asset(
@@ -168,32 +176,33 @@ def build_ingest_assets(ds: Dataset) -> tuple[dg.AssetsDefinition, dg.AssetsDefi
         config: RawFetchConfig,
         isone_api: IsoneApiResource,
         raw_lake_io_manager: dg.ResourceParam[RawLakeIOManager],
-        warehouse_io_manager: dg.ResourceParam[DuckLakeIOManager],
+        warehouse: DuckLakeResource,
     ) -> dg.MaterializeResult:
         if config.mode == "poll" and not ds.current_path:
             raise dg.Failure(
                 f"{ds.asset_name} cannot poll: ISO-NE has no `current` endpoint for it", allow_retries=False
             )
-        plan = FetchPlan(
-            ds,
-            config,
-            _days(context),
-            raw_lake_io_manager.lake(),
-            warehouse_io_manager.config,
-            isone_api.max_concurrent_requests,
-        )
+        lake = raw_lake_io_manager.lake()
+        plan = FetchPlan(ds, config, _days(context), lake, warehouse, isone_api.max_concurrent_requests)
         return dg.MaterializeResult(metadata=_fetch_and_land(context, plan, isone_api))
+
+    return raw_asset
+
+
+def _std_asset(ds: Dataset, settings: Settings) -> dg.AssetsDefinition:
+    """std/<dataset>: standardize the landed days and replace them in the warehouse in one transaction."""
+    partitions = operating_day_partitions if ds.partitioned else None
 
     @dg.asset(
         key=dg.AssetKey(["std", ds.asset_name]),
         description=ds.table.description,
         group_name=ds.group,
         partitions_def=partitions,
-        ins={"raw": dg.AssetIn(key=raw_key)},
+        ins={"raw": dg.AssetIn(key=dg.AssetKey(["raw", ds.asset_name]))},
         io_manager_key="warehouse_io_manager",
         kinds={"polars", "duckdb", "parquet"},
         pool=WAREHOUSE_POOL,
-        backfill_policy=operating_day_backfill_policy if partitions else None,
+        backfill_policy=backfill_policy(settings) if partitions else None,
         metadata={
             "dagster/column_schema": dagster_table_schema(ds.table),
             "dagster/table_name": f"isone.{ds.table.qualified_name}",
@@ -201,16 +210,13 @@ def build_ingest_assets(ds: Dataset) -> tuple[dg.AssetsDefinition, dg.AssetsDefi
         },
     )
     def std_asset(
-        context: dg.AssetExecutionContext,
-        config: StdWriteConfig,
-        raw: LandedDays,
-        warehouse_io_manager: dg.ResourceParam[DuckLakeIOManager],
+        context: dg.AssetExecutionContext, config: StdWriteConfig, raw: LandedDays, warehouse: DuckLakeResource
     ) -> dg.MaterializeResult:
         days = GuardedDays(ds, raw, context.log, accept_less_complete=config.accept_less_complete)
-        rows = _replace_days(context, ds, warehouse_io_manager.config, raw, days)
+        rows = _replace_days(ds, warehouse, raw, days)
         return dg.MaterializeResult(metadata=_std_metadata(ds, rows, days, raw.days))
 
-    return raw_asset, std_asset
+    return std_asset
 
 
 class StdWriteConfig(dg.Config):
@@ -222,19 +228,17 @@ class StdWriteConfig(dg.Config):
     )
 
 
-def _replace_days(
-    context: dg.AssetExecutionContext, ds: Dataset, config: WarehouseConfig, raw: LandedDays, days: GuardedDays
-) -> int:
+def _replace_days(ds: Dataset, warehouse: DuckLakeResource, raw: LandedDays, days: GuardedDays) -> int:
     """Write the run's days in one transaction, then record the raw bodies they came from; or, when any day is
     refused, write none, quarantine the refused days' bodies and fail naming them."""
     partition_days = None if raw.days == [None] else [d for d in raw.days if d is not None]
     try:
-        rows = warehouse.replace_partitions_streaming(config, ds.table, days, partition_days, guard=days)
+        rows = warehouse.replace_days(ds.table, days, partition_days, guard=days)
     except DaysRefused as refused:
         quarantined = quarantine(raw.lake, days, refused.refusals)
         raise dg.Failure(refusal_message(ds.asset_name, refused.refusals, quarantined), allow_retries=False) from None
     except Exception as exc:
-        if warehouse.is_retryable(exc):  # the catalog stayed locked past the write's own retries
+        if is_retryable(exc):  # the catalog stayed locked past the write's own retries
             raise dg.RetryRequested(
                 max_retries=STD_CONFLICT_RETRIES, seconds_to_wait=STD_CONFLICT_WAIT_SECONDS
             ) from exc

@@ -16,7 +16,8 @@ import polars as pl
 
 from isone_platform.lib import warehouse
 from isone_platform.lib.schemas import TableSchema
-from isone_platform.lib.warehouse import WarehouseConfig, WarehouseError
+from isone_platform.lib.settings import Settings
+from isone_platform.lib.warehouse import DEFAULT_MEMORY_LIMIT, WarehouseConfig, WarehouseError
 
 
 def dagster_table_schema(schema: TableSchema) -> dg.TableSchema:
@@ -73,15 +74,18 @@ class DuckLakeIOManager(dg.ConfigurableIOManager):
 
     catalog: str
     data_path: str
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
 
     @classmethod
-    def from_env(cls) -> DuckLakeIOManager:
-        config = WarehouseConfig.from_env()
-        return cls(catalog=config.catalog, data_path=config.data_path)
+    def from_settings(cls, settings: Settings) -> DuckLakeIOManager:
+        """The IO manager on the warehouse of `settings` (`build_resources` builds it from the `warehouse`
+        resource's values, so both always name the same catalog)."""
+        config = WarehouseConfig.from_settings(settings)
+        return cls(catalog=config.catalog, data_path=config.data_path, memory_limit=config.memory_limit)
 
     @property
     def config(self) -> WarehouseConfig:
-        return WarehouseConfig(catalog=self.catalog, data_path=self.data_path)
+        return WarehouseConfig(catalog=self.catalog, data_path=self.data_path, memory_limit=self.memory_limit)
 
     @staticmethod
     def _schema_for(asset_key: dg.AssetKey) -> TableSchema:

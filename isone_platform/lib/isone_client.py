@@ -21,8 +21,6 @@ from datetime import UTC, datetime
 import duckdb
 import httpx
 
-from isone_platform.lib.settings import env_count
-
 DEFAULT_BASE_URL = "https://webservices.iso-ne.com/api/v1.1"
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER_SECONDS = 120.0
@@ -234,12 +232,13 @@ class IsoneClient:
         transport: httpx.BaseTransport | None = None,
         max_body_mb: int | None = None,
     ):
-        """`max_body_mb`: the decoded-body cap (default `ISONE_MAX_BODY_MB`, else DEFAULT_MAX_BODY_MB)."""
+        """`max_body_mb`: the decoded-body cap (default DEFAULT_MAX_BODY_MB; the resource passes
+        `ISONE_MAX_BODY_MB`)."""
         if "@" in base_url.split("//", 1)[-1].split("/", 1)[0]:
             raise ValueError("ISONE_BASE_URL must not embed credentials; set ISONE_USERNAME / ISONE_PASSWORD")
         self.base_url = base_url.rstrip("/")
         self.retry = retry or RetryPolicy()
-        self.max_body_bytes = (max_body_mb or env_count(MAX_BODY_ENV, DEFAULT_MAX_BODY_MB)) * _MB
+        self.max_body_bytes = (max_body_mb or DEFAULT_MAX_BODY_MB) * _MB
         self._sleep = sleep
         self._rng = random.Random(seed)
         self._rng_lock = threading.Lock()

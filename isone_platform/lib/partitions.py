@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from isone_platform.lib.settings import env_count
+from isone_platform.lib.settings import Settings, current_settings
 
 ISONE_TZ = ZoneInfo("America/New_York")
 HISTORY_START = "2023-01-01"
@@ -23,8 +23,11 @@ operating_day_partitions = dg.DailyPartitionsDefinition(
 # (raw in batches, std and marts in one run) Dagster cannot put a child in its parent's run: each layer waited for
 # the next backfill-daemon iteration (30 s apart). 15 days per run: two runs at a time cover a month; smaller
 # batches pay ~5 s of run launch each, larger ones hold a warehouse transaction and a run longer.
-BACKFILL_DAYS_PER_RUN = env_count("ISONE_BACKFILL_DAYS_PER_RUN", 15)
-operating_day_backfill_policy = dg.BackfillPolicy.multi_run(max_partitions_per_run=BACKFILL_DAYS_PER_RUN)
+def backfill_policy(settings: Settings | None = None) -> dg.BackfillPolicy:
+    """The shared policy: `ISONE_BACKFILL_DAYS_PER_RUN` days per run, from `settings` (default: this process's,
+    read when the definitions load, not when this module is imported)."""
+    days = (settings or current_settings()).isone_backfill_days_per_run
+    return dg.BackfillPolicy.multi_run(max_partitions_per_run=days)
 
 
 def partition_day(key: str) -> date:

@@ -30,7 +30,7 @@ from dagster._core.execution.plan.instance_concurrency_context import InstanceCo
 from dagster._core.launcher import CheckRunHealthResult, DefaultRunLauncher, LaunchRunContext, WorkerStatus
 from dagster._utils.interrupts import pop_captured_interrupt
 
-from isone_platform.lib.settings import env_seconds
+from isone_platform.lib.settings import current_settings
 
 RUN_WORKER_TAG = "isone/run_worker"
 # Set by LocalRunLauncher: the host a run was launched on, for the moments before its process records itself.
@@ -44,7 +44,7 @@ SWEEP_EVERY_SECONDS = 5.0
 
 def blocked_log_seconds() -> int:
     """`ISONE_POOL_BLOCKED_LOG_SECONDS`: how often a step waiting for a pool says who holds it."""
-    return env_seconds("ISONE_POOL_BLOCKED_LOG_SECONDS", BLOCKED_LOG_SECONDS_DEFAULT)
+    return current_settings().isone_pool_blocked_log_seconds
 
 
 def process_start(pid: int) -> str | None:

@@ -18,7 +18,7 @@ import pytest
 from dagster._core.storage.dagster_run import DagsterRunStatus
 
 from isone_platform.lib.pools import LAUNCHED_ON_TAG, RunWorker
-from isone_platform.lib.resources import lake_url_from_env
+from isone_platform.lib.settings import Settings
 from isone_platform.simulator import SimulatorServer
 from isone_platform_tests.e2e.conftest import (
     START_CLOCK,
@@ -261,7 +261,7 @@ def test_case_19_dagster_dev_crash_mid_backfill_then_restart_completes_it(tmp_pa
         sim.stop()
     use_platform_env(monkeypatch, env)
     for day in BACKFILL_DAYS:
-        no_duplicates_and_raw_matches_std("system_load_5min", day, lake_url_from_env())
+        no_duplicates_and_raw_matches_std("system_load_5min", day, Settings.from_env().lake_url)
 
 
 def test_case_20_same_partition_in_two_processes_at_once(platform_env, tmp_path):

@@ -14,9 +14,10 @@ import pytest
 
 from isone_platform import warehouse as analyst
 from isone_platform.cli import main
-from isone_platform.defs.maintenance.definitions import isone_warehouse_maintenance
+from isone_platform.defs.maintenance.definitions import build_maintenance_job
 from isone_platform.lib import warehouse
 from isone_platform.lib.resources import build_resources
+from isone_platform.lib.settings import Settings
 from isone_platform_tests.helpers import query
 
 from .conftest import failure_messages
@@ -36,7 +37,7 @@ def snapshot_count() -> int:
 
 
 def maintain() -> None:
-    result = isone_warehouse_maintenance.execute_in_process(resources=build_resources())
+    result = build_maintenance_job(Settings.from_env()).execute_in_process(resources=build_resources())
     assert result.success
 
 

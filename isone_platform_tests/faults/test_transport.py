@@ -16,9 +16,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from isone_platform.lib.ingest_assets import ISONE_RETRY_POLICY
+from isone_platform.lib.ingest_assets import isone_retry_policy
 from isone_platform.lib.isone_client import DEFAULT_READ_TIMEOUT_SECONDS
-from isone_platform.lib.settings import load_project_env
+from isone_platform.lib.settings import Settings, use_settings
 from isone_platform.simulator import Fault, SimulatorServer
 from isone_platform_tests.conftest import REPO_ROOT
 from isone_platform_tests.faults.conftest import Platform
@@ -28,7 +28,7 @@ DATASET = "system_load_5min"
 PATH = "/fiveminutesystemload/day/20241119"
 # What the client is allowed (platform_env's ISONE_MAX_ATTEMPTS) and how often Dagster retries the step.
 CLIENT_ATTEMPTS = 4
-STEP_ATTEMPTS = 1 + ISONE_RETRY_POLICY.max_retries  # ISONE_STEP_MAX_RETRIES
+STEP_ATTEMPTS = 1 + isone_retry_policy(Settings.from_env()).max_retries  # ISONE_STEP_MAX_RETRIES
 # Client attempts when a fault never clears: fewer, so that every step attempt fails quickly.
 PERSISTENT_ATTEMPTS = 2
 RETRY_AFTER = 1.5
@@ -221,8 +221,9 @@ def test_case_25_credentials_are_never_stored(platform, secret_sim, tmp_path, mo
         monkeypatch.delenv("ISONE_USERNAME")
         monkeypatch.delenv("ISONE_PASSWORD")
         (tmp_path / ".env").write_text(f"ISONE_USERNAME={SECRET_USER}\nISONE_PASSWORD={SECRET_PASSWORD}\n")
-        load_project_env()  # what a new process does when it imports the definitions (monkeypatch undoes it)
-        assert os.environ["ISONE_PASSWORD"] == SECRET_PASSWORD
+        # the .env is read by Settings, never loaded into os.environ: the resource takes the secret from them
+        assert "ISONE_PASSWORD" not in os.environ and Settings.from_env().isone_password is not None
+        use_settings(None)  # what a new process does: read its settings afresh
         assert platform.materialize(DATASET, day=date(2024, 11, 18), instance=instance).success
         assert len(instance.get_runs()) == 4
     secrets = [

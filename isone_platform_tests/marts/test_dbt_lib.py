@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 
 from isone_platform.lib import dbt as dbt_lib
+from isone_platform.lib.settings import Settings
 from isone_platform.lib.warehouse import WarehouseConfig
 
 
@@ -15,7 +16,10 @@ def test_profile_env_for_a_local_warehouse(tmp_path):
     assert env["ISONE_DBT_DATA_PATH"] == f"{tmp_path.resolve() / 'lake' / 'tables'}/"
     assert env["DBT_SEND_ANONYMOUS_USAGE_STATS"] == "false"
     assert not any(k.startswith(("ISONE_DBT_S3", "DBT_ENV_SECRET")) for k in env)
-    assert os.path.dirname(dbt_lib.dbt_executable()) in env["PATH"].split(os.pathsep)
+    assert env["ISONE_DBT_MEMORY_LIMIT"] == "512MB"
+    child = Settings.from_env().child_env(env)  # what dbt is started with
+    assert os.path.dirname(dbt_lib.dbt_executable()) in child["PATH"].split(os.pathsep)
+    assert child["ISONE_DBT_CATALOG"] == env["ISONE_DBT_CATALOG"]
 
 
 def test_profile_env_for_an_s3_data_path_keeps_credentials_in_dbt_secret_variables(monkeypatch):

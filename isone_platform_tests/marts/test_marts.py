@@ -13,6 +13,8 @@ from isone_platform import warehouse
 from isone_platform.lib import dbt as dbt_lib
 from isone_platform.lib.partitions import expected_intervals
 from isone_platform.lib.schemas import LMP_DA_HOURLY, SYSTEM_LOAD_5MIN
+from isone_platform.lib.settings import Settings
+from isone_platform.lib.warehouse import WarehouseConfig
 
 from . import fixture
 from .conftest import MART_TABLES, RANGE, materialize_marts, read_mart
@@ -163,7 +165,8 @@ def test_nerc_holiday_macro(built):
     }
     values = " union all ".join(f"select date '{d}' as d" for d in cases)
     sql = f"select strftime(d, '%Y-%m-%d') || '=' || ({{{{ is_nerc_holiday('d') }}}})::varchar as r from ({values})"
-    env = {**__import__("os").environ, **dbt_lib.dbt_env()}
+    settings = Settings.from_env()
+    env = settings.child_env(dbt_lib.dbt_env(WarehouseConfig.from_settings(settings), settings))
     proc = subprocess.run(
         [
             dbt_lib.dbt_executable(),

@@ -16,6 +16,7 @@ from isone_platform.lib.datasets import DATASETS
 from isone_platform.lib.lake import S3Lake, lake_from_url, read_day
 from isone_platform.lib.partitions import partition_day
 from isone_platform.lib.resources import ConfigError, build_resources
+from isone_platform.lib.settings import SettingsError
 from isone_platform.lib.warehouse import WarehouseConfig
 
 from ..helpers import assets_definitions, event_asset_key, one_row, query
@@ -61,7 +62,7 @@ def test_prod_refuses_local_storage(platform_env, monkeypatch):
         build_resources()
     assert "hunter2" not in str(err.value)
     monkeypatch.setenv("ISONE_ENV", "staging")
-    with pytest.raises(ConfigError, match="ISONE_ENV='staging': use one of local, prod"):
+    with pytest.raises(SettingsError, match="ISONE_ENV='staging': Input should be 'local' or 'prod'"):
         build_resources()
 
 

@@ -10,6 +10,7 @@ from polars.testing import assert_frame_equal
 from isone_platform.lib import warehouse
 from isone_platform.lib.io_managers import DuckLakeIOManager, dagster_table_schema
 from isone_platform.lib.schemas import LOCATIONS, SYSTEM_LOAD_5MIN
+from isone_platform.lib.settings import Settings
 
 from . import helpers as h
 
@@ -148,10 +149,10 @@ def test_clear_errors(config, asset, kwargs, message):
         _materialize(config, [asset], **kwargs)
 
 
-def test_from_env(monkeypatch, tmp_path):
+def test_from_settings(monkeypatch, tmp_path):
     monkeypatch.setenv("ISONE_CATALOG_URL", str(tmp_path / "c.sqlite"))
     monkeypatch.setenv("ISONE_LAKE_URL", str(tmp_path / "lake"))
     monkeypatch.delenv("ISONE_WAREHOUSE_DATA_PATH", raising=False)
-    io = DuckLakeIOManager.from_env()
+    io = DuckLakeIOManager.from_settings(Settings.from_env())
     assert io.catalog == f"sqlite:{tmp_path.resolve()}/c.sqlite"
     assert io.data_path == f"{tmp_path.resolve()}/lake/tables/"

@@ -13,11 +13,12 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from isone_platform.defs.maintenance.definitions import isone_warehouse_maintenance
+from isone_platform.defs.maintenance.definitions import build_maintenance_job
 from isone_platform.lib import warehouse
-from isone_platform.lib.io_managers import DuckLakeIOManager
 from isone_platform.lib.lake import RawLakeIOManager, lake_from_url
 from isone_platform.lib.schemas import SYSTEM_LOAD_5MIN
+from isone_platform.lib.settings import Settings
+from isone_platform.lib.warehouse import DuckLakeResource
 
 from . import helpers as h
 
@@ -42,10 +43,10 @@ def make_orphan(config: warehouse.WarehouseConfig, age: timedelta, name: str = "
 
 def run_maintenance(config: warehouse.WarehouseConfig, lake_dir: Path, **op_config) -> dg.ExecuteInProcessResult:
     ops = {"expire_old_snapshots": {"config": op_config}} if op_config else {}
-    return isone_warehouse_maintenance.execute_in_process(
+    return build_maintenance_job(Settings.from_env()).execute_in_process(
         run_config={"ops": ops},
         resources={
-            "warehouse_io_manager": DuckLakeIOManager(catalog=config.catalog, data_path=config.data_path),
+            "warehouse": DuckLakeResource.from_config(config),
             "raw_lake_io_manager": RawLakeIOManager(lake_url=str(lake_dir)),
         },
     )

@@ -18,8 +18,8 @@ from pydantic import Field
 
 from isone_platform.lib import dbt as dbt_lib
 from isone_platform.lib.ingest_assets import WAREHOUSE_POOL
-from isone_platform.lib.partitions import operating_day_backfill_policy, operating_day_partitions
-from isone_platform.lib.warehouse import WarehouseConfig
+from isone_platform.lib.partitions import backfill_policy, operating_day_partitions
+from isone_platform.lib.warehouse import DuckLakeResource
 
 dbt_lib.ensure_manifest()
 DBT_PROJECT = DbtProject(project_dir=dbt_lib.DBT_PROJECT_DIR, profiles_dir=dbt_lib.DBT_PROJECT_DIR)
@@ -51,13 +51,14 @@ class MartsRunConfig(dg.Config):
     project=DBT_PROJECT,
     name="isone_marts",
     partitions_def=operating_day_partitions,
-    backfill_policy=operating_day_backfill_policy,
+    backfill_policy=backfill_policy(),
     pool=WAREHOUSE_POOL,
     dagster_dbt_translator=TRANSLATOR,
 )
-def isone_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: MartsRunConfig):
-    warehouse_config = WarehouseConfig.from_env()
-    dbt_lib.prepare_warehouse(warehouse_config)
+def isone_marts(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckLakeResource, config: MartsRunConfig
+):
+    dbt_lib.prepare_warehouse(warehouse.config)
     if config.full_refresh:
         args = ["build", "--full-refresh"]
         context.log.info("full refresh: rebuilding the marts from every day in std")
@@ -66,6 +67,6 @@ def isone_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: 
         first, last = date.fromisoformat(key_range.start), date.fromisoformat(key_range.end)
         args = ["build", "--vars", dbt_lib.vars_json(first, last)]
         context.log.info(f"rebuilding operating days {first} .. {last}")
-    with dbt_lib.dbt_environment(warehouse_config):
+    with dbt_lib.dbt_environment(warehouse.config):
         yield from dbt.cli(args, context=context).stream()
     dbt_lib.prune_run_targets()

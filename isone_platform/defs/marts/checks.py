@@ -18,7 +18,7 @@ import dagster as dg
 
 from isone_platform.lib.dq.render import markdown_table
 from isone_platform.lib.partitions import operating_day_partitions
-from isone_platform.lib.warehouse import WarehouseConfig, WarehouseNotFoundError, open_connection
+from isone_platform.lib.warehouse import DuckLakeResource, WarehouseNotFoundError
 
 REL_TOL = 1e-6
 MAX_ROWS_SHOWN = 10
@@ -79,12 +79,9 @@ def _run_days(context: dg.AssetCheckExecutionContext) -> tuple[date, date]:
     return date.fromisoformat(key_range.start), date.fromisoformat(key_range.end)
 
 
-def _query(sql: str, params: Sequence[Any]) -> list[tuple]:
-    con = open_connection(WarehouseConfig.from_env(), read_only=True)
-    try:
+def _query(warehouse: DuckLakeResource, sql: str, params: Sequence[Any]) -> list[tuple]:
+    with warehouse.connect(read_only=True) as con:
         return con.execute(sql, list(params)).fetchall()
-    finally:
-        con.close()
 
 
 def _result(
@@ -114,13 +111,14 @@ def _mart_check(table: str, rule: str) -> Callable:
         description=rule,
         blocking=True,
         partitions_def=operating_day_partitions,
+        required_resource_keys={"warehouse"},  # the warehouse the marts were built in
     )
 
 
 def _fetch(sql: str, context: dg.AssetCheckExecutionContext, key_len: int, fields: Sequence[str]) -> dict[Key, dict]:
     first, last = _run_days(context)
     try:
-        rows = _query(sql, [first, last])
+        rows = _query(context.resources.warehouse, sql, [first, last])
     except WarehouseNotFoundError:
         rows = []
     return {tuple(r[:key_len]): dict(zip(fields, r[key_len:], strict=True)) for r in rows}

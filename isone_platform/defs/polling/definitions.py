@@ -17,7 +17,7 @@ from isone_platform.defs.jobs import isone_ingest_job
 from isone_platform.lib.datasets import POLLED
 from isone_platform.lib.partitions import ISONE_TZ, operating_day_partitions
 from isone_platform.lib.resources import IsoneApiResource
-from isone_platform.lib.settings import env_seconds, env_switch
+from isone_platform.lib.settings import Settings, current_settings
 
 POLL_PROBE_PATH = "/fiveminutesystemload/info"
 FINALIZE_CRON = "0 7 * * *"  # after ISO-NE's final LMPs of the previous day (the simulator publishes them at 06:00)
@@ -44,15 +44,21 @@ def latest_published(info_body: bytes) -> datetime | None:
     return datetime.fromisoformat(value)
 
 
-@dg.sensor(
-    job=isone_poll_job,
-    minimum_interval_seconds=env_seconds("ISONE_POLL_PROBE_SECONDS", 30),
-    default_status=dg.DefaultSensorStatus.RUNNING
-    if env_switch("ISONE_POLLING", True)
-    else dg.DefaultSensorStatus.STOPPED,
-    description="Launches an isone_poll run whenever ISO-NE publishes a new 5-minute interval.",
-)
-def isone_poll_sensor(context: dg.SensorEvaluationContext, isone_api: IsoneApiResource):
+def build_poll_sensor(settings: Settings) -> dg.SensorDefinition:
+    """The poll sensor of `settings`: probes every `ISONE_POLL_PROBE_SECONDS`, starts stopped when
+    `ISONE_POLLING=off`. Built when the definitions load, from the settings read then (not at import)."""
+    return dg.sensor(
+        name="isone_poll_sensor",
+        job=isone_poll_job,
+        minimum_interval_seconds=settings.isone_poll_probe_seconds,
+        default_status=dg.DefaultSensorStatus.RUNNING if settings.isone_polling else dg.DefaultSensorStatus.STOPPED,
+        description="Launches an isone_poll run whenever ISO-NE publishes a new 5-minute interval.",
+    )(poll_sensor_fn)
+
+
+def poll_sensor_fn(context: dg.SensorEvaluationContext, isone_api: IsoneApiResource):
+    """One probe: a run request for the latest published interval's day, unless nothing is new or the previous
+    poll run is still in flight."""
     with isone_api.client() as client:
         latest = latest_published(client.get(POLL_PROBE_PATH).body)
     if latest is None:
@@ -92,4 +98,13 @@ def isone_finalize_yesterday(context: dg.ScheduleEvaluationContext):
         run_key=f"finalize-{yesterday.isoformat()}",
         partition_key=yesterday.isoformat(),
         tags={"isone/finalize": yesterday.isoformat()},
+    )
+
+
+@dg.definitions
+def polling() -> dg.Definitions:
+    """This module's definitions; the poll sensor built from this process's settings when the definitions load
+    (a module with a `@dg.definitions` function contributes only what that function returns)."""
+    return dg.Definitions(
+        jobs=[isone_poll_job], sensors=[build_poll_sensor(current_settings())], schedules=[isone_finalize_yesterday]
     )

@@ -7,6 +7,7 @@ themselves know nothing of Dagster (`lib/dq/rules/`), so `isone-platform dq` and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -21,9 +22,12 @@ from isone_platform.lib.dq.sql import latest_day
 from isone_platform.lib.partitions import partition_day
 from isone_platform.lib.schemas import TableSchema
 
+Clock = Callable[[], datetime]
+"""What the checks ask for now (freshness rules): injected, so tests evaluate at a fixed time."""
 
-def _now() -> datetime:
-    """The checks' notion of now (tests replace it to evaluate freshness at a fixed time)."""
+
+def utc_now() -> datetime:
+    """The production clock."""
     return datetime.now(UTC)
 
 
@@ -55,20 +59,20 @@ def check_result_kwargs(outcome: RuleOutcome) -> dict[str, Any]:
     }
 
 
-def build_dataset_checks(ds: Dataset) -> list[dg.AssetChecksDefinition]:
+def build_dataset_checks(ds: Dataset, now: Clock = utc_now) -> list[dg.AssetChecksDefinition]:
     """The asset checks of the std asset of `ds` (a `lib.datasets.Dataset`): one check per rule, named after it,
     structural ones blocking.
 
     Rules on the table alone share one `@multi_asset_check` (`<asset>_dq`: one step, one read-only warehouse
     connection). Rules that also read another std table get their own step (`<asset>_dq_vs_<table>`) depending on
     that table, so they run after it in the same run, and a blocking failure upstream of that other table skips
-    only them, not the table's own checks. The warehouse is the one of the `warehouse_io_manager` resource (the IO
-    manager that wrote the table), so tests and production read what was written.
+    only them, not the table's own checks. The warehouse is the `warehouse` resource (the one the std assets
+    write), so tests and production read what was written. `now` is the clock freshness rules compare against.
     """
     groups: dict[tuple[str, ...], list[Rule]] = {}
     for rule in rules_for(ds.name):
         groups.setdefault(rule.reads, []).append(rule)
-    return [_multi_check(ds, reads, rules) for reads, rules in groups.items()]
+    return [_multi_check(ds, reads, rules, now) for reads, rules in groups.items()]
 
 
 def _check_specs(key: dg.AssetKey, reads: tuple[str, ...], rules: list[Rule]) -> list[dg.AssetCheckSpec]:
@@ -86,10 +90,8 @@ def _check_specs(key: dg.AssetKey, reads: tuple[str, ...], rules: list[Rule]) ->
     ]
 
 
-def _multi_check(ds: Dataset, reads: tuple[str, ...], rules: list[Rule]) -> dg.AssetChecksDefinition:
+def _multi_check(ds: Dataset, reads: tuple[str, ...], rules: list[Rule], now: Clock) -> dg.AssetChecksDefinition:
     """One step evaluating `rules` on a read-only connection to the warehouse that wrote the table."""
-    from isone_platform.lib.warehouse import open_connection
-
     key = dg.AssetKey(["std", ds.asset_name])
     suffix = "".join(f"_vs_{t.removeprefix('isone__')}" for t in reads)
 
@@ -100,19 +102,15 @@ def _multi_check(ds: Dataset, reads: tuple[str, ...], rules: list[Rule]) -> dg.A
         + (f", reading {', '.join(reads)}" if reads else "")
         + ".",
         can_subset=True,
-        required_resource_keys={"warehouse_io_manager"},
+        required_resource_keys={"warehouse"},
     )
     def _checks(context):  # no annotations: postponed (string) annotations confuse the decorator
         selected = {k.name for k in context.selected_asset_check_keys if k.asset_key == key}
-        config = context.resources.warehouse_io_manager.config
-        con = open_connection(config, read_only=True)
-        try:
+        with context.resources.warehouse.connect(read_only=True) as con:
             days = days_to_check(context, ds.table, con)
             context.log.info(f"std/{ds.asset_name}: checking {days_text(days)}")
             names = {r.name for r in rules} & selected
-            for outcome in evaluate_rules(con, ds.name, days, now=_now(), only=names):
+            for outcome in evaluate_rules(con, ds.name, days, now=now(), only=names):
                 yield dg.AssetCheckResult(asset_key=key, check_name=outcome.rule, **check_result_kwargs(outcome))
-        finally:
-            con.close()
 
     return _checks

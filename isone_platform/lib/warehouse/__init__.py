@@ -14,11 +14,12 @@ The package, by concern:
 - `write`       atomic partition replaces (`replace_partitions`, `replace_partitions_streaming`, `WriteGuard`);
 - `read`        `read_partitions`, `std_table`;
 - `maintenance` snapshot expiry and orphaned-file cleanup;
-- `retry`       retrying lock/conflict errors between concurrent writers.
+- `retry`       retrying lock/conflict errors between concurrent writers;
+- `resource`    `DuckLakeResource`, the one warehouse resource (key `warehouse`) everyone uses.
 
 This `__init__` re-exports every name callers use, so `from isone_platform.lib.warehouse import X` and
-`warehouse.X` work as before the split. No Dagster here: the IO manager (`lib/io_managers.py`) and the analyst
-entry point (`isone_platform.warehouse`) build on these functions.
+`warehouse.X` work as before the split. Dagster only in `resource`: the IO manager (`lib/io_managers.py`) and the
+analyst entry point (`isone_platform.warehouse`) build on these functions.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from isone_platform.lib.warehouse.config import (
     CATALOG_ALIAS,
     DEFAULT_CATALOG_FILE,
     DEFAULT_LAKE_DIR,
+    DEFAULT_MEMORY_LIMIT,
     CatalogLostError,
     SchemaMismatchError,
     WarehouseConfig,
@@ -45,6 +47,7 @@ from isone_platform.lib.warehouse.config import (
     _redact,
     _sql_str,
     parse_catalog_url,
+    redact,
 )
 from isone_platform.lib.warehouse.connect import (
     _new_database,
@@ -52,12 +55,15 @@ from isone_platform.lib.warehouse.connect import (
     _session,
     open_connection,
     open_read_only_connection,
+    prepare_local_paths,
 )
 from isone_platform.lib.warehouse.ddl import _create_table_sql, analyst_view_sql, ensure_tables, ensure_views
 from isone_platform.lib.warehouse.extensions import (
     _create_s3_secret,
     _load_extension,
     _load_extensions_for,
+    load_extension,
+    load_extensions,
     s3_secret_options,
 )
 from isone_platform.lib.warehouse.maintenance import (
@@ -67,6 +73,7 @@ from isone_platform.lib.warehouse.maintenance import (
     expire_and_clean,
 )
 from isone_platform.lib.warehouse.read import read_partitions, std_table
+from isone_platform.lib.warehouse.resource import DuckLakeResource
 from isone_platform.lib.warehouse.retry import WRITE_ATTEMPTS, _with_write_retries, is_retryable
 from isone_platform.lib.warehouse.write import (
     WriteGuard,
@@ -83,6 +90,8 @@ __all__ = [
     "CATALOG_BACKUP_PREFIX",
     "DEFAULT_CATALOG_FILE",
     "DEFAULT_LAKE_DIR",
+    "DEFAULT_MEMORY_LIMIT",
+    "DuckLakeResource",
     "ORPHAN_MIN_AGE",
     "WRITE_ATTEMPTS",
     "CatalogLostError",
@@ -101,10 +110,14 @@ __all__ = [
     "ensure_views",
     "expire_and_clean",
     "is_retryable",
+    "load_extension",
+    "load_extensions",
     "open_connection",
     "open_read_only_connection",
     "parse_catalog_url",
+    "prepare_local_paths",
     "read_partitions",
+    "redact",
     "replace_partitions",
     "replace_partitions_streaming",
     "restore_sqlite_catalog",

@@ -1,5 +1,5 @@
-"""Where the warehouse lives (`WarehouseConfig`, from `ISONE_CATALOG_URL` / `ISONE_WAREHOUSE_DATA_PATH`), and
-the errors the warehouse raises.
+"""Where the warehouse lives (`WarehouseConfig`, from the settings' `ISONE_CATALOG_URL` /
+`ISONE_WAREHOUSE_DATA_PATH` / `ISONE_LAKE_URL`), and the errors the warehouse raises.
 
 Why absolute paths everywhere: DuckLake stores the data path in the catalog, so a relative one would be
 resolved against whichever working directory the first writer had.
@@ -7,18 +7,19 @@ resolved against whichever working directory the first writer had.
 
 from __future__ import annotations
 
-import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from isone_platform.lib.settings import project_root
+from isone_platform.lib.aws import AwsSettings
+from isone_platform.lib.settings import Settings
 
 CATALOG_ALIAS = "isone"
 """Name under which the DuckLake catalog is attached; tables are `isone.std.isone__…` (`std.isone__…` after USE)."""
 
 DEFAULT_CATALOG_FILE = "data/catalog.sqlite"
 DEFAULT_LAKE_DIR = "data/lake"
+DEFAULT_MEMORY_LIMIT = "1GB"
 
 
 class WarehouseError(RuntimeError):
@@ -48,31 +49,42 @@ class WarehouseConfig:
 
     catalog: str
     data_path: str
+    memory_limit: str = field(default=DEFAULT_MEMORY_LIMIT, compare=False)
+    """DuckDB's memory limit per connection (`ISONE_DUCKDB_MEMORY_LIMIT`); beyond it DuckDB spills to disk."""
+    aws: AwsSettings | None = field(default=None, compare=False, repr=False)
+    """S3 endpoint, region and keys for an s3:// data path; None: those of this process's settings."""
 
     @classmethod
-    def from_env(cls, root: Path | None = None) -> WarehouseConfig:
-        """Build the config from the environment.
+    def from_settings(cls, settings: Settings) -> WarehouseConfig:
+        """The warehouse of `settings`.
 
         - `ISONE_CATALOG_URL`: a plain path (a SQLite catalog), `sqlite:PATH`, `sqlite:///PATH` (SQLAlchemy style:
           `sqlite:////abs/path` is absolute), `ducklake:sqlite:PATH`, `postgres:<libpq string>`,
           `postgresql://…` / `postgres://…` (a libpq URI) or `ducklake:postgres:…`.
           Default `<root>/data/catalog.sqlite`.
-        - `ISONE_WAREHOUSE_DATA_PATH`: the data path, if set; otherwise `<ISONE_LAKE_URL>/tables/`, where
-          `ISONE_LAKE_URL` defaults to `<root>/data/lake`.
+        - `ISONE_WAREHOUSE_DATA_PATH`: the data path, if set; otherwise `<ISONE_LAKE_URL>/tables/`.
 
-        `root` defaults to the project root (`ISONE_PROJECT_ROOT`, else the current directory); relative paths are
-        made absolute against it (DuckLake stores the data path in the catalog, so it must never be relative).
+        Relative paths are made absolute against the project root (DuckLake stores the data path in the catalog,
+        so it must never be relative).
         """
-        root = Path(root) if root is not None else project_root()
-        root = root.resolve()
-        catalog = parse_catalog_url(os.environ.get("ISONE_CATALOG_URL") or str(root / DEFAULT_CATALOG_FILE), root)
-        explicit = os.environ.get("ISONE_WAREHOUSE_DATA_PATH")
-        if explicit:
-            data_path = _absolute_location(explicit, root)
+        root = settings.root
+        catalog = parse_catalog_url(settings.isone_catalog_url, root)
+        if settings.isone_warehouse_data_path:
+            data_path = _absolute_location(settings.isone_warehouse_data_path, root)
         else:
-            lake = os.environ.get("ISONE_LAKE_URL") or str(root / DEFAULT_LAKE_DIR)
-            data_path = _absolute_location(lake, root).rstrip("/") + "/tables"
-        return cls(catalog=catalog, data_path=data_path.rstrip("/") + "/")
+            data_path = _absolute_location(settings.lake_url, root).rstrip("/") + "/tables"
+        return cls(
+            catalog=catalog,
+            data_path=data_path.rstrip("/") + "/",
+            memory_limit=settings.isone_duckdb_memory_limit,
+            aws=settings.aws,
+        )
+
+    @classmethod
+    def from_env(cls, root: Path | None = None) -> WarehouseConfig:
+        """`from_settings(Settings.from_env(root))`: for the analysts' `connect()` and scripts. Inside the platform
+        the warehouse comes from the `warehouse` resource (`DuckLakeResource`)."""
+        return cls.from_settings(Settings.from_env(root))
 
     @classmethod
     def local(cls, directory: Path) -> WarehouseConfig:
@@ -132,10 +144,13 @@ def _absolute_location(location: str, root: Path) -> str:
     return _absolute_path(location, root)
 
 
-def _redact(text: str) -> str:
+def redact(text: str) -> str:
     """Hide passwords of PostgreSQL catalog strings (`password=…`, `user:pw@host`) in messages."""
     text = re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", text, flags=re.IGNORECASE)
     return re.sub(r"(postgres(?:ql)?://[^:/@\s]+:)[^@\s]+@", r"\1***@", text)
+
+
+_redact = redact  # the old name
 
 
 def _sql_str(value: str) -> str:

@@ -18,8 +18,8 @@ import duckdb
 
 from isone_platform.lib.read_only import GuardedConnection, lock_down
 from isone_platform.lib.warehouse.catalog import _attach, _ensure_sqlite_wal, _refuse_missing_sqlite_catalog
-from isone_platform.lib.warehouse.config import CATALOG_ALIAS, WarehouseConfig
-from isone_platform.lib.warehouse.extensions import _load_extensions_for
+from isone_platform.lib.warehouse.config import CATALOG_ALIAS, DEFAULT_MEMORY_LIMIT, WarehouseConfig
+from isone_platform.lib.warehouse.extensions import load_extensions
 
 
 def _prepare_local_paths(config: WarehouseConfig, *, read_only: bool) -> None:
@@ -36,15 +36,21 @@ def _prepare_local_paths(config: WarehouseConfig, *, read_only: bool) -> None:
         Path(config.data_path).mkdir(parents=True, exist_ok=True)
 
 
-def _new_database() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with a memory limit (`ISONE_DUCKDB_MEMORY_LIMIT`, default 1GB) that spills to the
-    system temp directory beyond it. DuckDB's default, 80 % of RAM, let one check over a month of all-node LMPs
+def prepare_local_paths(config: WarehouseConfig) -> None:
+    """What a writer needs before it attaches: the local catalog directory and data path, a SQLite catalog in WAL
+    mode (dbt attaches as a writer without going through `open_connection`)."""
+    _prepare_local_paths(config, read_only=False)
+
+
+def _new_database(memory_limit: str = DEFAULT_MEMORY_LIMIT) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with a memory limit (the config's `ISONE_DUCKDB_MEMORY_LIMIT`, default 1GB) that
+    spills to the system temp directory beyond it. DuckDB's default, 80 % of RAM, let one check over a month of all-node LMPs
     take 1.5 GB while other runs shared the machine."""
     spill = Path(tempfile.gettempdir()) / "isone-duckdb-spill"
     return duckdb.connect(
         ":memory:",
         config={
-            "memory_limit": os.environ.get("ISONE_DUCKDB_MEMORY_LIMIT") or "1GB",
+            "memory_limit": memory_limit,
             "temp_directory": str(spill),
         },
     )
@@ -58,10 +64,10 @@ def open_connection(config: WarehouseConfig, *, read_only: bool) -> duckdb.DuckD
     Costs ~0.3-0.4 s (DuckDB verifies the extensions' signatures on every LOAD into a new database).
     """
     _prepare_local_paths(config, read_only=read_only)
-    con = _new_database()
+    con = _new_database(config.memory_limit)
     try:
         con.execute("SET TimeZone = 'UTC'")
-        _load_extensions_for(con, config)
+        load_extensions(con, config)
         _attach(con, config, read_only=read_only)
     except BaseException:
         con.close()
@@ -99,11 +105,11 @@ def _session(config: WarehouseConfig, *, read_only: bool) -> Iterator[duckdb.Duc
     _prepare_local_paths(config, read_only=read_only)
     with _writer_lock:
         if _writer_db is None or _writer_pid != os.getpid():
-            _writer_db, _writer_pid = _new_database(), os.getpid()
+            _writer_db, _writer_pid = _new_database(config.memory_limit), os.getpid()
         con = _writer_db.cursor()
         try:
             con.execute("SET TimeZone = 'UTC'")
-            _load_extensions_for(con, config)
+            load_extensions(con, config)
             _attach(con, config, read_only=read_only)
             yield con
         finally:

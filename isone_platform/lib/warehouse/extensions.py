@@ -2,18 +2,18 @@
 
 Why offline: `INSTALL` cannot download here, so each extension is imported once per process from its PyPI
 package (`duckdb_extensions.import_extension`) and then only `LOAD`ed. The S3 secret is temporary (in memory)
-and built from the standard AWS variables (`lib/aws.py`); it holds credentials, so it is never logged.
+and built from the settings' AWS values (`config.aws`, else this process's settings; `lib/aws.py`); it holds
+credentials, so it is never logged.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 
 import duckdb
 import duckdb_extensions
 
-from isone_platform.lib import aws
+from isone_platform.lib.aws import AwsSettings
 from isone_platform.lib.warehouse.config import WarehouseConfig, WarehouseError, _sql_str
 
 # Process-global: extensions already imported from their packages in this process (a LOAD is enough after that).
@@ -24,7 +24,7 @@ _extensions_lock = threading.Lock()
 _aws_extension_missing = False
 
 
-def _load_extension(con: duckdb.DuckDBPyConnection, name: str) -> None:
+def load_extension(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """LOAD an extension, installing it from its PyPI package (offline) the first time in this process."""
     with _extensions_lock:
         if name not in _extensions_installed:
@@ -38,27 +38,46 @@ def _load_extension(con: duckdb.DuckDBPyConnection, name: str) -> None:
     con.execute(f"LOAD {name}")
 
 
-def _load_extensions_for(con: duckdb.DuckDBPyConnection, config: WarehouseConfig) -> None:
-    """The extensions this warehouse's catalog kind and data path need, plus the S3 secret for an s3:// path."""
-    _load_extension(con, "ducklake")
+def load_extensions(con: duckdb.DuckDBPyConnection, config: WarehouseConfig) -> None:
+    """The extensions this warehouse's catalog kind and data path need, plus the S3 secret for an s3:// path.
+    The one place that knows the extension set (dbt's profile installs the same through it)."""
+    load_extension(con, "ducklake")
     if config.sqlite_path is not None:
-        _load_extension(con, "sqlite")
+        load_extension(con, "sqlite")
     elif config.catalog.startswith("postgres:"):
-        _load_extension(con, "postgres")
+        load_extension(con, "postgres")
     if config.data_path.startswith("s3://"):
-        _load_extension(con, "httpfs")
-        _create_s3_secret(con, config.data_path)
+        load_extension(con, "httpfs")
+        _create_s3_secret(con, config.data_path, _aws_of(config))
 
 
-def s3_secret_options(data_path: str) -> list[str]:
-    """The options of the DuckDB S3 secret for an `s3://` data path, from the standard AWS environment variables:
-    `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION`/`AWS_DEFAULT_REGION` and
-    `AWS_ENDPOINT_URL` (an S3-compatible store: path-style URLs, SSL only for `https://`). Scoped to the bucket.
+# Old names, kept for scripts (benchmarks) written against them.
+_load_extension = load_extension
+_load_extensions_for = load_extensions
+
+
+def _aws_of(config: WarehouseConfig) -> AwsSettings:
+    """The config's AWS settings, else this process's (an IO manager's config carries no credentials)."""
+    if config.aws is not None:
+        return config.aws
+    from isone_platform.lib.settings import current_settings
+
+    return current_settings().aws
+
+
+def s3_secret_options(data_path: str, aws: AwsSettings | None = None) -> list[str]:
+    """The options of the DuckDB S3 secret for an `s3://` data path, from the AWS settings (`AWS_ACCESS_KEY_ID`,
+    `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION`/`AWS_DEFAULT_REGION` and `AWS_ENDPOINT_URL[_S3]`:
+    an S3-compatible store gets path-style URLs, SSL only for `https://`). Scoped to the bucket.
     Contains the secret values: never log it."""
+    if aws is None:
+        from isone_platform.lib.settings import current_settings
+
+        aws = current_settings().aws
     bucket = data_path[len("s3://") :].split("/", 1)[0]
-    options = ["TYPE s3", f"SCOPE {_sql_str(f's3://{bucket}')}", *_credential_options()]
-    options.append(f"REGION {_sql_str(aws.region())}")
-    endpoint = aws.s3_endpoint()
+    options = ["TYPE s3", f"SCOPE {_sql_str(f's3://{bucket}')}", *_credential_options(aws)]
+    options.append(f"REGION {_sql_str(aws.region_name)}")
+    endpoint = aws.endpoint
     if endpoint:
         options += [
             f"ENDPOINT {_sql_str(endpoint.host)}",
@@ -68,25 +87,27 @@ def s3_secret_options(data_path: str) -> list[str]:
     return options
 
 
-def _credential_options() -> list[str]:
-    """KEY_ID/SECRET (and SESSION_TOKEN) when both keys are in the environment; none otherwise."""
-    key, secret = os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY")
-    if not (key and secret):
+def _credential_options(aws: AwsSettings) -> list[str]:
+    """KEY_ID/SECRET (and SESSION_TOKEN) when both keys are set; none otherwise."""
+    if aws.access_key_id is None or aws.secret_access_key is None:
         return []
-    options = [f"KEY_ID {_sql_str(key)}", f"SECRET {_sql_str(secret)}"]
-    if os.environ.get("AWS_SESSION_TOKEN"):
-        options.append(f"SESSION_TOKEN {_sql_str(os.environ['AWS_SESSION_TOKEN'])}")
+    options = [
+        f"KEY_ID {_sql_str(aws.access_key_id.get_secret_value())}",
+        f"SECRET {_sql_str(aws.secret_access_key.get_secret_value())}",
+    ]
+    if aws.session_token is not None:
+        options.append(f"SESSION_TOKEN {_sql_str(aws.session_token.get_secret_value())}")
     return options
 
 
-def _create_s3_secret(con: duckdb.DuckDBPyConnection, data_path: str) -> None:
+def _create_s3_secret(con: duckdb.DuckDBPyConnection, data_path: str, aws: AwsSettings | None = None) -> None:
     """A temporary (in-memory) DuckDB secret for the data path's bucket. Without keys in the environment, DuckDB's
     `aws` extension's credential chain (instance/IRSA role, profile) is used when it is installed."""
-    options = s3_secret_options(data_path)
+    options = s3_secret_options(data_path, aws)
     global _aws_extension_missing
     if not any(o.startswith("KEY_ID ") for o in options) and not _aws_extension_missing:
         try:
-            _load_extension(con, "aws")
+            load_extension(con, "aws")
             options.insert(1, "PROVIDER credential_chain")
         except Exception:  # no aws extension: a keyless secret (public buckets, or endpoints without auth)
             _aws_extension_missing = True

@@ -1,0 +1,107 @@
+"""`Settings`: `.env.example` documents exactly its ISONE_* variables, with its defaults; an invalid value is an
+error naming the variable and what it accepts; `.env` is read without touching `os.environ`; secrets stay hidden."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from isone_platform.lib.settings import PACKAGE_ROOT, Settings, SettingsError
+
+EXAMPLE = PACKAGE_ROOT / ".env.example"
+LINE = re.compile(r"^(#\s*)?(ISONE_[A-Z0-9_]+)=(.*)$")
+
+
+def _documented() -> dict[str, tuple[bool, str]]:
+    """ISONE_* variables of .env.example: name -> (commented out, example value)."""
+    found = {}
+    for line in EXAMPLE.read_text().splitlines():
+        match = LINE.match(line.strip())
+        if match:
+            found[match[2]] = (bool(match[1]), match[3].strip())
+    return found
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):
+    """No ISONE_* / AWS_* variables and a project root without .env."""
+    for name in list(os.environ):
+        if name.startswith(("ISONE_", "AWS_")) or name == "PGPASSWORD":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("ISONE_PROJECT_ROOT", str(tmp_path))
+    return tmp_path
+
+
+def test_every_documented_variable_is_a_field_and_vice_versa():
+    fields = {name.upper() for name in Settings.model_fields if name.startswith("isone_")}
+    assert set(_documented()) == fields
+
+
+def test_documented_values_are_the_defaults(clean_env, monkeypatch):
+    """An uncommented example value is the default (except the placeholders of the credentials)."""
+    defaults = Settings.from_env()
+    for name, (commented, value) in _documented().items():
+        if commented or not value or name == "ISONE_USERNAME":
+            continue
+        monkeypatch.setenv(name, value)
+        assert getattr(Settings.from_env(), name.lower()) == getattr(defaults, name.lower()), name
+
+
+def test_defaults(clean_env):
+    s = Settings.from_env()
+    assert s.isone_env == "local"
+    assert s.lake_url == str(clean_env / "data" / "lake")
+    assert s.isone_backfill_days_per_run == 15
+    assert s.isone_polling is True
+    assert s.isone_password is None
+    assert s.aws.region_name == "us-east-1" and s.aws.endpoint is None
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "accepts"),
+    [
+        ("ISONE_ENV", "qa", "'local' or 'prod'"),
+        ("ISONE_POLLING", "maybe", "boolean"),
+        ("ISONE_BACKFILL_DAYS_PER_RUN", "0", "greater than 0"),
+        ("ISONE_MAX_ATTEMPTS", "five", "integer"),
+    ],
+)
+def test_an_invalid_value_names_the_variable(clean_env, monkeypatch, name, value, accepts):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=re.escape(name)) as raised:
+        Settings.from_env()
+    assert accepts in str(raised.value)
+
+
+def test_the_error_shows_the_value_of_a_setting_but_never_a_secret(clean_env, monkeypatch):
+    monkeypatch.setenv("ISONE_MAX_ATTEMPTS", "five")
+    with pytest.raises(SettingsError, match=r"ISONE_MAX_ATTEMPTS='five': Input should be a valid integer"):
+        Settings.from_env()
+    monkeypatch.setenv("ISONE_PASSWORD", "hunter2")
+    s = Settings.from_env(isone_max_attempts=3)
+    assert "hunter2" not in repr(s) and "hunter2" not in str(s.model_dump())
+
+
+def test_dotenv_is_read_without_touching_os_environ(clean_env: Path, monkeypatch):
+    (clean_env / ".env").write_text("ISONE_USERNAME=alice\nISONE_PASSWORD=s3cret\nISONE_BACKFILL_DAYS_PER_RUN=7\n")
+    monkeypatch.setenv("ISONE_BACKFILL_DAYS_PER_RUN", "9")  # the environment wins
+    s = Settings.from_env()
+    assert (s.isone_username, s.isone_backfill_days_per_run) == ("alice", 9)
+    assert s.isone_password is not None and s.isone_password.get_secret_value() == "s3cret"
+    assert "s3cret" not in repr(s) and "ISONE_PASSWORD" not in os.environ
+    assert s.child_env()["ISONE_PASSWORD"] == "s3cret"  # a child process gets it explicitly
+
+
+def test_aws_resolution(clean_env, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:5000")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    aws = Settings.from_env().aws
+    assert (aws.endpoint_url, aws.region_name) == ("http://127.0.0.1:5000", "eu-west-1")
+    assert aws.endpoint is not None and (aws.endpoint.host, aws.endpoint.use_ssl) == ("127.0.0.1:5000", False)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "minio.example")
+    monkeypatch.setenv("AWS_REGION", "us-west-2")
+    aws = Settings.from_env().aws
+    assert aws.endpoint is not None and aws.endpoint.use_ssl and aws.region_name == "us-west-2"
