@@ -217,13 +217,13 @@ class DuckBaseline:
     def __init__(self, config, days: dict, files: dict[str, list[Path]]):
         import duckdb
 
-        from isone_platform.lib.warehouse import _load_extensions_for, _prepare_local_paths
+        from isone_platform.lib.warehouse import load_extensions, prepare_local_paths
 
         self.config, self.days, self.files = config, days, files
         self.con = duckdb.connect(":memory:")
         self.con.execute("SET TimeZone = 'UTC'")
-        _load_extensions_for(self.con, config)
-        _prepare_local_paths(config, read_only=False)
+        load_extensions(self.con, config)
+        prepare_local_paths(config)
 
     def insert_sql(self, name: str) -> str:
         """INSERT of the feed's day with the provenance columns ours records (source path, body hash, fetch time)."""
@@ -247,7 +247,8 @@ class DuckBaseline:
     def load(self, name: str) -> int:
         """Replace the day in DuckDB's own DuckLake warehouse; the table's row count after."""
         from isone_platform.lib.datasets import DATASETS
-        from isone_platform.lib.warehouse import _attach, _create_table_sql
+        from isone_platform.lib.warehouse.catalog import _attach
+        from isone_platform.lib.warehouse.ddl import _create_table_sql
 
         table, con = DATASETS[name].table, self.con
         sql = self.insert_sql(name)

@@ -245,7 +245,8 @@ def serve(ui_port: int, dashboard_port: int) -> int:
         services.start(dashboard.command(dashboard.DEFAULT_HOST, dashboard_port), env)
         services.guard()
         print(
-            f"\nDagster UI: http://127.0.0.1:{ui_port}\nDashboard:  {dashboard.url(dashboard.DEFAULT_HOST, dashboard_port)}"
+            f"\nDagster UI: http://127.0.0.1:{ui_port}"
+            f"\nDashboard:  {dashboard.url(dashboard.DEFAULT_HOST, dashboard_port)}"
             "\n(Ctrl-C stops both)",
             flush=True,
         )

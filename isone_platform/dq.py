@@ -36,7 +36,8 @@ def _table(rows: list[list[Any]], header: list[str], out: TextIO, indent: str = 
         all(_is_number(r[i]) for r in text[1:] if r[i]) and any(r[i] for r in text[1:]) for i in range(len(header))
     ]
     for n, row in enumerate(text):
-        cells = [c.rjust(w) if numeric[i] and n else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
+        pairs = enumerate(zip(row, widths, strict=True))
+        cells = [c.rjust(w) if numeric[i] and n else c.ljust(w) for i, (c, w) in pairs]
         print(indent + "  ".join(cells).rstrip(), file=out)
         if n == 0:
             print(indent + "  ".join("-" * w for w in widths), file=out)
@@ -162,7 +163,8 @@ def _print_time_ranges(con: duckdb.DuckDBPyConnection, days: list[date], out: Te
         found = {
             r[0]: r[1:]
             for r in con.execute(
-                f"SELECT operating_day, min(interval_begin_utc), max(interval_begin_utc), count(DISTINCT interval_begin_utc) "
+                "SELECT operating_day, min(interval_begin_utc), max(interval_begin_utc), "
+                "count(DISTINCT interval_begin_utc) "
                 f"FROM {schema.qualified_name} WHERE operating_day IN ({days_sql(days)}) GROUP BY 1"
             ).fetchall()
         }
@@ -195,7 +197,7 @@ def _print_nulls(con: duckdb.DuckDBPyConnection, days: list[date], out: TextIO) 
         counts = con.execute(f"SELECT count(*), {null_counts} FROM {schema.qualified_name} {where}").fetchone()
         total, nulls = counts[0], counts[1:]
         not_null = set(schema.not_null_columns)
-        for c, n in zip(cols, nulls):
+        for c, n in zip(cols, nulls, strict=True):
             if n:
                 rows.append(
                     [schema.name, c + (" *" if c in not_null else ""), f"{n:,}", f"{n / total:.2%}" if total else ""]
@@ -217,11 +219,13 @@ def _print_join_coverage(con: duckdb.DuckDBPyConnection, days: list[date], out: 
         if have_locations:
             total, known = con.execute(
                 f"SELECT count(DISTINCT l.location_id), count(DISTINCT x.location_id) FROM {schema.qualified_name} l "
-                f"LEFT JOIN {LOCATIONS.qualified_name} x USING (location_id) WHERE l.operating_day IN ({days_sql(days)})"
+                f"LEFT JOIN {LOCATIONS.qualified_name} x USING (location_id) "
+                f"WHERE l.operating_day IN ({days_sql(days)})"
             ).fetchone()
         else:
             [(total,)] = con.execute(
-                f"SELECT count(DISTINCT location_id) FROM {schema.qualified_name} WHERE operating_day IN ({days_sql(days)})"
+                f"SELECT count(DISTINCT location_id) FROM {schema.qualified_name} "
+                f"WHERE operating_day IN ({days_sql(days)})"
             ).fetchall()
             known = 0
         share = f"{known / total:.1%}" if total else "-"

@@ -204,7 +204,8 @@ def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR, *, force: bool = False)
             )
             if proc.returncode != 0 or not (scratch / "manifest.json").exists():
                 raise DbtManifestError(
-                    f"`dbt parse` of {project_dir} failed (exit {proc.returncode}):\n{proc.stdout[-4000:]}{proc.stderr[-4000:]}"
+                    f"`dbt parse` of {project_dir} failed (exit {proc.returncode}):\n"
+                    f"{proc.stdout[-4000:]}{proc.stderr[-4000:]}"
                 )
             for name in ("partial_parse.msgpack", "semantic_manifest.json"):
                 if (scratch / name).exists():

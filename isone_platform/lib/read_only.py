@@ -93,11 +93,11 @@ def _words(sql: str) -> list[tuple[str, duckdb.token_type]]:
     """The tokens of `sql` as (text, kind), comments left out (DuckDB's tokenizer)."""
     tokens = duckdb.tokenize(sql)
     ends = [start for start, _ in tokens[1:]] + [len(sql)]
-    return [(sql[start:end].strip(), kind) for (start, kind), end in zip(tokens, ends)]
+    return [(sql[start:end].strip(), kind) for (start, kind), end in zip(tokens, ends, strict=True)]
 
 
 def _function_refusal(words: list[tuple[str, Any]]) -> str | None:
-    for (text, kind), (after, _) in zip(words, words[1:]):
+    for (text, kind), (after, _) in zip(words[:-1], words[1:], strict=True):
         name = text.strip('"')
         if kind in (duckdb.token_type.identifier, duckdb.token_type.keyword) and after.startswith("("):
             if OUTSIDE_FUNCTIONS.search(name):

@@ -198,7 +198,7 @@ def test_attach_errors_hide_catalog_passwords():
     with pytest.raises(warehouse.WarehouseError) as err:
         warehouse.open_connection(cfg, read_only=True)
     assert "hunter2" not in str(err.value) and "password=***" in str(err.value)
-    assert warehouse._redact("postgresql://u:pw@h:5/db") == "postgresql://u:***@h:5/db"
+    assert warehouse.redact("postgresql://u:pw@h:5/db") == "postgresql://u:***@h:5/db"
 
 
 REFUSED = {

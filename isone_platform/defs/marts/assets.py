@@ -2,9 +2,8 @@
 
 A run covering operating days [first, last] runs `dbt build --vars '{min_date: first, max_date: last}'`: every
 incremental mart replaces exactly those days (strategy `replace_days`, dbt_project/macros/replace_days.sql) and
-the dbt tests run as asset checks. A backfill runs a range in batches of up to 15 days, one run each
-(`operating_day_backfill_policy = dg.BackfillPolicy.multi_run(max_partitions_per_run=BACKFILL_DAYS_PER_RUN)` in
-lib/partitions.py, `BACKFILL_DAYS_PER_RUN` = 15 unless `ISONE_BACKFILL_DAYS_PER_RUN` says otherwise); run config
+the dbt tests run as asset checks. A backfill runs a range in batches, one run each (`backfill_policy()` in
+lib/partitions.py: `dg.BackfillPolicy.multi_run` of `ISONE_BACKFILL_DAYS_PER_RUN` days, 15 unless set); run config
 `full_refresh: true` rebuilds every day from std instead.
 """
 

@@ -138,7 +138,8 @@ def load_daily_reconciles_with_std(context: dg.AssetCheckExecutionContext) -> dg
     fields = ["interval_count", "energy_mwh"]
     std = _fetch(
         """
-        select operating_day, area, count(*), sum(load_mw * (epoch(interval_end_utc) - epoch(interval_begin_utc)) / 3600)
+        select operating_day, area, count(*),
+               sum(load_mw * (epoch(interval_end_utc) - epoch(interval_begin_utc)) / 3600)
         from (
             select operating_day, 'SYSTEM' as area, interval_begin_utc, interval_end_utc, load_mw
             from std.isone__system_load_5min where load_mw is not null

@@ -125,9 +125,9 @@ def land_days(lake: Lake, days: Iterable[RawDay]) -> LandingReport:
 class LandedDays:
     """Landed days of one dataset, read from the lake lazily: one day's bodies in memory at a time.
 
-    What the std assets get as input. A std backfill run carries up to 15 days
-    (`operating_day_backfill_policy = dg.BackfillPolicy.multi_run(max_partitions_per_run=BACKFILL_DAYS_PER_RUN)`):
-    15 days of the all-node RT 5-minute LMPs are ~1.1 GB of bodies, which a list would hold all at once.
+    What the std assets get as input. A std backfill run carries `ISONE_BACKFILL_DAYS_PER_RUN` days
+    (`backfill_policy()` in lib/partitions.py, 15 by default): 15 days of the all-node RT 5-minute LMPs are
+    ~1.1 GB of bodies, which a list would hold all at once.
     Re-iterable: every pass reads the days again, which is what a retried warehouse transaction needs (it
     standardizes the days again rather than keeping them).
     """

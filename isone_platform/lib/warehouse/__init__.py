@@ -24,11 +24,9 @@ analyst entry point (`isone_platform.warehouse`) build on these functions.
 
 from __future__ import annotations
 
-from isone_platform.lib.sql_literals import days_sql as _days_sql
 from isone_platform.lib.warehouse.catalog import (
     CATALOG_BACKUP_PREFIX,
     CATALOG_BACKUPS_KEPT,
-    _attach,
     backup_sqlite_catalog,
     catalog_backups,
     count_data_files,
@@ -44,24 +42,16 @@ from isone_platform.lib.warehouse.config import (
     WarehouseConfig,
     WarehouseError,
     WarehouseNotFoundError,
-    _redact,
-    _sql_str,
     parse_catalog_url,
     redact,
 )
 from isone_platform.lib.warehouse.connect import (
-    _new_database,
-    _prepare_local_paths,
-    _session,
     open_connection,
     open_read_only_connection,
     prepare_local_paths,
 )
-from isone_platform.lib.warehouse.ddl import _create_table_sql, analyst_view_sql, ensure_tables, ensure_views
+from isone_platform.lib.warehouse.ddl import analyst_view_sql, ensure_tables, ensure_views
 from isone_platform.lib.warehouse.extensions import (
-    _create_s3_secret,
-    _load_extension,
-    _load_extensions_for,
     load_extension,
     load_extensions,
     s3_secret_options,
@@ -74,12 +64,9 @@ from isone_platform.lib.warehouse.maintenance import (
 )
 from isone_platform.lib.warehouse.read import read_partitions, std_table
 from isone_platform.lib.warehouse.resource import DuckLakeResource
-from isone_platform.lib.warehouse.retry import WRITE_ATTEMPTS, _with_write_retries, is_retryable
+from isone_platform.lib.warehouse.retry import WRITE_ATTEMPTS, is_retryable
 from isone_platform.lib.warehouse.write import (
     WriteGuard,
-    _in_transaction,
-    _replace,
-    _write,
     replace_partitions,
     replace_partitions_streaming,
 )

@@ -25,8 +25,8 @@ from isone_platform.lib.warehouse.config import (
     WarehouseConfig,
     WarehouseError,
     WarehouseNotFoundError,
-    _redact,
     _sql_str,
+    redact,
 )
 from isone_platform.lib.warehouse.retry import WRITE_ATTEMPTS, _backoff, is_retryable
 
@@ -127,7 +127,7 @@ def _attach_with_retries(con: duckdb.DuckDBPyConnection, config: WarehouseConfig
             if _NO_CATALOG in str(exc):
                 raise _MissingCatalog() from None
             raise WarehouseError(
-                _redact(f"cannot attach the warehouse catalog {config.attach_target!r}: {exc}")
+                redact(f"cannot attach the warehouse catalog {config.attach_target!r}: {exc}")
             ) from None
 
 
@@ -144,7 +144,7 @@ def count_data_files(config: WarehouseConfig, con: duckdb.DuckDBPyConnection | N
 
 def _missing_catalog_error(config: WarehouseConfig, files: int) -> WarehouseError:
     """No catalog: a lost one when data files exist (say how to restore it), else a warehouse not filled yet."""
-    catalog = _redact(config.attach_target)
+    catalog = redact(config.attach_target)
     if not files:
         return WarehouseNotFoundError(
             f"no warehouse catalog in {catalog!r}: nothing has been materialized into this warehouse yet "

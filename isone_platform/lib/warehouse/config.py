@@ -150,9 +150,6 @@ def redact(text: str) -> str:
     return re.sub(r"(postgres(?:ql)?://[^:/@\s]+:)[^@\s]+@", r"\1***@", text)
 
 
-_redact = redact  # the old name
-
-
 def _sql_str(value: str) -> str:
     """A SQL string literal (quotes doubled): for the paths and catalog strings ATTACH and secrets take."""
     return "'" + value.replace("'", "''") + "'"

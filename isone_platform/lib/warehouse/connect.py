@@ -44,8 +44,8 @@ def prepare_local_paths(config: WarehouseConfig) -> None:
 
 def _new_database(memory_limit: str = DEFAULT_MEMORY_LIMIT) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with a memory limit (the config's `ISONE_DUCKDB_MEMORY_LIMIT`, default 1GB) that
-    spills to the system temp directory beyond it. DuckDB's default, 80 % of RAM, let one check over a month of all-node LMPs
-    take 1.5 GB while other runs shared the machine."""
+    spills to the system temp directory beyond it. DuckDB's default, 80 % of RAM, let one check over a month of
+    all-node LMPs take 1.5 GB while other runs shared the machine."""
     spill = Path(tempfile.gettempdir()) / "isone-duckdb-spill"
     return duckdb.connect(
         ":memory:",

@@ -52,8 +52,6 @@ def load_extensions(con: duckdb.DuckDBPyConnection, config: WarehouseConfig) -> 
 
 
 # Old names, kept for scripts (benchmarks) written against them.
-_load_extension = load_extension
-_load_extensions_for = load_extensions
 
 
 def _aws_of(config: WarehouseConfig) -> AwsSettings:

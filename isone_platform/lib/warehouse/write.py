@@ -109,8 +109,8 @@ def replace_partitions_streaming(
 
     Still one transaction for all of `days` (a DELETE and an INSERT per day): readers see all old days or all
     new ones, and a failure — a conflict, a bad frame, an exception while producing the last day — leaves all
-    the old ones. But only the current day's frame needs to be in memory: one backfill run (up to 15 days,
-    `operating_day_backfill_policy`) of the all-node RT 5-minute LMPs is ~5 M rows as one frame.
+    the old ones. But only the current day's frame needs to be in memory: one backfill run (`backfill_policy()`,
+    15 days by default) of the all-node RT 5-minute LMPs is ~5 M rows as one frame.
 
     `frames` is iterated once per attempt, so it must be re-iterable (a list, or an object whose `__iter__`
     produces the frames again): a transaction retried after a conflict writes everything again. A frame with
