@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 export DAGSTER_DISABLE_TELEMETRY := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: install system-deps demo test sim clean bench
+.PHONY: install system-deps lint demo test sim clean bench
 
 $(CURDIR)/.uvtool/bin/uv:
 	$(PYTHON) -m venv $(CURDIR)/.uvtool
@@ -32,7 +32,14 @@ system-deps:
 demo: install
 	$(UV) run isone-platform demo $(if $(filter 0,$(DEMO_UI)),--no-ui,)
 
-test: install system-deps
+# The guardrails (configured in pyproject.toml): lint with import sorting, the format check at 120 columns, pyright
+# in basic mode. Any finding fails `make test` before a test runs.
+lint: install
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run pyright
+
+test: install system-deps lint
 	$(UV) run pytest $(PYTEST_ARGS)
 
 # B1-B4 side by side with DuckDB native and gridstatus (installed into benchmarks/.venv-gridstatus); prints the

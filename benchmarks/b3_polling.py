@@ -152,14 +152,16 @@ class Poller:
         """The sensor's answer (a RunRequest or a skip) and how long it took, with the cursor carried over."""
         import dagster as dg
 
-        from isone_platform.defs.polling.definitions import isone_poll_sensor
+        from isone_platform.defs.polling.definitions import build_poll_sensor
         from isone_platform.lib.resources import build_resources
+        from isone_platform.lib.settings import Settings
 
+        settings = Settings.from_env()
         t0 = time.perf_counter()
         with dg.build_sensor_context(
-            instance=self.instance, cursor=self.cursor, resources=build_resources(), definitions=self.defs
+            instance=self.instance, cursor=self.cursor, resources=build_resources(settings), definitions=self.defs
         ) as context:
-            result = isone_poll_sensor(context)
+            result = build_poll_sensor(settings)(context)
             self.cursor = context.cursor
         return result, time.perf_counter() - t0
 

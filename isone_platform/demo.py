@@ -94,9 +94,9 @@ def print_summary() -> None:
         ).fetchall()
         for (name,) in tables:
             has_time = name != "isone__locations"
-            row = con.sql(
+            [row] = con.sql(
                 f"select count(*), {'max(interval_begin_utc)' if has_time else 'null'} from std.{name}"
-            ).fetchone()
+            ).fetchall()
             latest = f"  latest interval {row[1]:%Y-%m-%d %H:%M} UTC" if row[1] else ""
             print(f"  std.{name:<26}{row[0]:>10,}{latest}")
         peak = con.sql(

@@ -135,9 +135,9 @@ def check_warehouse(settings: Settings) -> str:
             [(rows,)] = con.execute(f"SELECT count(*) FROM {table}").fetchall()
         finally:
             con.execute("ROLLBACK")
-        tables = con.execute(
+        [(tables,)] = con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_catalog = 'isone' AND table_schema = 'std'"
-        ).fetchone()[0]
+        ).fetchall()
     if rows != 20000:
         raise RuntimeError(f"probe table returned {rows} rows instead of 20000")
     return (

@@ -110,7 +110,7 @@ def _mart_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, bool]]:
     return [(f"mart.{name}", bool(has_day)) for name, has_day in rows]
 
 
-def _fmt_bytes(n: int) -> str:
+def _fmt_bytes(n: float) -> str:
     for unit in ("B", "kB", "MB", "GB"):
         if n < 1024 or unit == "GB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
@@ -194,7 +194,7 @@ def _print_nulls(con: duckdb.DuckDBPyConnection, days: list[date], out: TextIO) 
         where = f"WHERE operating_day IN ({days_sql(days)})" if schema.partition_column else ""
         cols = schema.column_names
         null_counts = ", ".join(f'count(*) FILTER (WHERE "{c}" IS NULL)' for c in cols)
-        counts = con.execute(f"SELECT count(*), {null_counts} FROM {schema.qualified_name} {where}").fetchone()
+        [counts] = con.execute(f"SELECT count(*), {null_counts} FROM {schema.qualified_name} {where}").fetchall()
         total, nulls = counts[0], counts[1:]
         not_null = set(schema.not_null_columns)
         for c, n in zip(cols, nulls, strict=True):
@@ -217,11 +217,11 @@ def _print_join_coverage(con: duckdb.DuckDBPyConnection, days: list[date], out: 
         if not dq.table_exists(con, schema):
             continue
         if have_locations:
-            total, known = con.execute(
+            [(total, known)] = con.execute(
                 f"SELECT count(DISTINCT l.location_id), count(DISTINCT x.location_id) FROM {schema.qualified_name} l "
                 f"LEFT JOIN {LOCATIONS.qualified_name} x USING (location_id) "
                 f"WHERE l.operating_day IN ({days_sql(days)})"
-            ).fetchone()
+            ).fetchall()
         else:
             [(total,)] = con.execute(
                 f"SELECT count(DISTINCT location_id) FROM {schema.qualified_name} "
@@ -240,11 +240,11 @@ def _print_join_coverage(con: duckdb.DuckDBPyConnection, days: list[date], out: 
         )
     zonal, system = STD_TABLES["isone__zonal_load_5min"], STD_TABLES["isone__system_load_5min"]
     if dq.table_exists(con, zonal) and dq.table_exists(con, system):
-        total, known = con.execute(
+        [(total, known)] = con.execute(
             f"SELECT count(*), count(s.interval_begin_utc) FROM (SELECT DISTINCT operating_day, interval_begin_utc "
             f"FROM {zonal.qualified_name} WHERE operating_day IN ({days_sql(days)})) z "
             f"LEFT JOIN {system.qualified_name} s USING (operating_day, interval_begin_utc)"
-        ).fetchone()
+        ).fetchall()
         rows.append(
             [
                 f"{zonal.name} intervals",
@@ -326,19 +326,19 @@ def run_dq(
     from isone_platform.lib import warehouse
     from isone_platform.lib.settings import current_settings
 
-    out = out or sys.stdout
-
+    stream = out if out is not None else sys.stdout
     try:
         con = warehouse.DuckLakeResource.from_settings(current_settings()).analyst_connection()
     except warehouse.WarehouseNotFoundError as exc:
-        print(f"no warehouse to check: {exc}", file=out)
+        print(f"no warehouse to check: {exc}", file=stream)
         return 1
     try:
-        chosen = sorted(set(days)) if days else latest_days(con, last)
+        # The rules are our own SQL: they run on the connection under the guard (the engine stays read-only).
+        chosen = sorted(set(days)) if days else latest_days(con.raw, last)
         if not chosen:
-            print("the warehouse holds no operating day yet: materialize some std assets first", file=out)
+            print("the warehouse holds no operating day yet: materialize some std assets first", file=stream)
             return 1
-        return snapshot(con, chosen, out=out, now=now)
+        return snapshot(con.raw, chosen, out=stream, now=now)
     finally:
         con.close()
 

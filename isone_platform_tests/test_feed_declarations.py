@@ -44,6 +44,7 @@ def test_polled_datasets_are_exactly_those_with_a_current_path():
     assert {ds.name for ds in POLLED} == with_current
     assert with_current == {"system_load_5min", "zonal_load_5min", "lmp_rt_5min", "fuel_mix"}
     for ds in POLLED:
+        assert ds.polling is not None, ds.name
         assert ds.grain is not None or ds.polling.gap is not None, ds.name  # a gap must be defined
     # only polled feeds get the freshness rule
     assert {n for n in DATASETS if any(r.name == "latest_interval_fresh" for r in dq.rules_for(n))} == with_current
@@ -56,8 +57,10 @@ def test_gap_requests_follow_the_declared_plan():
     day = date(2024, 11, 3)
     second_one_am = datetime(2024, 11, 3, 1, 5, tzinfo=ZoneInfo("America/New_York")).replace(fold=1)
     lmp = DATASETS["lmp_rt_5min"]
+    assert lmp.polling is not None
     assert lmp.polling.gap_request(day, second_one_am) == "/fiveminutelmp/prelim/day/20241103/starthour/01"
     for ds in POLLED:
+        assert ds.polling is not None
         if not ds.polling.chunked:
             assert ds.polling.gap_request(day, second_one_am) == ds.plan(day, "prelim")[0].path
 

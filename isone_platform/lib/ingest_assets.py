@@ -7,7 +7,7 @@ when the definitions load, never at import; the warehouse is the `warehouse` res
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 import dagster as dg
 import duckdb
@@ -132,9 +132,7 @@ def _poll(context: dg.AssetExecutionContext, plan: FetchPlan, client: IsoneClien
     return raw
 
 
-def _fetch_and_land(
-    context: dg.AssetExecutionContext, plan: FetchPlan, isone_api: IsoneApiResource
-) -> dict[str, object]:
+def _fetch_and_land(context: dg.AssetExecutionContext, plan: FetchPlan, isone_api: IsoneApiResource) -> dict[str, Any]:
     """The raw step's work: fetch each day and land it before the next; the metadata of what was landed."""
     with isone_api.client() as client:
         try:
@@ -247,7 +245,7 @@ def _replace_days(ds: Dataset, warehouse: DuckLakeResource, raw: LandedDays, day
     return rows
 
 
-def _std_metadata(ds: Dataset, rows: int, days: GuardedDays, partition_days: list[date | None]) -> dict[str, object]:
+def _std_metadata(ds: Dataset, rows: int, days: GuardedDays, partition_days: list[date | None]) -> dict[str, Any]:
     metadata = dict(days.summary.metadata())
     metadata |= {
         "dagster/row_count": dg.MetadataValue.int(rows),

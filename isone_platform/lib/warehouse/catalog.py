@@ -136,7 +136,8 @@ def count_data_files(config: WarehouseConfig, con: duckdb.DuckDBPyConnection | N
     `s3://` path); without `con`, a local path is counted directly and a remote one as 0."""
     pattern = config.data_path.rstrip("/") + "/**/*.parquet"
     if con is not None:
-        return con.execute("SELECT count(*) FROM glob(?)", [pattern]).fetchone()[0]
+        [(files,)] = con.execute("SELECT count(*) FROM glob(?)", [pattern]).fetchall()
+        return files
     if "://" in config.data_path or not Path(config.data_path).is_dir():
         return 0
     return sum(1 for _ in Path(config.data_path).rglob("*.parquet"))

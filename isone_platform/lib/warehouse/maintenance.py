@@ -42,7 +42,7 @@ def expire_and_clean(config: WarehouseConfig, keep: timedelta) -> MaintenanceRep
             ).fetchall()
             # Files of the snapshots just expired: no snapshot within `keep` references them.
             deleted = con.execute(f"CALL ducklake_cleanup_old_files('{CATALOG_ALIAS}', older_than => now())").fetchall()
-            left = con.execute(f"SELECT count(*) FROM {CATALOG_ALIAS}.snapshots()").fetchone()[0]
+            [(left,)] = con.execute(f"SELECT count(*) FROM {CATALOG_ALIAS}.snapshots()").fetchall()
             return MaintenanceReport(len(expired), len(deleted), left)
 
     return _with_write_retries(maintain)

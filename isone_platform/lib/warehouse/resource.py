@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import dagster as dg
 import duckdb
@@ -23,6 +24,9 @@ from pydantic import Field
 from isone_platform.lib.schemas import TableSchema
 from isone_platform.lib.settings import Settings
 from isone_platform.lib.warehouse.config import DEFAULT_MEMORY_LIMIT, WarehouseConfig
+
+if TYPE_CHECKING:
+    from isone_platform.lib.read_only import GuardedConnection
 
 
 class DuckLakeResource(dg.ConfigurableResource):
@@ -58,7 +62,7 @@ class DuckLakeResource(dg.ConfigurableResource):
         finally:
             con.close()
 
-    def analyst_connection(self):
+    def analyst_connection(self) -> GuardedConnection:
         """The analysts' guarded read-only connection (`lib/read_only.py`): reads std/mart tables and views and
         nothing else. The caller closes it."""
         from isone_platform.lib.warehouse.connect import open_read_only_connection

@@ -140,7 +140,7 @@ def _checked_frames(
         if wanted is None:
             if day is not None:
                 raise ValueError(f"{schema.qualified_name} is not partitioned: give its frame with day None")
-        elif day not in wanted:
+        elif day is None or day not in wanted:
             raise ValueError(
                 f"{schema.qualified_name}: a frame for {day.isoformat() if isinstance(day, date) else repr(day)} "
                 "is not one of the partition(s) being replaced "
