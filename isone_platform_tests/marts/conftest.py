@@ -5,7 +5,7 @@ from datetime import date
 import dagster as dg
 import pytest
 
-from isone_platform.lib.dbt import dbt_resource
+from isone_platform.lib.resources import build_resources
 from isone_platform.lib.warehouse import WarehouseConfig
 
 from . import fixture
@@ -27,7 +27,7 @@ def materialize_marts(first: date, last: date, *, instance=None, run_config=None
     }
     return dg.materialize(
         mart_defs(),
-        resources={"dbt": dbt_resource()},
+        resources=build_resources(),
         tags=tags,
         instance=instance,
         run_config=run_config,
