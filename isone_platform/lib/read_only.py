@@ -92,6 +92,8 @@ def lock_down(con: duckdb.DuckDBPyConnection, data_path: str) -> None:
 def _words(sql: str) -> list[tuple[str, duckdb.token_type]]:
     """The tokens of `sql` as (text, kind), comments left out (DuckDB's tokenizer)."""
     tokens = duckdb.tokenize(sql)
+    if not tokens:
+        return []
     ends = [start for start, _ in tokens[1:]] + [len(sql)]
     return [(sql[start:end].strip(), kind) for (start, kind), end in zip(tokens, ends, strict=True)]
 
