@@ -105,3 +105,21 @@ def test_aws_resolution(clean_env, monkeypatch):
     monkeypatch.setenv("AWS_REGION", "us-west-2")
     aws = Settings.from_env().aws
     assert aws.endpoint is not None and aws.endpoint.use_ssl and aws.region_name == "us-west-2"
+
+
+def test_library_credentials_from_dotenv_reach_the_process_environment_without_overriding(clean_env, monkeypatch):
+    """boto3 (raw S3 lake) and libpq (PostgreSQL catalog) read only the process environment: building the
+    resources hands them the `.env` values, but a variable already exported wins, and nothing else is exported."""
+    from isone_platform.lib.resources import build_resources
+
+    (clean_env / ".env").write_text(
+        "AWS_ACCESS_KEY_ID=from-dotenv\nAWS_SECRET_ACCESS_KEY=dotenv-secret\nPGPASSWORD=pg-dotenv\nISONE_USERNAME=bob\n"
+    )
+    monkeypatch.setenv("PGPASSWORD", "exported")
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "")  # registered with monkeypatch, so the test leaves the environment as it found it
+    build_resources()
+    assert os.environ["AWS_ACCESS_KEY_ID"] == "from-dotenv"
+    assert os.environ["AWS_SECRET_ACCESS_KEY"] == "dotenv-secret"
+    assert os.environ["PGPASSWORD"] == "exported"
+    assert "ISONE_USERNAME" not in os.environ

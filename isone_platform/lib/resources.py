@@ -18,7 +18,7 @@ from isone_platform.lib.isone_client import (
     IsoneClient,
     RetryPolicy,
 )
-from isone_platform.lib.settings import Settings, SettingsError, current_settings
+from isone_platform.lib.settings import Settings, SettingsError, current_settings, export_library_credentials
 from isone_platform.lib.warehouse.resource import DuckLakeResource
 
 
@@ -145,6 +145,7 @@ def build_resources(settings: Settings | None = None) -> dict[str, Any]:
     from isone_platform.lib.lake import RawLakeIOManager
 
     settings = settings or Settings.from_env()
+    export_library_credentials(settings)
     if settings.isone_env == "prod":
         problems = check_prod_config(settings)
         if problems:

@@ -7,8 +7,10 @@ built from it (`build_resources(settings)`), child processes get an explicit env
 An invalid value raises `SettingsError` naming the variable and what it accepts. Credentials are `SecretStr`:
 they print as `**********` in logs, metadata and errors.
 
-The `.env` of the project root (and of the package checkout) is read by pydantic-settings (`env_file`), never
-loaded into `os.environ`; variables already set in the environment win over it.
+The `.env` of the project root (and of the package checkout) is read by pydantic-settings (`env_file`), not
+loaded into `os.environ` wholesale; variables already set in the environment win over it. The exception is the
+few credentials that libraries read from the process environment only (`LIBRARY_CREDENTIALS`): when resources
+are built, `export_library_credentials` hands their `.env` values to this process, never overriding one set.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ DEFAULT_BASE_URL = "https://webservices.iso-ne.com/api/v1.1"  # also isone_clien
 DEFAULT_LAKE_URL = "./data/lake"
 DEFAULT_CATALOG_URL = "./data/catalog.sqlite"
 ENVIRONMENTS = ("local", "prod")
+# Read from the process environment by the libraries themselves: boto3 (the raw S3 lake) and libpq (the
+# PostgreSQL catalog). Passing them as resource config would show them in the Dagster UI.
+LIBRARY_CREDENTIALS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "PGPASSWORD")
 
 
 class SettingsError(ValueError):
@@ -153,6 +158,16 @@ class Settings(BaseSettings):
         if isinstance(value, SecretStr):
             value = value.get_secret_value()
         return bool(raw) and value is not None and str(value) == raw
+
+
+def export_library_credentials(settings: Settings) -> list[str]:
+    """Put the settings' `LIBRARY_CREDENTIALS` (from `.env`) into this process's environment where it has none,
+    so boto3 and libpq find them as they would an exported variable; the names exported, for tests and logs."""
+    values = settings.env_values()
+    exported = [name for name in LIBRARY_CREDENTIALS if name in values and not os.environ.get(name)]
+    for name in exported:
+        os.environ[name] = values[name]
+    return exported
 
 
 def _settings_error(exc: ValidationError) -> SettingsError:
