@@ -56,6 +56,7 @@ def materialize(*names: str, partition: str | None, layers=("raw", "std")) -> No
 
 def materialize_marts(day: str) -> None:
     from isone_platform.defs.marts.assets import isone_marts
+
     tags = {"dagster/asset_partition_range_start": day, "dagster/asset_partition_range_end": day}
     dg.materialize([isone_marts], resources=build_resources(), tags=tags)
 
