@@ -50,8 +50,8 @@ def expire_and_clean(config: WarehouseConfig, keep: timedelta) -> MaintenanceRep
 
 ORPHAN_MIN_AGE = timedelta(hours=48)
 """How old an unreferenced data file must be before `delete_orphaned_files` removes it. A writer's Parquet files
-exist before its COMMIT makes the catalog reference them (a 30-day backfill transaction runs for minutes), so
-a young unreferenced file may be a write in progress; 48 hours outlasts any transaction by far."""
+exist before its COMMIT makes the catalog reference them (one backfill run's transaction, 15 days by default,
+runs for minutes), so a young unreferenced file may be a write in progress; 48 hours outlasts any by far."""
 
 
 def delete_orphaned_files(config: WarehouseConfig, min_age: timedelta = ORPHAN_MIN_AGE) -> int:
