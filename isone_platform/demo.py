@@ -207,12 +207,14 @@ def _signal_group(proc: subprocess.Popen, sig: signal.Signals) -> None:
 
 
 def _stop_on_signals() -> None:
-    """SIGTERM and SIGHUP end the demo the way Ctrl-C does (KeyboardInterrupt), so the services are stopped."""
+    """Ctrl-C, SIGTERM and SIGHUP end the demo with KeyboardInterrupt, so the services are stopped. SIGINT too,
+    explicitly: a process started in the background by a non-interactive shell inherits SIGINT ignored, and
+    Python then installs no Ctrl-C handler of its own."""
 
     def interrupt(*_: object) -> None:
         raise KeyboardInterrupt
 
-    for sig in (signal.SIGTERM, signal.SIGHUP):
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, interrupt)
 
 
