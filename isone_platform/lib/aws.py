@@ -69,8 +69,3 @@ def s3_endpoint_url() -> str | None:
 def region() -> str:
     """The S3 region of this process's settings. Prefer `settings.aws.region_name`."""
     return _current().region_name
-
-
-def s3_endpoint() -> S3Endpoint | None:
-    """The S3 endpoint of this process's settings, split for DuckDB. Prefer `settings.aws.endpoint`."""
-    return _current().endpoint

@@ -16,9 +16,11 @@ from isone_platform.lib.lake.storage import LakeError
 
 
 def default_s3_resource() -> S3Resource:
-    """dagster-aws's S3 resource from the environment: endpoint `AWS_ENDPOINT_URL` (S3-compatible stores), region
-    `AWS_REGION`/`AWS_DEFAULT_REGION`; credentials from boto's usual chain (env, profile, instance/IRSA role)."""
-    return S3Resource(endpoint_url=aws.s3_endpoint_url(), region_name=aws.region())
+    """The S3 resource of this process's settings, built as `build_resources` builds it (`s3_resource`)."""
+    from isone_platform.lib.resources import s3_resource  # resources builds the lake's IO manager: import late
+    from isone_platform.lib.settings import current_settings
+
+    return s3_resource(current_settings())
 
 
 def parse_s3_url(url: str) -> tuple[str, str]:
