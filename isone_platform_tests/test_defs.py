@@ -36,6 +36,7 @@ def _check_summary(check: dg.AssetCheckSpec) -> dict[str, Any]:
         "blocking": check.blocking,
         "severity_on_failure": (check.metadata or {}).get("severity_on_failure"),
         "kind": (check.metadata or {}).get("rule_kind"),
+        "partitioned": check.partitions_def is not None,
     }
 
 
@@ -48,6 +49,9 @@ def _assets(defs: dg.Definitions) -> dict[str, Any]:
         for spec in assets_def.specs:
             out[spec.key.to_user_string()] = {
                 "group": spec.group_name,
+                "owners": sorted(spec.owners),
+                "tags": {k: v for k, v in sorted(spec.tags.items()) if not k.startswith("dagster/kind/")},
+                "freshness_policy": str(spec.freshness_policy) if spec.freshness_policy else None,
                 "kinds": sorted(spec.kinds),
                 "partitions": _partitions(spec),
                 "backfill_policy": str(policy) if policy else None,

@@ -74,7 +74,12 @@ def test_landing_lands_each_day_before_asking_for_the_next(tmp_path):
     assert [read_day(lake, "system_load_5min", d).bodies[1].body for d in DAYS[:3]] == [
         d.isoformat().encode() for d in DAYS[:3]
     ]
-    assert report.metadata() == {"days": [d.isoformat() for d in DAYS[:3]], "bodies": 6, "body_bytes": 3 * (8 + 10)}
+    assert report.metadata() == {
+        "run_days": [d.isoformat() for d in DAYS[:3]],
+        "run_bodies": 6,
+        "run_body_bytes": 3 * (8 + 10),
+    }
+    assert report.per_day == {d.isoformat(): {"bodies": 2, "body_bytes": 8 + 10} for d in DAYS[:3]}
 
 
 def test_a_failed_landing_closes_the_producer(tmp_path):
@@ -97,7 +102,7 @@ def test_the_raw_io_manager_stores_days_an_asset_returns(tmp_path):
     context = dg.build_output_context(asset_key=dg.AssetKey(["raw", "isone__system_load_5min"]))
     RawLakeIOManager(lake_url=str(tmp_path / "lake")).handle_output(context, [raw_day(DAYS[0], b"[1]")])
     assert read_day(LocalLake(tmp_path / "lake"), "system_load_5min", DAYS[0]).bodies[0].body == b"[1]"
-    assert {k: v.value for k, v in context.get_logged_metadata().items()}["days"] == [DAYS[0].isoformat()]
+    assert {k: v.value for k, v in context.get_logged_metadata().items()}["run_days"] == [DAYS[0].isoformat()]
 
 
 def test_failure_on_day_3_leaves_days_1_2_landed_and_day_3_untouched(platform_env, all_assets, sim):
@@ -159,15 +164,19 @@ def test_landed_days_are_read_lazily_and_again_on_every_pass(tmp_path):
 def test_std_run_writes_its_days_in_one_transaction(platform_env, all_assets):
     first, last = DAYS[0], DAYS[2]
     result = run_range(all_assets, "system_load_5min", first, last)
-    [mat] = [
-        m for m in result.asset_materializations_for_node("std__isone__system_load_5min") if m.partition == "2024-11-03"
-    ]
-    md = mat.metadata
-    assert md["dagster/row_count"].value == 288 + 288 + 300
-    assert md["intervals_per_day"].value == {"2024-11-01": "288/288", "2024-11-02": "288/288", "2024-11-03": "300/300"}
-    assert md["parse_warnings"].value == 0
-    assert md["latest_interval_utc"].value == "2024-11-04T04:55:00+00:00"
-    assert md["partition_days"].value == "2024-11-01, 2024-11-02, 2024-11-03"
+    # each day's materialization carries that day's own figures; the run's totals are named as such
+    mats = {m.partition: m.metadata for m in result.asset_materializations_for_node("std__isone__system_load_5min")}
+    assert sorted(str(p) for p in mats) == [d.isoformat() for d in DAYS[:3]]
+    expected = {"2024-11-01": (288, "2024-11-02T03:55:00+00:00"), "2024-11-02": (288, "2024-11-03T03:55:00+00:00")}
+    expected["2024-11-03"] = (300, "2024-11-04T04:55:00+00:00")  # the fall-back day: 25 hours
+    for day, (n, latest) in expected.items():
+        md = mats[day]
+        assert md["dagster/row_count"].value == n and md["intervals"].value == f"{n}/{n}", day
+        assert md["latest_interval_utc"].value == latest and md["parse_warnings"].value == 0
+    md = mats["2024-11-03"]
+    assert md["run_rows"].value == 288 + 288 + 300 and md["run_parse_warnings"].value == 0
+    assert "| 2024-11-01 | 288 | 288/288 |" in str(md["run_days"].value)
+    assert not {"intervals_per_day", "partition_days"} & set(md)
     rows_sql = "select * from std.isone__system_load_5min order by interval_begin_utc"
     before = query(rows_sql)
 

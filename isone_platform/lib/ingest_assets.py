@@ -4,7 +4,7 @@ The retry and backfill policies come from the settings (`ISONE_STEP_*`, `ISONE_B
 when the definitions load, never at import; the warehouse is the `warehouse` resource (`DuckLakeResource`).
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
@@ -13,7 +13,10 @@ import dagster as dg
 import duckdb
 from pydantic import Field
 
+from isone_platform.lib.asset_meta import LAYER_DESCRIPTIONS, asset_owners, asset_tags
 from isone_platform.lib.datasets import Dataset
+from isone_platform.lib.dq.render import markdown_table
+from isone_platform.lib.dq.rules.freshness import FRESHNESS_MAX_AGE
 from isone_platform.lib.fetch import default_price_status, fetch_day
 from isone_platform.lib.io_managers import dagster_table_schema
 from isone_platform.lib.isone_client import IsoneAuthError, IsoneBodyTooLargeError, IsoneClient, IsoneNotFoundError
@@ -24,7 +27,15 @@ from isone_platform.lib.raw import RawDay
 from isone_platform.lib.resources import IsoneApiResource
 from isone_platform.lib.schemas import TableSchema
 from isone_platform.lib.settings import Settings, current_settings
-from isone_platform.lib.std_write import DaysRefused, GuardedDays, accept_all, quarantine, refusal_message
+from isone_platform.lib.std_write import (
+    DayFigures,
+    DaysRefused,
+    GuardedDays,
+    StdSummary,
+    accept_all,
+    quarantine,
+    refusal_message,
+)
 from isone_platform.lib.warehouse import DuckLakeResource, WarehouseError, is_retryable
 
 ISONE_API_POOL = "isone_api"
@@ -140,8 +151,19 @@ def _fetch_and_land(context: dg.AssetExecutionContext, plan: FetchPlan, isone_ap
         except (IsoneAuthError, IsoneNotFoundError, IsoneBodyTooLargeError) as exc:
             # Retrying the step cannot fix credentials, a missing path or an oversized body: fail once, clearly.
             raise dg.Failure(description=str(exc), allow_retries=False) from exc
-        traffic = {"requests": client.requests_sent, "bytes_received": client.bytes_received}
+        traffic = {"run_requests": client.requests_sent, "run_bytes_received": client.bytes_received}
+    attach_day_metadata(context, landed.per_day)
     return {"lake": plan.lake.url, **landed.metadata(), **plan.report, **traffic}
+
+
+def attach_day_metadata(context: dg.AssetExecutionContext, per_day: Mapping[str, Mapping[str, Any]]) -> None:
+    """Each operating day's own figures on that day's materialization. A multi-day run records one event per
+    partition, each with the whole run's output metadata (dagster-io/dagster#18123): only what is attached per
+    partition key is that day's."""
+    if context.assets_def.partitions_def is None:
+        return
+    for key, figures in per_day.items():
+        context.add_asset_metadata(dict(figures), partition_key=key)
 
 
 def build_ingest_assets(
@@ -159,15 +181,18 @@ def _raw_asset(ds: Dataset, settings: Settings) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=dg.AssetKey(["raw", ds.asset_name]),
-        description=f"Response bodies exactly as ISO-NE returned them, gzip in the lake. {ds.table.description}",
-        group_name=ds.group,
+        description=f"raw layer: {LAYER_DESCRIPTIONS['raw']}, gzip in the lake, one manifest per operating day. "
+        f"{ds.table.description}",
+        group_name="raw",
+        owners=asset_owners(),
+        tags=asset_tags("raw", ds.group),
         partitions_def=partitions,
         io_manager_key="raw_lake_io_manager",
         kinds={"json", "isone"},
         pool=ISONE_API_POOL,
         retry_policy=isone_retry_policy(settings),
         backfill_policy=backfill_policy(settings) if partitions else None,
-        metadata={"feed_paths": [r.path for r in ds.plan(date(2024, 11, 3) if partitions else None, "final")][:3]},
+        metadata={"feed_paths": feed_path_templates(ds)},
     )
     def raw_asset(
         context: dg.AssetExecutionContext,
@@ -193,8 +218,12 @@ def _std_asset(ds: Dataset, settings: Settings) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=dg.AssetKey(["std", ds.asset_name]),
-        description=ds.table.description,
-        group_name=ds.group,
+        description=f"std layer: {LAYER_DESCRIPTIONS['std']}. {ds.table.description}",
+        group_name="std",
+        owners=asset_owners(),
+        tags=asset_tags("std", ds.group),
+        # today's polled data: materialized at least every FRESHNESS_MAX_AGE, as the freshness rule asks of its data
+        freshness_policy=dg.FreshnessPolicy.time_window(fail_window=FRESHNESS_MAX_AGE) if ds.polling else None,
         partitions_def=partitions,
         ins={"raw": dg.AssetIn(key=dg.AssetKey(["raw", ds.asset_name]))},
         io_manager_key="warehouse_io_manager",
@@ -212,7 +241,8 @@ def _std_asset(ds: Dataset, settings: Settings) -> dg.AssetsDefinition:
     ) -> dg.MaterializeResult:
         days = GuardedDays(ds, raw, context.log, accept_less_complete=config.accept_less_complete)
         rows = _replace_days(ds, warehouse, raw, days)
-        return dg.MaterializeResult(metadata=_std_metadata(ds, rows, days, raw.days))
+        attach_day_metadata(context, {str(d): std_day_metadata(f) for d, f in days.summary.days.items() if d})
+        return dg.MaterializeResult(metadata=_std_metadata(ds, rows, days))
 
     return std_asset
 
@@ -245,14 +275,44 @@ def _replace_days(ds: Dataset, warehouse: DuckLakeResource, raw: LandedDays, day
     return rows
 
 
-def _std_metadata(ds: Dataset, rows: int, days: GuardedDays, partition_days: list[date | None]) -> dict[str, Any]:
-    metadata = dict(days.summary.metadata())
-    metadata |= {
-        "dagster/row_count": dg.MetadataValue.int(rows),
+def std_day_metadata(figures: DayFigures) -> dict[str, Any]:
+    """One day's figures as that partition's metadata: its own row count drives the UI's row-count plot."""
+    return {"dagster/row_count": dg.MetadataValue.int(figures.rows), **figures.metadata()}
+
+
+def _std_metadata(ds: Dataset, rows: int, days: GuardedDays) -> dict[str, Any]:
+    """The run's metadata, on every partition of the run: the table, and the run's totals named as such (each
+    day's own figures are attached per partition). An unpartitioned table's row count is the table's."""
+    summary = days.summary
+    metadata: dict[str, Any] = {
         "dagster/column_schema": dg.MetadataValue.table_schema(dagster_table_schema(ds.table)),
         "dagster/table_name": dg.MetadataValue.text(f"isone.{ds.table.qualified_name}"),
-        "partition_days": dg.MetadataValue.text(
-            ", ".join(d.isoformat() for d in partition_days if d is not None) or "(whole table)"
-        ),
+        "run_rows": dg.MetadataValue.int(rows),
+        "run_parse_warnings": dg.MetadataValue.int(summary.parse_warnings),
     }
+    if None in summary.days:
+        metadata["dagster/row_count"] = dg.MetadataValue.int(rows)
+    else:
+        metadata["run_days"] = dg.MetadataValue.md(run_days_markdown(summary))
     return metadata
+
+
+def run_days_markdown(summary: StdSummary) -> str:
+    """The run's days side by side (one materialization per day shows only its own)."""
+    rows = (
+        [
+            day.isoformat() if day else "",
+            f.rows,
+            f.metadata().get("intervals", ""),
+            f.metadata().get("latest_interval_utc", ""),
+        ]
+        for day, f in sorted(summary.days.items(), key=lambda item: str(item[0]))
+    )
+    return markdown_table(["operating_day", "rows", "intervals", "latest_interval_utc"], rows)
+
+
+def feed_path_templates(ds: Dataset) -> list[str]:
+    """The feed's API paths with the day as `{YYYYMMDD}` (an example date would read like real state)."""
+    sample = date(2000, 1, 2)
+    paths = [r.path for r in ds.plan(sample if ds.partitioned else None, "final")]
+    return list(dict.fromkeys(p.replace(sample.strftime("%Y%m%d"), "{YYYYMMDD}") for p in paths))[:3]

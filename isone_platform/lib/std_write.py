@@ -33,35 +33,64 @@ from isone_platform.lib.raw import RawDay
 STRUCTURAL = "structural"
 
 
-@dataclass
-class StdSummary:
-    """The std output metadata, accumulated one day at a time (no day's rows are kept for it)."""
+@dataclass(frozen=True)
+class DayFigures:
+    """What one operating day of a std run holds: the figures attached to that day's partition."""
 
-    grain: timedelta | None
-    parse_warnings: int = 0
-    rows: int = 0
-    latest: datetime | None = None
-    intervals_per_day: dict[str, str] = field(default_factory=dict)
-
-    def add(self, day: date | None, frame: pl.DataFrame, warnings: int) -> None:
-        self.parse_warnings += warnings
-        self.rows += frame.height
-        if self.grain is None:
-            return
-        if frame.height:
-            latest = frame["interval_begin_utc"].max()
-            if isinstance(latest, datetime) and (self.latest is None or latest > self.latest):
-                self.latest = latest
-        if day is not None:
-            n = frame.filter(pl.col("operating_day") == day)["interval_begin_utc"].n_unique()
-            self.intervals_per_day[str(day)] = f"{n}/{expected_intervals(day, self.grain)}"
+    rows: int
+    parse_warnings: int
+    intervals: int | None = None  # distinct interval begins (interval feeds only)
+    expected_intervals: int | None = None
+    first_interval_utc: datetime | None = None
+    latest_interval_utc: datetime | None = None
 
     def metadata(self) -> dict[str, object]:
-        metadata: dict[str, object] = {"parse_warnings": self.parse_warnings}
-        if self.grain is not None and self.rows:
-            metadata["latest_interval_utc"] = self.latest.isoformat() if self.latest else None
-            metadata["intervals_per_day"] = self.intervals_per_day
+        metadata: dict[str, object] = {"rows": self.rows, "parse_warnings": self.parse_warnings}
+        if self.intervals is not None:
+            metadata["intervals"] = f"{self.intervals}/{self.expected_intervals}"
+            metadata["first_interval_utc"] = _iso(self.first_interval_utc)
+            metadata["latest_interval_utc"] = _iso(self.latest_interval_utc)
         return metadata
+
+
+def _iso(ts: datetime | None) -> str | None:
+    return ts.isoformat() if ts else None
+
+
+@dataclass
+class StdSummary:
+    """The std run's figures, one `DayFigures` per operating day, accumulated as the days are standardized (no
+    day's rows are kept for it). Dagster attaches each day's figures to that day's partition; the run's totals
+    are named as such, because a multi-day run records one materialization per day."""
+
+    grain: timedelta | None
+    days: dict[date | None, DayFigures] = field(default_factory=dict)
+
+    def add(self, day: date | None, frame: pl.DataFrame, warnings: int) -> None:
+        if self.grain is None or day is None or not frame.height:
+            self.days[day] = DayFigures(frame.height, warnings)
+            return
+        intervals = frame.filter(pl.col("operating_day") == day)["interval_begin_utc"]
+        self.days[day] = DayFigures(
+            rows=frame.height,
+            parse_warnings=warnings,
+            intervals=intervals.n_unique(),
+            expected_intervals=expected_intervals(day, self.grain),
+            first_interval_utc=_as_datetime(intervals.min()),
+            latest_interval_utc=_as_datetime(intervals.max()),
+        )
+
+    @property
+    def rows(self) -> int:
+        return sum(f.rows for f in self.days.values())
+
+    @property
+    def parse_warnings(self) -> int:
+        return sum(f.parse_warnings for f in self.days.values())
+
+
+def _as_datetime(value: object) -> datetime | None:
+    return value if isinstance(value, datetime) else None
 
 
 @dataclass(frozen=True)

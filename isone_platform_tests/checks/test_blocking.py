@@ -1,5 +1,6 @@
 """Blocking rules: a structural failure stops the std write and the downstream asset of that partition only (the
-rows never reach readers); a WARN or a non-blocking ERROR does not stop it.
+rows never reach readers); any other ERROR fails its check for that day and the run, naming asset, rule, day and
+count; a WARN does not stop anything.
 
 The downstream asset is a stand-in mart defined here (a partitioned asset reading std), not the dbt marts: those
 are one dbt step over all std tables and are tested by their own suite.
@@ -88,8 +89,9 @@ def test_blocking_failure_stops_the_downstream_mart_of_that_partition_only(platf
         finally:
             con.close()
 
-        # non-blocking failures do not block: a missing zone (ERROR), zones far from the system load (WARN), LMP
-        # locations that cannot be verified because isone__locations was never loaded (WARN); the mart builds
+        # an ERROR finding on a table nothing downstream of it in the run reads (a missing zone): the run fails,
+        # naming it; WARN findings (zones far from the system load, LMP locations that cannot be verified because
+        # isone__locations was never loaded) do not; the stand-in mart reads only the system load and builds
         sim.clear_faults()
         sim.add_fault(Fault("/fiveminuteestimatedzonalload/day/*", "missing_zone", params={"zone_id": "4004"}))
         extra = [dg.AssetKey(["raw", f"isone__{n}"]) for n in ("zonal_load_5min", "lmp_da_hourly")]
@@ -110,4 +112,10 @@ def test_blocking_failure_stops_the_downstream_mart_of_that_partition_only(platf
         assert "isone__locations is empty" in description(
             evaluations(result)[("isone__lmp_da_hourly", "lmp_locations_known")]
         )
-        assert result.success and _mart_partitions(instance) == {"2024-11-02", "2024-11-03"}
+        assert not result.success
+        [failure] = [e for e in result.all_events if e.is_step_failure]
+        assert failure.step_key == "isone__zonal_load_5min_dq"
+        message = step_error(failure).message
+        assert "std/isone__zonal_load_5min all_zones_present failed on 2024-11-02 (288 offending)" in message
+        assert "zones_sum_to_system" not in message and "lmp" not in message  # WARN findings do not fail a run
+        assert _mart_partitions(instance) == {"2024-11-02", "2024-11-03"}

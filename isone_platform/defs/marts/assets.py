@@ -8,7 +8,7 @@ lib/partitions.py: `dg.BackfillPolicy.multi_run` of `ISONE_BACKFILL_DAYS_PER_RUN
 """
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import dagster as dg
@@ -17,6 +17,7 @@ from pydantic import Field
 
 from isone_platform.lib import dbt as dbt_lib
 from isone_platform.lib.ingest_assets import WAREHOUSE_POOL
+from isone_platform.lib.mart_days import build_days
 from isone_platform.lib.partitions import backfill_policy, operating_day_partitions
 from isone_platform.lib.warehouse import DuckLakeResource
 
@@ -32,6 +33,11 @@ class IsoneDbtTranslator(DagsterDbtTranslator):
         if dbt_resource_props["resource_type"] == "model":
             return dbt_lib.MART_GROUP
         return super().get_group_name(dbt_resource_props)
+
+    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):  # noqa: ANN001, ANN201 (dagster-dbt's)
+        """dbt tests are partitioned like the marts: the step reports each test once per day it built."""
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        return spec._replace(partitions_def=operating_day_partitions) if spec is not None else None
 
 
 TRANSLATOR = IsoneDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
@@ -58,14 +64,21 @@ def isone_marts(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckLakeResource, config: MartsRunConfig
 ):
     dbt_lib.prepare_warehouse(warehouse.config)
-    if config.full_refresh:
-        args = ["build", "--full-refresh"]
-        context.log.info("full refresh: rebuilding the marts from every day in std")
-    else:
-        key_range = context.partition_key_range
-        first, last = date.fromisoformat(key_range.start), date.fromisoformat(key_range.end)
-        args = ["build", "--vars", dbt_lib.vars_json(first, last)]
-        context.log.info(f"rebuilding operating days {first} .. {last}")
-    with dbt_lib.dbt_environment(warehouse.config):
-        yield from dbt.cli(args, context=context).stream()
-    dbt_lib.prune_run_targets()
+    key_range = context.partition_key_range
+    first, last = date.fromisoformat(key_range.start), date.fromisoformat(key_range.end)
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+    def run_dbt(start: date, end: date):
+        if config.full_refresh:
+            context.log.info("full refresh: rebuilding the marts from every day in std")
+            args = ["build", "--full-refresh"]
+        else:
+            context.log.info(f"rebuilding operating days {start} .. {end}")
+            args = ["build", "--vars", dbt_lib.vars_json(start, end)]
+        with dbt_lib.dbt_environment(warehouse.config):
+            yield from dbt.cli(args, context=context).stream()
+
+    try:
+        yield from build_days(context, warehouse, days, run_dbt)
+    finally:
+        dbt_lib.prune_run_targets()

@@ -5,17 +5,26 @@ key by key (missing or extra keys, counts exactly, sums within 1e-6 relative). T
 ERROR: a failure stops anything downstream of that mart in the run. Metadata: the number of keys compared and
 failed, and the first offending rows as a markdown table.
 
-The checks are partitioned like the marts and evaluate the days of the run they run in (its partition range).
+The checks are partitioned like the marts and report one evaluation per operating day of the run they run in
+(its partition range), so a check's Partitions tab shows each day's own result; a day that disagrees fails the
+step, naming the mart, day, rule and count.
 """
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import dagster as dg
 
+from isone_platform.lib.dq.dagster import (
+    Finding,
+    check_outputs,
+    findings_markdown,
+    findings_message,
+    target_materialization,
+)
 from isone_platform.lib.dq.render import markdown_table
 from isone_platform.lib.partitions import operating_day_partitions
 from isone_platform.lib.warehouse import DuckLakeResource, WarehouseNotFoundError
@@ -84,25 +93,71 @@ def _query(warehouse: DuckLakeResource, sql: str, params: Sequence[Any]) -> list
         return con.execute(sql, list(params)).fetchall()
 
 
-def _result(
+def _day_result(
+    context: dg.AssetCheckExecutionContext,
+    day: date,
+    rule: str,
+    key_names: Sequence[str],
+    expected: Mapping[Key, Fields],
+    actual: Mapping[Key, Fields],
+    **kw: Any,
+) -> tuple[dg.AssetCheckEvaluation, list[Mismatch]]:
+    """One day's reconciliation (keys start with the operating day) as that day's evaluation."""
+    problems = reconcile(_of_day(expected, day), _of_day(actual, day), **kw)
+    metadata: dict[str, Any] = {
+        "operating_day": day.isoformat(),
+        "keys_compared": len(set(_of_day(expected, day)) | set(_of_day(actual, day))),
+        "keys_failed": len(problems),
+        "count": len(problems),
+        "rule": rule,
+    }
+    if problems:
+        metadata["first_failures"] = dg.MetadataValue.md(_markdown(key_names, problems))
+    key = context.check_specs[0].asset_key
+    evaluation = dg.AssetCheckEvaluation(
+        asset_key=key,
+        check_name=context.check_specs[0].name,
+        passed=not problems,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=f"{len(problems)} key(s) disagree with std on {day}" if problems else f"agrees with std on {day}",
+        metadata=metadata,
+        partition=day.isoformat(),
+        blocking=True,
+        target_materialization_data=target_materialization(context.instance, key, day),
+    )
+    return evaluation, problems
+
+
+def _of_day(rows: Mapping[Key, Fields], day: date) -> dict[Key, Fields]:
+    return {k: v for k, v in rows.items() if k[0] == day}
+
+
+def _results(
     context: dg.AssetCheckExecutionContext,
     rule: str,
     key_names: Sequence[str],
     expected: Mapping[Key, Fields],
     actual: Mapping[Key, Fields],
     **kw: Any,
-) -> dg.AssetCheckResult:
+) -> Iterator[dg.AssetCheckEvaluation | dg.Output]:
+    """One evaluation per operating day of the run; then, if any day disagrees, fail naming each such day (the
+    check is blocking ERROR: nothing may read a mart that does not reproduce std)."""
     first, last = _run_days(context)
-    problems = reconcile(expected, actual, **kw)
-    metadata: dict[str, Any] = {
-        "operating_days": f"{first} .. {last}",
-        "keys_compared": len(set(expected) | set(actual)),
-        "keys_failed": len(problems),
-        "rule": rule,
-    }
-    if problems:
-        metadata["first_failures"] = dg.MetadataValue.md(_markdown(key_names, problems))
-    return dg.AssetCheckResult(passed=not problems, severity=dg.AssetCheckSeverity.ERROR, metadata=metadata)
+    findings = []
+    key = context.check_specs[0].asset_key
+    for i in range((last - first).days + 1):
+        day = first + timedelta(days=i)
+        evaluation, problems = _day_result(context, day, rule, key_names, expected, actual, **kw)
+        yield evaluation
+        if problems:
+            findings.append(Finding(key, evaluation.check_name, day, len(problems), problems[0].problem))
+    yield from check_outputs(context, [context.check_specs[0].key])
+    if findings:
+        raise dg.Failure(
+            description=f"{len(findings)} ERROR finding(s):\n{findings_message(findings)}",
+            metadata={"findings": dg.MetadataValue.md(findings_markdown(findings))},
+            allow_retries=False,
+        )
 
 
 def _mart_check(table: str, rule: str) -> Callable:
@@ -134,7 +189,9 @@ LOAD_RULE = (
 
 
 @_mart_check("isone__load_daily", LOAD_RULE)
-def load_daily_reconciles_with_std(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+def load_daily_reconciles_with_std(
+    context: dg.AssetCheckExecutionContext,
+) -> Iterator[dg.AssetCheckEvaluation | dg.Output]:
     fields = ["interval_count", "energy_mwh"]
     std = _fetch(
         """
@@ -159,7 +216,7 @@ def load_daily_reconciles_with_std(context: dg.AssetCheckExecutionContext) -> dg
         2,
         fields,
     )
-    return _result(
+    yield from _results(
         context, LOAD_RULE, ["operating_day", "area"], std, mart, exact=["interval_count"], approx=["energy_mwh"]
     )
 
@@ -172,7 +229,9 @@ LMP_RULE = (
 
 
 @_mart_check("isone__lmp_daily", LMP_RULE)
-def lmp_daily_reconciles_with_std(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+def lmp_daily_reconciles_with_std(
+    context: dg.AssetCheckExecutionContext,
+) -> Iterator[dg.AssetCheckEvaluation | dg.Output]:
     fields = ["locations", "da_rows", "rt_rows"]
     std = _fetch(
         """
@@ -195,7 +254,7 @@ def lmp_daily_reconciles_with_std(context: dg.AssetCheckExecutionContext) -> dg.
         1,
         fields,
     )
-    return _result(context, LMP_RULE, ["operating_day"], std, mart, exact=fields)
+    yield from _results(context, LMP_RULE, ["operating_day"], std, mart, exact=fields)
 
 
 FUEL_RULE = (
@@ -205,7 +264,9 @@ FUEL_RULE = (
 
 
 @_mart_check("isone__fuel_mix_daily", FUEL_RULE)
-def fuel_mix_daily_reconciles_with_std(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+def fuel_mix_daily_reconciles_with_std(
+    context: dg.AssetCheckExecutionContext,
+) -> Iterator[dg.AssetCheckEvaluation | dg.Output]:
     fields = ["snapshot_count", "energy_mwh"]
     std = _fetch(
         """
@@ -224,7 +285,7 @@ def fuel_mix_daily_reconciles_with_std(context: dg.AssetCheckExecutionContext) -
         2,
         fields,
     )
-    return _result(
+    yield from _results(
         context,
         FUEL_RULE,
         ["operating_day", "fuel_category"],
@@ -242,7 +303,9 @@ SYSTEM_VS_ZONAL_RULE = (
 
 
 @_mart_check("isone__system_vs_zonal_daily", SYSTEM_VS_ZONAL_RULE)
-def system_vs_zonal_daily_reconciles_with_std(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+def system_vs_zonal_daily_reconciles_with_std(
+    context: dg.AssetCheckExecutionContext,
+) -> Iterator[dg.AssetCheckEvaluation | dg.Output]:
     fields = ["intervals_compared"]
     std = _fetch(
         """
@@ -263,4 +326,4 @@ def system_vs_zonal_daily_reconciles_with_std(context: dg.AssetCheckExecutionCon
         1,
         fields,
     )
-    return _result(context, SYSTEM_VS_ZONAL_RULE, ["operating_day"], std, mart, exact=fields)
+    yield from _results(context, SYSTEM_VS_ZONAL_RULE, ["operating_day"], std, mart, exact=fields)

@@ -86,20 +86,31 @@ def _read_body(lake: Lake, entry: dict, dataset: str, day: date | None) -> Lande
 
 @dataclass
 class LandingReport:
-    """What a raw run landed: its days, bodies and bytes (for the materialization's metadata)."""
+    """What a raw run landed, per operating day (bodies, bytes): each day's figures go on that day's partition."""
 
-    days: list[str] = field(default_factory=list)
-    bodies: int = 0
-    body_bytes: int = 0
+    per_day: dict[str, dict[str, int]] = field(default_factory=dict)  # "YYYY-MM-DD" (or "") -> bodies, body_bytes
 
     def add(self, raw: RawDay) -> None:
-        if raw.day:
-            self.days.append(raw.day.isoformat())
-        self.bodies += len(raw.bodies)
-        self.body_bytes += raw.total_bytes
+        self.per_day[raw.day.isoformat() if raw.day else ""] = {
+            "bodies": len(raw.bodies),
+            "body_bytes": raw.total_bytes,
+        }
+
+    @property
+    def days(self) -> list[str]:
+        return [d for d in self.per_day if d]
+
+    @property
+    def bodies(self) -> int:
+        return sum(f["bodies"] for f in self.per_day.values())
+
+    @property
+    def body_bytes(self) -> int:
+        return sum(f["body_bytes"] for f in self.per_day.values())
 
     def metadata(self) -> dict[str, Any]:
-        return {"days": self.days or "unpartitioned", "bodies": self.bodies, "body_bytes": self.body_bytes}
+        """The run's totals, named as run totals (they go on every partition of the run)."""
+        return {"run_days": self.days or "unpartitioned", "run_bodies": self.bodies, "run_body_bytes": self.body_bytes}
 
 
 def land_days(lake: Lake, days: Iterable[RawDay]) -> LandingReport:
