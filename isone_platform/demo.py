@@ -35,7 +35,29 @@ def prepare_dagster_home(settings: Settings) -> Path:
     template = PACKAGE_ROOT / "deploy" / "local" / "dagster.yaml"
     if template.is_file() and not (home / "dagster.yaml").exists():
         shutil.copyfile(template, home / "dagster.yaml")
+    else:
+        _add_missing_instance_keys(home / "dagster.yaml", NEW_INSTANCE_KEYS)
     return home
+
+
+# Instance settings added to deploy/local/dagster.yaml after .dagster_home/ directories were made from it: appended
+# to an existing dagster.yaml that lacks the key (a value the user set is left alone).
+NEW_INSTANCE_KEYS = {"nux": "# No first-visit community pop-up over the demo's UI.\nnux:\n  enabled: false\n"}
+
+
+def _add_missing_instance_keys(path: Path, blocks: dict[str, str]) -> list[str]:
+    """Append each block of `blocks` whose top-level key `path` does not have; the keys added."""
+    import yaml
+
+    if not path.is_file():
+        return []
+    text = path.read_text()
+    present = yaml.safe_load(text) or {}
+    missing = [key for key in blocks if key not in present]
+    if missing:
+        sep = "" if not text or text.endswith("\n") else "\n"
+        path.write_text(text + sep + "".join("\n" + blocks[key] for key in missing))
+    return missing
 
 
 def start_simulator(port: int):
