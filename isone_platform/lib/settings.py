@@ -79,6 +79,11 @@ class Settings(BaseSettings):
     isone_orphan_min_age_hours: PositiveInt = 48
     isone_raw_archive_days: PositiveInt = 30
     isone_dashboard_refresh_seconds: PositiveInt = 60
+    # code references: links from each asset in the UI to its source file in the repository
+    isone_repository_url: str | None = Field(
+        default=None, description="https://github.com/<org>/<repo> (or a GitLab URL); unset: local file paths"
+    )
+    isone_repository_branch: str = "main"
     # storage
     isone_lake_url: str = DEFAULT_LAKE_URL
     isone_catalog_url: str = DEFAULT_CATALOG_URL
@@ -102,6 +107,18 @@ class Settings(BaseSettings):
         if value is not None and value > _today_in_new_york():
             raise ValueError(
                 f"{value.isoformat()} is in the future: the first operating day must be today or earlier (YYYY-MM-DD)"
+            )
+        return value
+
+    @field_validator("isone_repository_url")
+    @classmethod
+    def _github_or_gitlab(cls, value: str | None) -> str | None:
+        if value is not None and not (
+            value.startswith(("https://", "http://")) and ("github" in value or "gitlab" in value)
+        ):
+            raise ValueError(
+                "expected the repository's web URL on GitHub or GitLab, e.g. https://github.com/<org>/<repo> "
+                "(Dagster links code references to those two only)"
             )
         return value
 
