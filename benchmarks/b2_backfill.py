@@ -17,7 +17,7 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from benchmarks.common import BIN, DEMO_CREDENTIALS, REPO, SimProcess, free_port, log
+from benchmarks.common import BIN, DEMO_CREDENTIALS, HISTORY_START, REPO, SimProcess, free_port, log
 
 NAME = "B2"
 
@@ -141,6 +141,7 @@ def dagster_dev_env(home: Path, work: Path, sim: SimProcess, days_per_run: int |
         ISONE_USERNAME=DEMO_CREDENTIALS[0],
         ISONE_PASSWORD=DEMO_CREDENTIALS[1],
         ISONE_POLLING="off",
+        ISONE_HISTORY_START=HISTORY_START,
         DAGSTER_DISABLE_TELEMETRY="1",
         PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
     )

@@ -28,6 +28,10 @@ BIN = Path(sys.executable).parent  # the platform's venv: isone-sim and dagster 
 DAY = dt.date(2024, 7, 15)  # an ordinary summer weekday
 SIM_NOW = "2024-11-21T12:00:00-05:00"  # the simulator's "now": every benchmarked day is over (final prices)
 DEMO_CREDENTIALS = ("demo", "demo")  # what the simulator accepts
+# The benchmarked days are in 2024 (before SIM_NOW): the operating-day partitions must start before them. Set in this
+# process (before the platform's definitions load) and passed to every dagster dev the benchmarks start.
+HISTORY_START = "2024-01-01"
+os.environ.setdefault("ISONE_HISTORY_START", HISTORY_START)
 
 
 def log(msg: str) -> None:

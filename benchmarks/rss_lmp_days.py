@@ -24,7 +24,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import DEMO_CREDENTIALS, REPO, SimProcess, log
+from benchmarks.common import DEMO_CREDENTIALS, HISTORY_START, REPO, SimProcess, log
 
 DEFAULT_DAYS = 14
 DEFAULT_FIRST = dt.date(2024, 10, 1)
@@ -69,6 +69,7 @@ def run(days: int, first: dt.date) -> dict:
                 ISONE_USERNAME=DEMO_CREDENTIALS[0],
                 ISONE_PASSWORD=DEMO_CREDENTIALS[1],
                 ISONE_POLLING="off",
+                ISONE_HISTORY_START=min(HISTORY_START, first.isoformat()),
             )
             log(f"RSS: raw + std {DATASET}, {first} .. {last} ({days} days), one in-process run")
             started = time.perf_counter()

@@ -35,7 +35,29 @@ def prepare_dagster_home(settings: Settings) -> Path:
     template = PACKAGE_ROOT / "deploy" / "local" / "dagster.yaml"
     if template.is_file() and not (home / "dagster.yaml").exists():
         shutil.copyfile(template, home / "dagster.yaml")
+    else:
+        _add_missing_instance_keys(home / "dagster.yaml", NEW_INSTANCE_KEYS)
     return home
+
+
+# Instance settings added to deploy/local/dagster.yaml after .dagster_home/ directories were made from it: appended
+# to an existing dagster.yaml that lacks the key (a value the user set is left alone).
+NEW_INSTANCE_KEYS = {"nux": "# No first-visit community pop-up over the demo's UI.\nnux:\n  enabled: false\n"}
+
+
+def _add_missing_instance_keys(path: Path, blocks: dict[str, str]) -> list[str]:
+    """Append each block of `blocks` whose top-level key `path` does not have; the keys added."""
+    import yaml
+
+    if not path.is_file():
+        return []
+    text = path.read_text()
+    present = yaml.safe_load(text) or {}
+    missing = [key for key in blocks if key not in present]
+    if missing:
+        sep = "" if not text or text.endswith("\n") else "\n"
+        path.write_text(text + sep + "".join("\n" + blocks[key] for key in missing))
+    return missing
 
 
 def start_simulator(port: int):
@@ -49,14 +71,17 @@ def start_simulator(port: int):
     return server
 
 
-def demo_settings(settings: Settings, base_url: str, home: Path) -> Settings:
+def demo_settings(settings: Settings, base_url: str, home: Path, days: int = 3) -> Settings:
     """`settings` pointed at the simulator and the demo's DAGSTER_HOME: this process's settings for the demo
-    (`use_settings`), and through `child_env` those of dagster dev and the dashboard."""
+    (`use_settings`), and through `child_env` those of dagster dev and the dashboard. The partitions start no
+    later than the first of the `days` the demo materializes (an earlier `ISONE_HISTORY_START` is kept)."""
+    first_day = today_operating_day() - timedelta(days=days)
     overrides = {
         "isone_base_url": base_url,
         "isone_username": SIM_USER,
         "isone_password": SecretStr(SIM_PASSWORD),
         "dagster_home": home,
+        "isone_history_start": min(settings.history_start, first_day),
     }
     return settings.model_copy(update=overrides)
 
@@ -266,7 +291,7 @@ def run_demo(*, ui: bool, days: int, ui_port: int, sim_port: int, dashboard_port
     os.chdir(settings.root)
     home = prepare_dagster_home(settings)
     server = start_simulator(sim_port)
-    use_settings(demo_settings(settings, server.base_url, home))
+    use_settings(demo_settings(settings, server.base_url, home, days))
     print(f"ISO-NE simulator: {server.base_url}  (user {SIM_USER}; real clock)", flush=True)
     try:
         materialize_recent_days(days)

@@ -9,6 +9,9 @@ import pytest
 # Step retries of ISO-NE assets wait 10 s and more in production; the suite keeps their number, not the wait.
 os.environ.setdefault("ISONE_STEP_RETRY_DELAY_SECONDS", "0.2")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+# The suite works on fixed days of 2024 (the simulator's clock, the recorded bodies): partitions must reach them.
+# Set before any isone_platform import; dagster dev started by a test inherits it.
+os.environ.setdefault("ISONE_HISTORY_START", "2023-01-01")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REAL_DIR = (REPO_ROOT.parent / "shared" / "isone_real").resolve()

@@ -123,3 +123,46 @@ def test_library_credentials_from_dotenv_reach_the_process_environment_without_o
     assert os.environ["AWS_SECRET_ACCESS_KEY"] == "dotenv-secret"
     assert os.environ["PGPASSWORD"] == "exported"
     assert "ISONE_USERNAME" not in os.environ
+
+
+def test_history_start_defaults_to_the_demo_days_and_accepts_an_earlier_date(clean_env, monkeypatch):
+    from datetime import date, timedelta
+
+    from isone_platform.lib.partitions import operating_day_partitions_for, today_operating_day
+    from isone_platform.lib.settings import DEFAULT_HISTORY_DAYS
+
+    today = today_operating_day()
+    default = Settings.from_env()
+    assert default.isone_history_start is None
+    assert default.history_start == today - timedelta(days=DEFAULT_HISTORY_DAYS)
+    keys = operating_day_partitions_for(default).get_partition_keys()
+    assert keys[0] == (today - timedelta(days=DEFAULT_HISTORY_DAYS)).isoformat() and keys[-1] == today.isoformat()
+    assert len(keys) == DEFAULT_HISTORY_DAYS + 1  # what `make demo` fills: its 3 complete days and today
+
+    monkeypatch.setenv("ISONE_HISTORY_START", "2016-05-01")
+    early = Settings.from_env()
+    assert early.history_start == date(2016, 5, 1)
+    assert operating_day_partitions_for(early).get_first_partition_key() == "2016-05-01"
+
+
+@pytest.mark.parametrize(
+    ("value", "accepts"), [("2024-02-30", "valid date"), ("last year", "valid date"), ("2999-01-01", "in the future")]
+)
+def test_an_unusable_history_start_names_the_variable(clean_env, monkeypatch, value, accepts):
+    monkeypatch.setenv("ISONE_HISTORY_START", value)
+    with pytest.raises(SettingsError, match="ISONE_HISTORY_START") as raised:
+        Settings.from_env()
+    assert accepts in str(raised.value)
+
+
+def test_operating_day_partitions_follow_the_settings_when_the_definitions_load(clean_env, monkeypatch):
+    """The module-level name every asset module imports is resolved from `current_settings()` on import."""
+    from isone_platform.lib import partitions
+    from isone_platform.lib.settings import use_settings
+
+    monkeypatch.setenv("ISONE_HISTORY_START", "2024-11-01")
+    use_settings(None)
+    from isone_platform.lib.partitions import operating_day_partitions
+
+    assert operating_day_partitions.get_first_partition_key() == "2024-11-01"
+    assert partitions.operating_day_partitions is operating_day_partitions  # one object per start

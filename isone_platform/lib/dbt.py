@@ -42,7 +42,7 @@ DBT_PROJECT_DIR = PACKAGE_ROOT / "dbt_project"
 DBT_TARGET_DIR = DBT_PROJECT_DIR / "target"
 MANIFEST_PATH = DBT_TARGET_DIR / "manifest.json"
 MART_SCHEMA = "mart"
-MART_GROUP = "marts"
+MART_GROUP = "mart"  # groups are layers: raw, std, mart (lib/asset_meta.py)
 MART_TABLES = ("isone__load_daily", "isone__lmp_daily", "isone__fuel_mix_daily", "isone__system_vs_zonal_daily")
 
 # Files whose change makes the manifest stale.

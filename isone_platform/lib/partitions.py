@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import dagster as dg
@@ -10,12 +12,30 @@ import dagster as dg
 from isone_platform.lib.settings import Settings, current_settings
 
 ISONE_TZ = ZoneInfo("America/New_York")
-HISTORY_START = "2023-01-01"
 
-# end_offset=1: today's (partial) operating day is a partition too, so polling can fill it.
-operating_day_partitions = dg.DailyPartitionsDefinition(
-    start_date=HISTORY_START, timezone="America/New_York", end_offset=1
-)
+
+@cache
+def partitions_from(start: date) -> dg.DailyPartitionsDefinition:
+    """The operating-day partitions from `start` to today (end_offset=1: today's partial operating day is a
+    partition too, so polling can fill it). One object per start date."""
+    return dg.DailyPartitionsDefinition(start_date=start.isoformat(), timezone="America/New_York", end_offset=1)
+
+
+def operating_day_partitions_for(settings: Settings | None = None) -> dg.DailyPartitionsDefinition:
+    """The partitions of `settings` (default: this process's): from `ISONE_HISTORY_START`, else a few days before
+    today (`Settings.history_start`)."""
+    return partitions_from((settings or current_settings()).history_start)
+
+
+# `operating_day_partitions` is imported as a module-level name by every module that declares a partitioned asset
+# (`from isone_platform.lib.partitions import operating_day_partitions`). Its start is a setting, so it is resolved
+# on that import (PEP 562 module __getattr__), i.e. when the definitions load, from `current_settings()` at that
+# moment; importing this module alone (the demo, the CLI, tests) reads no setting. A command that changes its
+# settings before loading the definitions (the demo widens the start to cover its days) is therefore honoured.
+def __getattr__(name: str) -> Any:
+    if name == "operating_day_partitions":
+        return operating_day_partitions_for()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # One backfill policy for every partitioned asset, so that a backfill run carries its days end to end (raw -> std ->

@@ -19,10 +19,12 @@ import os
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
-from pydantic import Field, PositiveFloat, PositiveInt, SecretStr, ValidationError
+from pydantic import Field, PositiveFloat, PositiveInt, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from isone_platform.lib.aws import AwsSettings
@@ -32,6 +34,9 @@ DEFAULT_BASE_URL = "https://webservices.iso-ne.com/api/v1.1"  # also isone_clien
 DEFAULT_LAKE_URL = "./data/lake"
 DEFAULT_CATALOG_URL = "./data/catalog.sqlite"
 ENVIRONMENTS = ("local", "prod")
+# Without ISONE_HISTORY_START the partitions start this many days before today: the days `make demo` materializes
+# (its --days, 3, complete days and today), so a new install reads "4 of 4" instead of thousands of missing days.
+DEFAULT_HISTORY_DAYS = 3
 # Read from the process environment by the libraries themselves: boto3 (the raw S3 lake) and libpq (the
 # PostgreSQL catalog). Passing them as resource config would show them in the Dagster UI.
 LIBRARY_CREDENTIALS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "PGPASSWORD")
@@ -67,10 +72,18 @@ class Settings(BaseSettings):
     isone_poll_probe_seconds: PositiveInt = 30
     isone_polling: bool = True
     isone_backfill_days_per_run: PositiveInt = 15
+    isone_history_start: date | None = Field(
+        default=None, description="first operating day partition (YYYY-MM-DD); unset: DEFAULT_HISTORY_DAYS before today"
+    )
     isone_snapshot_retention_hours: PositiveInt = 24
     isone_orphan_min_age_hours: PositiveInt = 48
     isone_raw_archive_days: PositiveInt = 30
     isone_dashboard_refresh_seconds: PositiveInt = 60
+    # code references: links from each asset in the UI to its source file in the repository
+    isone_repository_url: str | None = Field(
+        default=None, description="https://github.com/<org>/<repo> (or a GitLab URL); unset: local file paths"
+    )
+    isone_repository_branch: str = "main"
     # storage
     isone_lake_url: str = DEFAULT_LAKE_URL
     isone_catalog_url: str = DEFAULT_CATALOG_URL
@@ -87,6 +100,27 @@ class Settings(BaseSettings):
     aws_session_token: SecretStr | None = None
     pgpassword: SecretStr | None = None
     dagster_home: Path | None = None
+
+    @field_validator("isone_history_start")
+    @classmethod
+    def _history_start_not_in_future(cls, value: date | None) -> date | None:
+        if value is not None and value > _today_in_new_york():
+            raise ValueError(
+                f"{value.isoformat()} is in the future: the first operating day must be today or earlier (YYYY-MM-DD)"
+            )
+        return value
+
+    @field_validator("isone_repository_url")
+    @classmethod
+    def _github_or_gitlab(cls, value: str | None) -> str | None:
+        if value is not None and not (
+            value.startswith(("https://", "http://")) and ("github" in value or "gitlab" in value)
+        ):
+            raise ValueError(
+                "expected the repository's web URL on GitHub or GitLab, e.g. https://github.com/<org>/<repo> "
+                "(Dagster links code references to those two only)"
+            )
+        return value
 
     @classmethod
     def from_env(cls, root: Path | None = None, **overrides: Any) -> Settings:
@@ -106,6 +140,11 @@ class Settings(BaseSettings):
     def root(self) -> Path:
         """The project root: relative paths resolve against it."""
         return Path(self.isone_project_root or Path.cwd()).resolve()
+
+    @property
+    def history_start(self) -> date:
+        """The first operating-day partition: `ISONE_HISTORY_START`, else `DEFAULT_HISTORY_DAYS` before today."""
+        return self.isone_history_start or _today_in_new_york() - timedelta(days=DEFAULT_HISTORY_DAYS)
 
     @property
     def lake_url(self) -> str:
@@ -158,6 +197,11 @@ class Settings(BaseSettings):
         if isinstance(value, SecretStr):
             value = value.get_secret_value()
         return bool(raw) and value is not None and str(value) == raw
+
+
+def _today_in_new_york() -> date:
+    """Today's ISO-NE operating day (lib/partitions.today_operating_day, which imports this module)."""
+    return datetime.now(ZoneInfo("America/New_York")).date()
 
 
 def export_library_credentials(settings: Settings) -> list[str]:

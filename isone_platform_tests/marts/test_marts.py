@@ -228,7 +228,7 @@ def test_checks_are_blocking_and_dbt_warn_tests_are_not(built):
         assert specs[name].blocking, name
     assert not specs["system_vs_zonal_mean_diff_within_5_pct"].blocking  # severity warn
     marts = [graph.get(dg.AssetKey(["mart", t])) for t in MART_TABLES]
-    assert {m.group_name for m in marts} == {"marts"}
+    assert {m.group_name for m in marts} == {"mart"}
     assert {str(p) for m in marts for p in m.parent_keys} == {
         str(dg.AssetKey(["std", f"isone__{n}"]))
         for n in ("system_load_5min", "zonal_load_5min", "lmp_da_hourly", "lmp_rt_5min", "fuel_mix")
@@ -275,3 +275,18 @@ def test_rerunning_one_day_replaces_only_that_day_then_full_refresh(built):
     assert set(actual) == set(expected)
     for key, want in expected.items():
         assert_rows_equal(actual[key], want, str(key))
+
+
+def test_declared_column_types_match_the_built_marts(built):
+    """schema.yml's `data_type` (shown in the UI as the column schema) is what DuckDB built, column for column."""
+    from isone_platform.defs.marts.assets import isone_marts
+
+    con = warehouse.connect()
+    try:
+        for spec in isone_marts.specs:
+            table = spec.key.path[-1]
+            declared = [(c.name, c.type) for c in spec.metadata["dagster/column_schema"].columns]
+            built_columns = [(r[0], r[1]) for r in con.sql(f"describe mart.{table}").fetchall()]
+            assert declared == built_columns, table
+    finally:
+        con.close()

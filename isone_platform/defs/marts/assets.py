@@ -7,7 +7,7 @@ lib/partitions.py: `dg.BackfillPolicy.multi_run` of `ISONE_BACKFILL_DAYS_PER_RUN
 `full_refresh: true` rebuilds every day from std instead.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -16,6 +16,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from pydantic import Field
 
 from isone_platform.lib import dbt as dbt_lib
+from isone_platform.lib.asset_meta import asset_owners, asset_tags
 from isone_platform.lib.ingest_assets import WAREHOUSE_POOL
 from isone_platform.lib.mart_days import build_days
 from isone_platform.lib.partitions import backfill_policy, operating_day_partitions
@@ -26,7 +27,11 @@ DBT_PROJECT = DbtProject(project_dir=dbt_lib.DBT_PROJECT_DIR, profiles_dir=dbt_l
 
 
 class IsoneDbtTranslator(DagsterDbtTranslator):
-    """Models: key `mart/<model>` (from `+schema: mart`), group `marts`. Sources: their `meta.dagster.asset_key`
+    """Models: key `mart/<model>` (from `+schema: mart`), group `mart` (the layer), owner the data team, tags
+    `layer`/`domain`/`iso` with the domain from the model's `meta: {domain: ...}` in dbt_project's schema.yml.
+    Metadata: dagster-dbt's defaults, i.e. `dagster/column_schema` (every column's declared `data_type` and
+    description from the manifest) and `dagster/table_name` (`<database>.mart.<model>`). Code references (the
+    model's .sql file) through `enable_code_references`. Sources: their `meta.dagster.asset_key`
     (`std/isone__<dataset>`, the std assets), so the lineage std -> mart is one graph."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
@@ -39,8 +44,34 @@ class IsoneDbtTranslator(DagsterDbtTranslator):
         spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
         return spec._replace(partitions_def=operating_day_partitions) if spec is not None else None
 
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
+        if dbt_resource_props["resource_type"] == "model":
+            return asset_owners()
+        return super().get_owners(dbt_resource_props)
 
-TRANSLATOR = IsoneDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+    def get_tags(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, str]:
+        tags = super().get_tags(dbt_resource_props)
+        if dbt_resource_props["resource_type"] == "model":
+            return {**tags, **asset_tags("mart", model_domain(dbt_resource_props))}
+        return tags
+
+
+def model_domain(dbt_resource_props: Mapping[str, Any]) -> str:
+    """The model's domain (`load`, `lmp`, `fuel_mix`): `config.meta.domain` in dbt_project's schema.yml. A model
+    without one is an error when the definitions load, not an untagged asset."""
+    meta = {**dbt_resource_props.get("meta", {}), **dbt_resource_props.get("config", {}).get("meta", {})}
+    domain = meta.get("domain")
+    if not domain:
+        raise ValueError(
+            f"dbt model {dbt_resource_props['name']} has no `meta: {{domain: ...}}` in dbt_project/models/"
+            "marts/schema.yml (load, lmp or fuel_mix): the Dagster `domain` tag is read from it"
+        )
+    return str(domain)
+
+
+TRANSLATOR = IsoneDbtTranslator(
+    settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_code_references=True)
+)
 
 
 class MartsRunConfig(dg.Config):

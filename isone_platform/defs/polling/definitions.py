@@ -90,7 +90,13 @@ def poll_sensor_fn(context: dg.SensorEvaluationContext, isone_api: IsoneApiResou
     cron_schedule=FINALIZE_CRON,
     execution_timezone="America/New_York",
     default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Re-materializes yesterday in full: final LMPs replace preliminary ones.",
+    description="Re-materializes yesterday's operating-day partition of isone_ingest in full: final LMPs replace "
+    "preliminary ones.",
+    # Dagster 1.13.27 reports no partition set for any schedule (ScheduleSnap.from_def sets partition_set_name=None,
+    # also for build_schedule_from_partitioned_job, whose "last partition" would be today here, not yesterday), so
+    # the UI's "Partition set" row reads None. The partition is in the description, this metadata, each tick's run
+    # request and the run's `dagster/partition` tag.
+    metadata={"partition": "yesterday's operating day (America/New_York)", "partitioned job": "isone_ingest"},
 )
 def isone_finalize_yesterday(context: dg.ScheduleEvaluationContext):
     yesterday = context.scheduled_execution_time.astimezone(ISONE_TZ).date() - timedelta(days=1)

@@ -63,14 +63,15 @@ def check_result_kwargs(outcome: RuleOutcome) -> dict[str, Any]:
     }
 
 
-def build_dataset_checks(ds: Dataset, now: Clock = utc_now) -> list[dg.AssetChecksDefinition]:
+def build_dataset_checks(ds: Dataset, now: Clock | None = None) -> list[dg.AssetChecksDefinition]:
     """The asset checks of the std asset of `ds` (a `lib.datasets.Dataset`): one check per rule, named after it.
 
     Rules on the table alone share one `@multi_asset_check` (`<asset>_dq`: one step, one read-only warehouse
     connection). Rules that also read another std table get their own step (`<asset>_dq_vs_<table>`) depending on
     that table, so they run after it in the same run, and a blocking failure upstream of that other table skips
     only them, not the table's own checks. The warehouse is the `warehouse` resource (the one the std assets
-    write), so tests and production read what was written. `now` is the clock freshness rules compare against.
+    write), so tests and production read what was written. `now` is the clock freshness and completeness rules
+    compare against (default: `utc_now`, looked up when the checks run).
 
     A partitioned dataset's checks are partitioned like it and report one result per operating day of the run
     (`per_day_evaluations`); every ERROR rule is blocking (`ERROR_IS_BLOCKING`).
@@ -106,7 +107,7 @@ def std_asset_key(ds: Dataset) -> dg.AssetKey:
     return dg.AssetKey(["std", ds.asset_name])
 
 
-def _multi_check(ds: Dataset, reads: tuple[str, ...], rules: list[Rule], now: Clock) -> dg.AssetChecksDefinition:
+def _multi_check(ds: Dataset, reads: tuple[str, ...], rules: list[Rule], now: Clock | None) -> dg.AssetChecksDefinition:
     """One step evaluating `rules` on a read-only connection to the warehouse that wrote the table."""
     key = std_asset_key(ds)
     suffix = "".join(f"_vs_{t.removeprefix('isone__')}" for t in reads)
@@ -124,14 +125,15 @@ def _multi_check(ds: Dataset, reads: tuple[str, ...], rules: list[Rule], now: Cl
         selected = {k.name for k in context.selected_asset_check_keys if k.asset_key == key}
         names = {r.name for r in rules} & selected
         blocking = {r.name for r in rules if is_blocking(r)}
+        at = (now or utc_now)()
         with context.resources.warehouse.connect(read_only=True) as con:
             days = days_to_check(context, ds.table, con)
             context.log.info(f"std/{ds.asset_name}: checking {days_text(days)}")
             if days is None:
-                for outcome in evaluate_rules(con, ds.name, None, now=now(), only=names):
+                for outcome in evaluate_rules(con, ds.name, None, now=at, only=names):
                     yield dg.AssetCheckResult(asset_key=key, check_name=outcome.rule, **check_result_kwargs(outcome))
                 return
-            findings = yield from per_day_evaluations(context, key, con, ds.name, days, now(), names, blocking)
+            findings = yield from per_day_evaluations(context, key, con, ds.name, days, at, names, blocking)
         stop_on_errors(context, key, findings)
 
     return _checks
