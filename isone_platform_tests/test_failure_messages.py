@@ -14,10 +14,12 @@ import subprocess
 from dataclasses import dataclass
 
 import dagster as dg
+import httpx
 import pytest
 
 from isone_platform.defs.load.feeds import SYSTEM_LOAD
 from isone_platform.lib.ingest_assets import build_ingest_assets
+from isone_platform.lib.isone_client import IsoneApiError, IsoneBodyTooLargeError, IsoneClient, RetryPolicy
 from isone_platform.lib.resources import build_resources
 from isone_platform.lib.settings import Settings, use_settings
 from isone_platform.simulator import Fault, SimulatorServer
@@ -212,3 +214,55 @@ def test_no_credential_anywhere_in_the_run(failed_run):
     serialized = [dg.serialize_value(r) for r in run.records]
     for secret in SECRETS:
         assert not [s for s in serialized if secret in s], secret
+
+
+# The client's side, without Dagster: which errors a step retry can help, and how many attempts each one took.
+
+
+@pytest.mark.parametrize(
+    ("answers", "transient", "attempts"),
+    [
+        ([500, 502, 503], True, 3),
+        ([429, 429, 429], True, 3),
+        ([401], False, 1),
+        ([403], False, 1),
+        ([503, 404], False, 2),
+        ([400], False, 1),
+        ([httpx.ReadTimeout("timed out")] * 3, True, 3),
+        ([httpx.ConnectError("refused")] * 3, True, 3),
+    ],
+)
+def test_client_errors_say_whether_a_step_retry_can_help_and_how_many_attempts_they_took(answers, transient, attempts):
+    script = list(answers)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        step = script.pop(0)
+        if isinstance(step, Exception):
+            raise step
+        return httpx.Response(step, headers={"retry-after": "0"}, content=b"no")
+
+    client = IsoneClient(
+        "http://sim.test/api/v1.1",
+        USER,
+        PASSWORD,
+        retry=RetryPolicy(3, 0.0, 0.0),
+        sleep=lambda _: None,
+        transport=httpx.MockTransport(answer),
+    )
+    with pytest.raises(IsoneApiError) as err:
+        client.get("/x")
+    assert (err.value.transient, err.value.attempts) == (transient, attempts)
+    assert err.value.path == "/x" and PASSWORD not in str(err.value)
+
+
+def test_a_body_past_the_cap_is_not_transient():
+    client = IsoneClient(
+        "http://sim.test/api/v1.1",
+        max_body_mb=1,
+        transport=httpx.MockTransport(
+            lambda r: httpx.Response(200, headers={"content-type": "application/json"}, content=b"[" * (2 << 20))
+        ),
+    )
+    with pytest.raises(IsoneBodyTooLargeError) as err:
+        client.get("/x")
+    assert (err.value.transient, err.value.attempts) == (False, 1)
