@@ -13,13 +13,14 @@ import dagster as dg
 import duckdb
 from pydantic import Field
 
+from isone_platform.lib.api_failure import api_failure
 from isone_platform.lib.asset_meta import LAYER_DESCRIPTIONS, asset_owners, asset_tags
 from isone_platform.lib.datasets import Dataset
 from isone_platform.lib.dq.render import markdown_table
 from isone_platform.lib.dq.rules.freshness import FRESHNESS_MAX_AGE
 from isone_platform.lib.fetch import default_price_status, fetch_day
 from isone_platform.lib.io_managers import dagster_table_schema
-from isone_platform.lib.isone_client import IsoneAuthError, IsoneBodyTooLargeError, IsoneClient, IsoneNotFoundError
+from isone_platform.lib.isone_client import IsoneApiError, IsoneClient
 from isone_platform.lib.lake import Lake, LandedDays, RawLakeIOManager, land_days, read_day
 from isone_platform.lib.partitions import backfill_policy, operating_day_partitions, partition_day
 from isone_platform.lib.poll import poll_day
@@ -148,9 +149,9 @@ def _fetch_and_land(context: dg.AssetExecutionContext, plan: FetchPlan, isone_ap
     with isone_api.client() as client:
         try:
             landed = land_days(plan.lake, fetch_days(context, plan, client))
-        except (IsoneAuthError, IsoneNotFoundError, IsoneBodyTooLargeError) as exc:
-            # Retrying the step cannot fix credentials, a missing path or an oversized body: fail once, clearly.
-            raise dg.Failure(description=str(exc), allow_retries=False) from exc
+        except IsoneApiError as exc:
+            # The client's error as the step's (and the run's) failure message; step-retried only when transient.
+            raise api_failure(context, exc) from exc
         traffic = {"run_requests": client.requests_sent, "run_bytes_received": client.bytes_received}
     attach_day_metadata(context, landed.per_day)
     return {"lake": plan.lake.url, **landed.metadata(), **plan.report, **traffic}

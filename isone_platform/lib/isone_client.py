@@ -39,14 +39,25 @@ log = logging.getLogger(__name__)
 class IsoneApiError(RuntimeError):
     """A request to ISO-NE failed for good.
 
-    `path` is relative to the base URL; `status` is None for transport errors."""
+    `path` is relative to the base URL; `status` is None for transport errors; `attempts` is how many times the
+    request was sent before the client gave up."""
 
-    def __init__(self, path: str, status: int | None, message: str):
+    def __init__(self, path: str, status: int | None, message: str, attempts: int = 1):
         self.path = path
         self.status = status
         self.reason = message
+        self.attempts = attempts
         where = f"GET {path}" + (f" -> HTTP {status}" if status is not None else "")
         super().__init__(f"ISO-NE API {where}: {message}")
+
+    @property
+    def transient(self) -> bool:
+        """Whether the same request may succeed later (an outage, a timeout, a cut or garbled body, a rate
+        limit), so a later step attempt is worth it; False where it gets the same answer again (401/403/404,
+        other 4xx, a body over the cap)."""
+        if isinstance(self, (IsoneAuthError, IsoneNotFoundError, IsoneBodyTooLargeError)):
+            return False
+        return self.status is None or self.status == 200 or self.status == 429 or self.status >= 500
 
 
 class IsoneAuthError(IsoneApiError):
@@ -295,6 +306,9 @@ class IsoneClient:
             retry_after: float | None = None
             try:
                 response, body, gzipped = self._send(path)
+            except IsoneBodyTooLargeError as exc:
+                exc.attempts = attempt
+                raise
             except httpx.TransportError as exc:
                 failure = IsoneApiError(path, None, f"{type(exc).__name__}: {exc}")
             except _CorruptEncoding as exc:
@@ -316,17 +330,17 @@ class IsoneClient:
                         return ApiResponse(path, status, body, datetime.now(UTC), attempt, gzipped)
                     failure = IsoneApiError(path, status, problem)
                 elif status in (401, 403):
-                    raise IsoneAuthError(path, status, _explain(status))
+                    raise IsoneAuthError(path, status, _explain(status), attempt)
                 elif status == 404:
-                    raise IsoneNotFoundError(path, status, _explain(status))
+                    raise IsoneNotFoundError(path, status, _explain(status), attempt)
                 elif status in RETRYABLE_STATUS:
                     retry_after = parse_retry_after(response.headers.get("retry-after"))
                     failure = IsoneApiError(path, status, _explain(status))
                 else:
-                    raise IsoneApiError(path, status, _explain(status))
+                    raise IsoneApiError(path, status, _explain(status), attempt)
             if attempt >= self.retry.max_attempts:
                 raise IsoneApiError(
-                    path, failure.status, f"{failure.reason} (gave up after {attempt} attempts)"
+                    path, failure.status, f"{failure.reason} (gave up after {attempt} attempts)", attempt
                 ) from failure
             with self._rng_lock:
                 delay = self.retry.delay(attempt, retry_after, self._rng)
