@@ -110,6 +110,16 @@ def test_a_three_day_run_reports_each_day_on_its_own(platform_env, assets):
         }
         assert expected_checks <= set(evaluations)
         assert any(asset.startswith("mart/") and "not_null" in name for asset, name in evaluations)  # dbt tests
+        planned = instance.get_records_for_run(
+            result.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED, limit=10_000
+        ).records
+        planned_keys = set()
+        for record in planned:
+            event = record.event_log_entry.dagster_event
+            assert event is not None
+            check_key = event.event_specific_data.asset_check_key  # type: ignore[union-attr]
+            planned_keys.add((check_key.asset_key.to_user_string(), check_key.name))
+        assert len(planned_keys) > 20 and planned_keys == set(evaluations)  # every planned check reported
         for check, per_day in evaluations.items():
             assert sorted(per_day) == list(DAYS), check  # one result per day: nothing reads "Skipped"
             assert all(e.passed for e in per_day.values()), (check, per_day)
