@@ -7,6 +7,7 @@ lib/partitions.py: `dg.BackfillPolicy.multi_run` of `ISONE_BACKFILL_DAYS_PER_RUN
 `full_refresh: true` rebuilds every day from std instead.
 """
 
+import warnings
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
@@ -42,7 +43,11 @@ class IsoneDbtTranslator(DagsterDbtTranslator):
     def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):  # noqa: ANN001, ANN201 (dagster-dbt's)
         """dbt tests are partitioned like the marts: the step reports each test once per day it built."""
         spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
-        return spec._replace(partitions_def=operating_day_partitions) if spec is not None else None
+        if spec is None:
+            return None
+        with warnings.catch_warnings():  # partitioned check specs are a preview in Dagster 1.13: used deliberately
+            warnings.simplefilter("ignore", dg.PreviewWarning)
+            return spec._replace(partitions_def=operating_day_partitions)
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
         if dbt_resource_props["resource_type"] == "model":

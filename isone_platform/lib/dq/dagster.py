@@ -7,6 +7,7 @@ themselves know nothing of Dagster (`lib/dq/rules/`), so `isone-platform dq` and
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -87,10 +88,18 @@ def is_blocking(rule: Rule) -> bool:
     return rule.blocking or rule.severity == "ERROR"
 
 
+def partitioned_check_spec(*args: Any, **kwargs: Any) -> dg.AssetCheckSpec:
+    """`dg.AssetCheckSpec`, without the PreviewWarning Dagster 1.13 emits for every partitioned check spec: per-day
+    check results are why we use them (one warning per check would drown the logs of every definitions load)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.PreviewWarning)
+        return dg.AssetCheckSpec(*args, **kwargs)
+
+
 def _check_specs(ds: Dataset, reads: tuple[str, ...], rules: list[Rule]) -> list[dg.AssetCheckSpec]:
     """One spec per rule, partitioned like the dataset, depending on the other std tables the rules read."""
     return [
-        dg.AssetCheckSpec(
+        partitioned_check_spec(
             rule.name,
             asset=std_asset_key(ds),
             description=rule.description,
