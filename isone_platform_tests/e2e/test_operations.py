@@ -286,6 +286,7 @@ def test_a_two_day_ui_backfill_reads_per_day_in_the_ui(dagster_dev: DagsterDev):
             box.fill(f"[{UI_DAYS[0]}...{UI_DAYS[-1]}]")
             box.press("Enter")
             expect(dialog.get_by_text("2 partitions", exact=True)).to_be_visible(timeout=30_000)
+            expect(dialog.get_by_text("Loading pipeline and partition sets")).to_have_count(0, timeout=30_000)
             page.screenshot(path=str(shots / "1-backfill-dialog.png"))
             dialog.get_by_role("button").filter(has_text=re.compile(r"^\s*Launch backfill")).last.click()
             created = page.get_by_text(re.compile(r"Created backfill \w+"))
@@ -302,6 +303,7 @@ def test_a_two_day_ui_backfill_reads_per_day_in_the_ui(dagster_dev: DagsterDev):
             backfill = dev.wait_for(finished, 600, "the UI backfill to finish", every=3)
             assert backfill["status"] in ("COMPLETED", "COMPLETED_SUCCESS"), backfill
             assert backfill["runs"] and all(r["status"] == "SUCCESS" for r in backfill["runs"]), backfill["runs"]
+            assert len(backfill["runs"]) == 1, backfill["runs"]  # one shared backfill policy: raw to mart in one run
 
             # 3. each check's Partitions tab: a result per day, both Passed, none Skipped (a std rule, a
             # reconciliation check of the mart, a dbt test of the mart)
