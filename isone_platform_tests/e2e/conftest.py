@@ -138,6 +138,8 @@ def platform_process_env(root: Path, home: Path, sim) -> dict:
         ISONE_PASSWORD="demo",
         ISONE_POLL_PROBE_SECONDS="5",
         ISONE_STEP_RETRY_DELAY_SECONDS="1",
+        # the tests' operating days are in 2024 (the simulator's clock); the default start is a few days before today
+        ISONE_HISTORY_START=os.environ.get("ISONE_HISTORY_START", "2023-01-01"),
         PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
     )
     return env

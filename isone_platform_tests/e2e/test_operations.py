@@ -237,3 +237,122 @@ def test_materialize_a_partition_from_the_ui(dagster_dev: DagsterDev):
             browser.close()
     manifest = Path(dev.env["ISONE_PROJECT_ROOT"]) / "data/lake/raw/isone__fuel_mix" / f"operating_day={partition}"
     assert (manifest / "_manifest.json").is_file()  # the click landed that day's body in the lake
+
+
+UI_DAYS = ("2024-11-14", "2024-11-15")  # days no other test of this module materializes
+
+
+def open_check_partitions(page, url: str, asset: str, check: str, days: tuple[str, str]):
+    """A check's Partitions tab narrowed to `days` (its range box), the first day's detail open."""
+    page.goto(f"{url}/assets/{asset}?view=checks&checkDetail={check}", wait_until="domcontentloaded")
+    page.get_by_role("tab", name="Execution history").wait_for(timeout=60_000)  # the check's own tabs
+    page.get_by_role("tab", name="Partitions").last.click()
+    page.get_by_text(re.compile(r"^Passed \(\d+\)$")).wait_for(timeout=60_000)
+    box = page.get_by_placeholder(re.compile(r"^ex: "))
+    box.fill(f"[{days[0]}...{days[-1]}]")
+    box.press("Enter")
+    page.get_by_text(f"{len(days)} Partitions Selected").wait_for(timeout=30_000)
+    page.get_by_text(days[0], exact=True).first.click()
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (make test installs it)")
+@pytest.mark.timeout(900)
+def test_a_two_day_ui_backfill_reads_per_day_in_the_ui(dagster_dev: DagsterDev):
+    """A person backfills two days of the load marts and everything upstream from the lineage page, then reads,
+    per day, the check results and the figures, and tells the layers apart in the lineage."""
+    from playwright.sync_api import expect, sync_playwright
+
+    dev = dagster_dev
+    shots = ARTIFACTS / "ui-per-day"
+    shutil.rmtree(shots, ignore_errors=True)
+    shots.mkdir(parents=True)
+    lineage = f'{dev.url}/asset-groups~%2Bkey%3A"mart%2Fisone__load_daily"'  # the mart and all its upstream
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        try:
+            # 1. the backfill, as a person launches it: Materialize all…, a range of two days, Launch backfill
+            page.goto(lineage, wait_until="domcontentloaded")
+            materialize = (
+                page.get_by_role("button").filter(has_text=re.compile(r"^\s*Materialize all(…|\.\.\.)?\s*$")).first
+            )
+            materialize.wait_for(timeout=60_000)
+            materialize.click()
+            dialog = page.get_by_role("dialog")
+            # raw + std of system and zonal load, and the mart
+            expect(dialog.get_by_text("Launch runs to materialize 5 assets")).to_be_visible(timeout=30_000)
+            dialog.get_by_text("Show all partitions").first.click(timeout=30_000)
+            box = dialog.locator("input[type=text]").first
+            box.fill(f"[{UI_DAYS[0]}...{UI_DAYS[-1]}]")
+            box.press("Enter")
+            expect(dialog.get_by_text("2 partitions", exact=True)).to_be_visible(timeout=30_000)
+            expect(dialog.get_by_text("Loading pipeline and partition sets")).to_have_count(0, timeout=30_000)
+            page.screenshot(path=str(shots / "1-backfill-dialog.png"))
+            dialog.get_by_role("button").filter(has_text=re.compile(r"^\s*Launch backfill")).last.click()
+            created = page.get_by_text(re.compile(r"Created backfill \w+"))
+            created.wait_for(timeout=30_000)
+            backfill_id = created.inner_text().split()[-1]
+
+            # 2. its runs succeed
+            def finished():
+                b = dev.graphql(BACKFILL_STATUS, {"id": backfill_id})["partitionBackfillOrError"]
+                assert b["__typename"] == "PartitionBackfill", b
+                done = ("COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED")
+                return b if b["status"] in done else None
+
+            backfill = dev.wait_for(finished, 600, "the UI backfill to finish", every=3)
+            assert backfill["status"] in ("COMPLETED", "COMPLETED_SUCCESS"), backfill
+            assert backfill["runs"] and all(r["status"] == "SUCCESS" for r in backfill["runs"]), backfill["runs"]
+            assert len(backfill["runs"]) == 1, backfill["runs"]  # one shared backfill policy: raw to mart in one run
+
+            # 3. each check's Partitions tab: a result per day, both Passed, none Skipped (a std rule, a
+            # reconciliation check of the mart, a dbt test of the mart)
+            checks = [
+                ("std/isone__system_load_5min", "load_in_range", "2-std-check-partitions.png"),
+                ("mart/isone__load_daily", "load_daily_reconciles_with_std", "3-mart-check-partitions.png"),
+                ("mart/isone__load_daily", "not_null_isone__load_daily_area", "4-dbt-test-partitions.png"),
+            ]
+            for asset, check, shot in checks:
+                open_check_partitions(page, dev.url, asset, check, UI_DAYS)
+                for status, n in (("Passed", 2), ("Skipped", 0), ("Missing", 0), ("Failed", 0)):
+                    expect(page.get_by_text(f"{status} ({n})", exact=True)).to_be_visible(timeout=30_000)
+                # the first day's detail: its own evaluation, Passed
+                expect(page.get_by_text("Latest execution", exact=True)).to_be_visible(timeout=30_000)
+                expect(page.get_by_text("Passed", exact=True)).to_be_visible()
+                page.screenshot(path=str(shots / shot))
+
+            # the asset's Partitions tab: each day's materialization carries that day's own figures (a normal
+            # day: 288 five-minute intervals; 576 would be the run's two days)
+            for i, day in enumerate(UI_DAYS):
+                page.goto(
+                    f"{dev.url}/assets/std/isone__system_load_5min?view=partitions&partition={day}",
+                    wait_until="domcontentloaded",
+                )
+
+                def metadata(key: str):
+                    # (a "/" escaped: playwright hands the pattern to the page as /…/)
+                    return page.get_by_role("row", name=re.compile(rf"^{re.escape(key)} ".replace("/", r"\/")))
+
+                expect(metadata("dagster/row_count")).to_have_text(
+                    re.compile(r"^\s*dagster/row_count\s*288\s*$"), timeout=60_000
+                )
+                expect(metadata("intervals")).to_contain_text("288/288")
+                end = datetime.fromisoformat(day) + timedelta(days=1, hours=4, minutes=55)  # 23:55 EST in UTC
+                expect(metadata("latest_interval_utc")).to_contain_text(end.strftime("%Y-%m-%dT%H:%M"))
+                expect(page.get_by_text(re.compile(r"^Materialized$")).first).to_be_visible()
+                if i == 0:
+                    page.screenshot(path=str(shots / "5-asset-partition.png"))
+
+            # 4. the lineage: raw, std and mart are groups of their own, so the two isone__system_load_5min
+            # (raw, std) sit in different, labelled boxes
+            page.set_viewport_size({"width": 1920, "height": 1080})
+            page.goto(lineage, wait_until="domcontentloaded")
+            for group in ("raw", "std", "mart"):
+                label = page.get_by_text(group, exact=True).last  # the group box (the sidebar lists them first)
+                label.wait_for(timeout=60_000)
+                label.click()  # expand it
+            expect(page.get_by_text("isone__system_load_5min", exact=True)).to_have_count(2, timeout=30_000)
+            expect(page.get_by_text("isone__load_daily", exact=True)).to_have_count(1)
+            page.screenshot(path=str(shots / "6-lineage.png"))
+        finally:
+            browser.close()
