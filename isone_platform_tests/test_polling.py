@@ -29,15 +29,6 @@ FEED_PREFIXES = {
 }
 
 
-@pytest.fixture(autouse=True)
-def checks_at_simulated_time(sim, monkeypatch):
-    """The checks ask the simulator's clock for now: its "today" is the day being polled (the completeness rule
-    checks a day in progress only up to its latest interval)."""
-    from isone_platform.lib.dq import dagster as dq_dagster
-
-    monkeypatch.setattr(dq_dagster, "utc_now", sim.clock.now)
-
-
 @pytest.fixture
 def defs(platform_env):
     from isone_platform.definitions import defs as build

@@ -14,7 +14,7 @@ the old one and re-polling the same interval changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -23,6 +23,21 @@ from isone_platform.lib.isone_client import IsoneClient
 from isone_platform.lib.parse.common import ParseContext
 from isone_platform.lib.partitions import day_bounds_utc
 from isone_platform.lib.raw import LandedBody, RawDay
+
+POLL_FOR_TAG = "isone/poll_for"
+"""Run tag of a poll run: the begin (ISO 8601, UTC offset) of the latest interval ISO-NE reported published when
+the sensor launched it. The run's checks evaluate at that time (`check_time`): ISO-NE's clock, not the worker's."""
+
+
+def check_time(run_tags: Mapping[str, str]) -> datetime | None:
+    """The time a run's checks evaluate at, when the run says (a poll run's `POLL_FOR_TAG`); else None."""
+    value = run_tags.get(POLL_FOR_TAG)
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 @dataclass

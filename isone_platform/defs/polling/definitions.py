@@ -16,6 +16,7 @@ import dagster as dg
 from isone_platform.defs.jobs import isone_ingest_job
 from isone_platform.lib.datasets import POLLED
 from isone_platform.lib.partitions import ISONE_TZ, operating_day_partitions
+from isone_platform.lib.poll import POLL_FOR_TAG
 from isone_platform.lib.resources import IsoneApiResource
 from isone_platform.lib.settings import Settings, current_settings
 
@@ -82,7 +83,7 @@ def poll_sensor_fn(context: dg.SensorEvaluationContext, isone_api: IsoneApiResou
         return dg.SkipReason(f"interval {stamp} waits: the previous poll run is still in flight")
     context.update_cursor(stamp)
     day = latest.astimezone(ISONE_TZ).date().isoformat()
-    return dg.RunRequest(run_key=f"poll-{stamp}", partition_key=day, tags={"isone/poll_for": stamp})
+    return dg.RunRequest(run_key=f"poll-{stamp}", partition_key=day, tags={POLL_FOR_TAG: stamp})
 
 
 @dg.schedule(

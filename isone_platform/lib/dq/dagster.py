@@ -25,6 +25,7 @@ from isone_platform.lib.dq.registry import Rule, evaluate_rules, rules_for
 from isone_platform.lib.dq.render import markdown_table, rows_markdown
 from isone_platform.lib.dq.sql import latest_day
 from isone_platform.lib.partitions import operating_day_partitions, partition_day
+from isone_platform.lib.poll import check_time
 from isone_platform.lib.schemas import TableSchema
 
 Clock = Callable[[], datetime]
@@ -72,7 +73,9 @@ def build_dataset_checks(ds: Dataset, now: Clock | None = None) -> list[dg.Asset
     that table, so they run after it in the same run, and a blocking failure upstream of that other table skips
     only them, not the table's own checks. The warehouse is the `warehouse` resource (the one the std assets
     write), so tests and production read what was written. `now` is the clock freshness and completeness rules
-    compare against (default: `utc_now`, looked up when the checks run).
+    compare against (default: `utc_now`, looked up when the checks run), except in a poll run: there the checks
+    evaluate at the time ISO-NE reported (`lib/poll.check_time`), so a day ISO-NE is still publishing is in
+    progress whatever the worker's clock says (and a simulator on its own clock is judged by that clock).
 
     A partitioned dataset's checks are partitioned like it and report one result per operating day of the run
     (`per_day_evaluations`); every ERROR rule is blocking (`ERROR_IS_BLOCKING`).
@@ -134,7 +137,7 @@ def _multi_check(ds: Dataset, reads: tuple[str, ...], rules: list[Rule], now: Cl
         selected = {k.name for k in context.selected_asset_check_keys if k.asset_key == key}
         names = {r.name for r in rules} & selected
         blocking = {r.name for r in rules if is_blocking(r)}
-        at = (now or utc_now)()
+        at = check_time(context.run.tags) or (now or utc_now)()
         with context.resources.warehouse.connect(read_only=True) as con:
             days = days_to_check(context, ds.table, con)
             context.log.info(f"std/{ds.asset_name}: checking {days_text(days)}")
