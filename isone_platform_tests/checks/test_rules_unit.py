@@ -9,6 +9,7 @@ import pytest
 
 from isone_platform.lib import dq
 from isone_platform.lib.datasets import dataset
+from isone_platform.lib.dq.rules.completeness import DAY_SETTLES_AFTER
 from isone_platform.lib.partitions import day_bounds_utc
 from isone_platform.lib.schemas import LMP_DA_HOURLY, SYSTEM_LOAD_5MIN, ZONAL_LOAD_5MIN
 from isone_platform.lib.warehouse import WarehouseConfig, open_connection, replace_partitions
@@ -206,6 +207,12 @@ def test_day_in_progress_and_freshness_at_a_fixed_now(wh):
     assert (
         dq.intervals_complete(con, SYSTEM_LOAD_5MIN, [day], grain=FIVE, now=now + timedelta(days=1)).count == 288 - 121
     )
+    # just after midnight the day's last intervals may not be published yet: in progress until it settles
+    _, end = day_bounds_utc(day)
+    after_midnight = dq.intervals_complete(con, SYSTEM_LOAD_5MIN, [day], grain=FIVE, now=end + timedelta(minutes=10))
+    assert after_midnight.passed and "in progress" in after_midnight.summary
+    settled = dq.intervals_complete(con, SYSTEM_LOAD_5MIN, [day], grain=FIVE, now=end + DAY_SETTLES_AFTER)
+    assert not settled.passed and settled.severity == "ERROR" and settled.count == 288 - 121
     fresh = dq.latest_interval_fresh(con, SYSTEM_LOAD_5MIN, [day], now=now)
     assert fresh.passed and "min old" in fresh.summary
     stale = dq.latest_interval_fresh(con, SYSTEM_LOAD_5MIN, [day], now=now + timedelta(minutes=20))

@@ -29,20 +29,26 @@ LOAD_ZONE_IDS: tuple[int, ...] = tuple(range(4001, 4009))
 PRICED_LOCATION_TYPES: tuple[str, ...] = ("HUB", "LOAD ZONE", "EXT. NODE", "NETWORK NODE")
 FUEL_MIX_SLOT = timedelta(hours=1)
 """The fuel mix has no fixed grain: completeness asks for one snapshot per slot of this length."""
+DAY_SETTLES_AFTER = timedelta(hours=1)
+"""How long after its end a day still counts as in progress: ISO-NE publishes a day's last intervals after
+midnight (the last hourly RT LMPs once that hour is over, plus its publication lag), so a day fetched just after
+midnight may lack them without anything being wrong yet."""
 
 
 def _day_spans(days: Sequence[date], slot: timedelta, now: datetime) -> tuple[list[str], list[date], list[date]]:
     """(VALUES rows `(day, first slot, last slot)`, days still in progress, days not started) at `now`.
 
-    The last slot of a day in progress is NULL: the SQL takes the day's latest stored interval instead."""
+    A day is in progress until `DAY_SETTLES_AFTER` past its end. Its last slot is NULL: the SQL takes the day's
+    latest stored interval instead."""
     spans, in_progress, future = [], [], []
     for d in sorted(set(days)):
         start, end = day_bounds_utc(d)
         if now < start:
             future.append(d)
             continue
-        last = ts_sql(end - slot) if now >= end else "NULL"
-        if now < end:
+        settled = now >= end + DAY_SETTLES_AFTER
+        last = ts_sql(end - slot) if settled else "NULL"
+        if not settled:
             in_progress.append(d)
         spans.append(f"({date_sql(d)}, {ts_sql(start)}, {last})")
     return spans, in_progress, future
@@ -103,8 +109,8 @@ def intervals_complete(
 
     `series`: the columns that tell one series from another (the feed's `series_columns`; none: one series).
 
-    A day not over at `now` is checked from its start up to its latest interval (no gaps so far), and its gaps
-    are a WARN, not an ERROR: they are not final (polling catches up, the all-node RT LMPs one hour chunk per
+    A day not settled at `now` (not over, or over for less than `DAY_SETTLES_AFTER`) is checked from its start up
+    to its latest interval (no gaps so far), and its gaps are a WARN, not an ERROR: they are not final (polling catches up, the all-node RT LMPs one hour chunk per
     tick, and the finalize run fetches the whole day), so they must not stop today's marts.
     """
     rule = "intervals_complete"
