@@ -110,8 +110,9 @@ def intervals_complete(
     `series`: the columns that tell one series from another (the feed's `series_columns`; none: one series).
 
     A day not settled at `now` (not over, or over for less than `DAY_SETTLES_AFTER`) is checked from its start up
-    to its latest interval (no gaps so far), and its gaps are a WARN, not an ERROR: they are not final (polling catches up, the all-node RT LMPs one hour chunk per
-    tick, and the finalize run fetches the whole day), so they must not stop today's marts.
+    to its latest interval (no gaps so far), and its gaps are a WARN, not an ERROR: they are not final (polling
+    catches up, the all-node RT LMPs one hour chunk per tick, and the finalize run fetches the whole day), so they
+    must not stop the day's marts.
     """
     rule = "intervals_complete"
     assert days is not None, "intervals_complete needs operating days"
