@@ -22,7 +22,7 @@ from typing import Any
 import dagster as dg
 from dagster._core.events import DagsterEventType
 
-from isone_platform.lib.dq.dagster import Finding, findings_markdown, findings_message, target_materialization
+from isone_platform.lib.dq.dagster import Finding, findings_failure, target_materialization
 from isone_platform.lib.dq.outcome import days_text
 from isone_platform.lib.warehouse import DuckLakeResource
 
@@ -80,11 +80,10 @@ def build_days(
     for segment in consecutive_runs(good):
         yield from _build(context, warehouse, segment, run_dbt, materialize_per_day=True)
     findings = [f for day in sorted(blocked) for f in blocked[day]]
-    raise dg.Failure(
-        description=f"marts not built for {days_text(list(blocked))} (built: {days_text(good)}): "
-        f"{len(findings)} ERROR finding(s) upstream:\n{findings_message(findings)}",
-        metadata={"findings": dg.MetadataValue.md(findings_markdown(findings))},
-        allow_retries=False,
+    raise findings_failure(
+        f"marts not built for {days_text(list(blocked))} (built: {days_text(good)}): "
+        f"{len(findings)} ERROR finding(s) upstream",
+        findings,
     )
 
 

@@ -22,8 +22,7 @@ import dagster as dg
 from isone_platform.lib.dq.dagster import (
     Finding,
     check_outputs,
-    findings_markdown,
-    findings_message,
+    findings_failure,
     target_materialization,
 )
 from isone_platform.lib.dq.render import markdown_table
@@ -154,11 +153,7 @@ def _results(
             findings.append(Finding(key, evaluation.check_name, day, len(problems), problems[0].problem))
     yield from check_outputs(context, [context.check_specs[0].key])
     if findings:
-        raise dg.Failure(
-            description=f"{len(findings)} ERROR finding(s):\n{findings_message(findings)}",
-            metadata={"findings": dg.MetadataValue.md(findings_markdown(findings))},
-            allow_retries=False,
-        )
+        raise findings_failure(f"{len(findings)} ERROR finding(s)", findings)
 
 
 def _mart_check(table: str, rule: str) -> Callable[[Callable], dg.AssetChecksDefinition]:

@@ -229,8 +229,14 @@ def stop_on_errors(context: dg.AssetCheckExecutionContext, key: dg.AssetKey, fin
         days = ", ".join(sorted({f.day.isoformat() for f in findings}))
         context.log.warning(f"ERROR findings on {days}: the marts of those days will not be built")
         return
-    raise dg.Failure(
-        description=f"{len(findings)} blocking ERROR finding(s):\n{findings_message(findings)}",
+    raise findings_failure(f"{len(findings)} blocking ERROR finding(s)", findings)
+
+
+def findings_failure(headline: str, findings: Sequence[Finding]) -> dg.Failure:
+    """The step failure for ERROR findings: `headline`, then one line per finding; a table of them as metadata.
+    Not retried: the same rows give the same findings."""
+    return dg.Failure(
+        description=f"{headline}:\n{findings_message(findings)}",
         metadata={"findings": dg.MetadataValue.md(findings_markdown(findings))},
         allow_retries=False,
     )
