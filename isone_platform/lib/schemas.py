@@ -213,9 +213,188 @@ LOCATIONS = TableSchema(
     partition_column=None,
 )
 
+LOAD_ZONES: dict[int, str] = {
+    4001: ".Z.MAINE",
+    4002: ".Z.NEWHAMPSHIRE",
+    4003: ".Z.VERMONT",
+    4004: ".Z.CONNECTICUT",
+    4005: ".Z.RHODEISLAND",
+    4006: ".Z.SEMASS",
+    4007: ".Z.WCMASS",
+    4008: ".Z.NEMASSBOST",
+}
+"""The 8 ISO-NE load zones, id -> name. The zonal load forecast names them without ids (`ReliabilityRegion`)."""
+
+_ISSUE_COLUMNS: tuple[Column, ...] = (
+    Column(
+        "issued_at_utc",
+        UTC_DATETIME,
+        "When ISO-NE issued this forecast (`CreationDate`), UTC: the vintage. Every issue is kept.",
+        nullable=False,
+    ),
+    Column(
+        "horizon_hours",
+        pl.Float64(),
+        "Hours from the issue to the interval's begin (negative: the hour had begun when it was issued).",
+        nullable=False,
+    ),
+)
+
+LOAD_FORECAST_HOURLY = TableSchema(
+    name="isone__load_forecast_hourly",
+    description=(
+        "ISO-NE's hourly system load forecast, every issue of it (`/hourlyloadforecast/all/day/{d}`): one row per "
+        "hour of the operating day and issue; a day holds the issues of d-2, d-1 and d itself."
+    ),
+    columns=(
+        *_interval_columns("hourly"),
+        *_ISSUE_COLUMNS,
+        Column("load_mw", pl.Float64(), "Forecast system load, MW (`LoadMw`)."),
+        Column(
+            "net_load_mw", pl.Float64(), "Forecast net load, MW (`NetLoadMw`; equal to the load in every recording)."
+        ),
+        *PROVENANCE_COLUMNS,
+    ),
+    primary_key=("interval_begin_utc", "issued_at_utc"),
+)
+
+LOAD_FORECAST_ZONAL_HOURLY = TableSchema(
+    name="isone__load_forecast_zonal_hourly",
+    description=(
+        "ISO-NE's hourly load forecast split by load zone, every issue (`/reliabilityregionloadforecast/day/{d}/all`). "
+        "Issues of the day itself cover only the hours that begin after they were issued."
+    ),
+    columns=(
+        *_interval_columns("hourly"),
+        *_ISSUE_COLUMNS,
+        Column("zone_id", pl.Int32(), "Load zone location id, 4001–4008 (from the zone name).", nullable=False),
+        Column(
+            "zone_name",
+            pl.Utf8(),
+            "Load zone name as ISO-NE writes it (`ReliabilityRegion`), e.g. `.Z.MAINE`.",
+            nullable=False,
+        ),
+        Column("load_mw", pl.Float64(), "Forecast zonal load, MW (`LoadMw`)."),
+        Column(
+            "share_pct", pl.Float64(), "The zone's share of the system forecast, % (`ReliabilityRegionLoadPercentage`)."
+        ),
+        *PROVENANCE_COLUMNS,
+    ),
+    primary_key=("interval_begin_utc", "issued_at_utc", "zone_id"),
+)
+
+LOAD_HOURLY = TableSchema(
+    name="isone__load_hourly",
+    description="ISO-NE hourly system load (`/hourlysysload/day/{d}`, NEPOOL AREA, location 32), one row per hour.",
+    columns=(
+        *_interval_columns("hourly"),
+        Column("load_mw", pl.Float64(), "Total system load including asset-related demand, MW (`Load`)."),
+        Column("native_load_mw", pl.Float64(), "Native load, MW (`NativeLoad`)."),
+        Column("ard_demand_mw", pl.Float64(), "Asset-related demand (storage charging, pumping), MW (`ArdDemand`)."),
+        *PROVENANCE_COLUMNS,
+    ),
+    primary_key=("interval_begin_utc",),
+)
+
+DEMAND_HOURLY = TableSchema(
+    name="isone__demand_hourly",
+    description=(
+        "Day-ahead cleared and real-time hourly demand per load zone (`/dayaheadhourlydemand` and "
+        "`/realtimehourlydemand`, `/day/{d}/location/{id}`). Real-time days arrive about 3 business days late."
+    ),
+    columns=(
+        *_interval_columns("hourly"),
+        Column("market", pl.Utf8(), "`DA` (day-ahead cleared demand) or `RT` (real-time demand).", nullable=False),
+        Column("location_id", pl.Int32(), "Load zone location id, 4001–4008 (`@LocId`).", nullable=False),
+        Column("location_name", pl.Utf8(), "Load zone name, e.g. `.Z.MAINE`.", nullable=False),
+        Column("load_mw", pl.Float64(), "Demand, MW (`Load`)."),
+        *PROVENANCE_COLUMNS,
+    ),
+    primary_key=("interval_begin_utc", "market", "location_id"),
+)
+
+SEVEN_DAY_FORECAST = TableSchema(
+    name="isone__seven_day_forecast",
+    description=(
+        "ISO-NE's seven-day capacity forecast (`/sevendayforecast/day/{d}/all`), every issue of day d × its six "
+        "market days (d+1…d+6). The operating day is the issue's day; the interval is the market day."
+    ),
+    columns=(
+        Column("interval_begin_utc", UTC_DATETIME, "Start of the market day (local midnight), UTC.", nullable=False),
+        Column("interval_end_utc", UTC_DATETIME, "End of the market day (next local midnight), UTC.", nullable=False),
+        Column(
+            "operating_day",
+            pl.Date(),
+            "The day the forecast was issued (America/New_York), the `{d}` it was fetched under; the partition key.",
+            nullable=False,
+        ),
+        Column("market_day", pl.Date(), "The market day forecast (`MarketDate`, local date).", nullable=False),
+        Column("issued_at_utc", UTC_DATETIME, "When ISO-NE issued the forecast (`CreationDate`), UTC.", nullable=False),
+        Column("day_number", pl.Int32(), "ISO-NE's day index, 2–7 (`@Day` / `Day`): day 2 is the issue's next day."),
+        Column("horizon_days", pl.Int32(), "Market day − issue day, in days (1–6).", nullable=False),
+        Column("peak_load_mw", pl.Float64(), "Projected daily peak load, MW (`PeakLoadMw`)."),
+        Column("cso_mw", pl.Float64(), "Capacity supply obligations, MW (`CsoMw`)."),
+        Column("cold_weather_outages_mw", pl.Float64(), "Cold-weather outages, MW (`ColdWeatherOutagesMw`)."),
+        Column("other_gen_outages_mw", pl.Float64(), "Other generator outages, MW (`OtherGenOutagesMw`)."),
+        Column("delist_mw", pl.Float64(), "Delisted capacity, MW (`DelistMw`)."),
+        Column("total_available_gen_mw", pl.Float64(), "Total available generation, MW (`TotAvailGenMw`)."),
+        Column("peak_import_mw", pl.Float64(), "Imports at the peak, MW (`PeakImportMw`)."),
+        Column(
+            "total_available_gen_import_mw",
+            pl.Float64(),
+            "Available generation plus imports, MW (`TotAvailGenImportMw`).",
+        ),
+        Column("required_reserve_mw", pl.Float64(), "Required operating reserve, MW (`ReqdReserveMw`)."),
+        Column("replacement_reserve_mw", pl.Float64(), "Replacement reserve requirement, MW (`ReplReserveReqMw`)."),
+        Column(
+            "required_reserve_incl_repl_mw",
+            pl.Float64(),
+            "Required reserve including replacement, MW (`ReqdReserveInclReplMw`).",
+        ),
+        Column(
+            "load_plus_required_reserve_mw",
+            pl.Float64(),
+            "Peak load plus required reserve, MW (`TotLoadPlusReqdReserveMw`).",
+        ),
+        Column(
+            "surplus_deficiency_mw",
+            pl.Float64(),
+            "Capacity surplus (+) or deficiency (−) at the peak, MW (`SurplusDeficiencyMw`).",
+        ),
+        Column("demand_response_mw", pl.Float64(), "Demand response, MW (`DrrMw`; `RtdrMw` in older issues)."),
+        Column(
+            "rt_emergency_gen_mw", pl.Float64(), "Real-time emergency generation, MW (`RtegMw`, older issues only)."
+        ),
+        Column("power_watch", pl.Boolean(), "Power caution: Power Watch declared (`PowerWatch` = Y)."),
+        Column("power_warn", pl.Boolean(), "Power Warning declared (`PowerWarn` = Y)."),
+        Column("cold_weather_watch", pl.Boolean(), "Cold Weather Watch (`ColdWeatherWatch` = Y)."),
+        Column("cold_weather_warn", pl.Boolean(), "Cold Weather Warning (`ColdWeatherWarn` = Y)."),
+        Column("cold_weather_event", pl.Boolean(), "Cold Weather Event (`ColdWeatherEvent` = Y)."),
+        Column("boston_high_temp_f", pl.Float64(), "Forecast high temperature in Boston, °F."),
+        Column("boston_dew_point_f", pl.Float64(), "Forecast dew point in Boston, °F."),
+        Column("hartford_high_temp_f", pl.Float64(), "Forecast high temperature in Hartford, °F."),
+        Column("hartford_dew_point_f", pl.Float64(), "Forecast dew point in Hartford, °F."),
+        *PROVENANCE_COLUMNS,
+    ),
+    primary_key=("issued_at_utc", "market_day"),
+)
+
 STD_TABLES: dict[str, TableSchema] = {
     t.name: t
-    for t in (SYSTEM_LOAD_5MIN, ZONAL_LOAD_5MIN, LMP_RT_5MIN, LMP_DA_HOURLY, LMP_RT_HOURLY, FUEL_MIX, LOCATIONS)
+    for t in (
+        SYSTEM_LOAD_5MIN,
+        ZONAL_LOAD_5MIN,
+        LMP_RT_5MIN,
+        LMP_DA_HOURLY,
+        LMP_RT_HOURLY,
+        FUEL_MIX,
+        LOCATIONS,
+        LOAD_FORECAST_HOURLY,
+        LOAD_FORECAST_ZONAL_HOURLY,
+        LOAD_HOURLY,
+        DEMAND_HOURLY,
+        SEVEN_DAY_FORECAST,
+    )
 }
 
 
