@@ -125,18 +125,18 @@ def _python_columns(body: bytes, ctx: ParseContext, feed: HourlyForecastFeed, wa
     records = extract_records(load_json(body, ctx), feed.path, ctx)
     warnings.extend(check_fields(records, feed.required, feed.fields, ctx))
     return [
-        timestamps("interval_begin_utc", [r["BeginDate"] for r in records], ctx),
-        timestamps("issued_at_utc", [r["CreationDate"] for r in records], ctx),
-        *(_required_strings(col, [r[f] for r in records], f, ctx) for f, col in feed.texts.items()),
-        *(numbers(col, [r.get(f) for r in records], ctx, warnings) for f, col in feed.measures.items()),
+        timestamps("BeginDate", [r["BeginDate"] for r in records], ctx).alias("interval_begin_utc"),
+        timestamps("CreationDate", [r["CreationDate"] for r in records], ctx).alias("issued_at_utc"),
+        *(_required_strings(f, [r[f] for r in records], ctx).alias(col) for f, col in feed.texts.items()),
+        *(numbers(f, [r.get(f) for r in records], ctx, warnings).alias(col) for f, col in feed.measures.items()),
     ]
 
 
-def _required_strings(name: str, values: list, field: str, ctx: ParseContext) -> pl.Series:
+def _required_strings(field: str, values: list, ctx: ParseContext) -> pl.Series:
     """A text field that names the series (the zone): null is as wrong as missing."""
     if any(v is None for v in values):
         raise ParseError(ctx, f"field {field!r} is null in some record(s)")
-    return strings(name, values, ctx)
+    return strings(field, values, ctx)
 
 
 def _with_horizon(frame: pl.DataFrame) -> pl.DataFrame:
@@ -216,7 +216,7 @@ def parse_seven_day_forecast(body: bytes, ctx: ParseContext) -> ParseResult:
     warnings.extend(check_fields(days, ("MarketDate",), MARKET_DAY_KNOWN, ctx))
     frame = pl.DataFrame(
         [
-            timestamps("issued_at_utc", [created for created, _ in pairs], ctx),
+            timestamps("CreationDate", [created for created, _ in pairs], ctx).alias("issued_at_utc"),
             _market_days(days, ctx),
             _day_numbers(days, ctx),
             *_measures(days, ctx, warnings),
@@ -274,8 +274,8 @@ def _measures(days: Sequence[Mapping], ctx: ParseContext, warnings: list[str]) -
     """Every MW field; demand response under either of its names (`DrrMw`, older `RtdrMw`)."""
     drr = [next((d[f] for f in DEMAND_RESPONSE_FIELDS if d.get(f) is not None), None) for d in days]
     return [
-        *(numbers(col, [d.get(f) for d in days], ctx, warnings) for f, col in SEVEN_DAY_MEASURES.items()),
-        numbers("demand_response_mw", drr, ctx, warnings),
+        *(numbers(f, [d.get(f) for d in days], ctx, warnings).alias(col) for f, col in SEVEN_DAY_MEASURES.items()),
+        numbers("DrrMw/RtdrMw", drr, ctx, warnings).alias("demand_response_mw"),
     ]
 
 
@@ -301,7 +301,7 @@ def _weather(days: Sequence[Mapping], ctx: ParseContext, warnings: list[str]) ->
     if others:
         warnings.append(f"{ctx.feed} {ctx.describe_day()}: ignoring the weather of city(ies) {others}")
     return [
-        numbers(col, [day.get(city, {}).get(field) for day in by_name], ctx, warnings)
+        numbers(f"{city} {field}", [day.get(city, {}).get(field) for day in by_name], ctx, warnings).alias(col)
         for (city, field), col in CITY_WEATHER.items()
     ]
 

@@ -50,8 +50,8 @@ def parse_load_hourly(body: bytes, ctx: ParseContext) -> ParseResult:
     records = extract_records(load_json(body, ctx), LOAD_PATH, ctx)
     warnings.extend(check_fields(records, LOAD_REQUIRED, (*LOAD_FIELDS, "Location"), ctx))
     columns = [
-        timestamps("interval_begin_utc", [r["BeginDate"] for r in records], ctx),
-        *(numbers(col, [r.get(f) for r in records], ctx, warnings) for f, col in LOAD_FIELDS.items()),
+        timestamps("BeginDate", [r["BeginDate"] for r in records], ctx).alias("interval_begin_utc"),
+        *(numbers(f, [r.get(f) for r in records], ctx, warnings).alias(col) for f, col in LOAD_FIELDS.items()),
     ]
     return hourly_result(LOAD_HOURLY, pl.DataFrame(columns), LOAD_FIELDS, ctx, warnings)
 
@@ -66,10 +66,10 @@ def parse_demand_hourly(body: bytes, ctx: ParseContext) -> ParseResult:
     location_id, location_name = _locations(records, ctx)
     frame = pl.DataFrame(
         [
-            timestamps("interval_begin_utc", [r["BeginDate"] for r in records], ctx),
+            timestamps("BeginDate", [r["BeginDate"] for r in records], ctx).alias("interval_begin_utc"),
             location_id,
             location_name,
-            numbers("load_mw", [r.get("Load") for r in records], ctx, warnings),
+            numbers("Load", [r.get("Load") for r in records], ctx, warnings).alias("load_mw"),
         ]
     ).with_columns(pl.lit(market, dtype=pl.Utf8).alias("market"))
     frame = _load_zones_only(frame, ctx, warnings)
@@ -100,7 +100,8 @@ def _locations(records: list[dict], ctx: ParseContext) -> tuple[pl.Series, pl.Se
     names = [loc.get("$") for loc in locations]
     if any(n is None for n in names):
         raise ParseError(ctx, "field 'Location' lacks its name ('$') in some record(s)")
-    return integers("location_id", [loc["@LocId"] for loc in locations], ctx), strings("location_name", names, ctx)
+    ids = integers("Location.@LocId", [loc["@LocId"] for loc in locations], ctx).alias("location_id")
+    return ids, strings("Location.$", names, ctx).alias("location_name")
 
 
 def _load_zones_only(frame: pl.DataFrame, ctx: ParseContext, warnings: list[str]) -> pl.DataFrame:
