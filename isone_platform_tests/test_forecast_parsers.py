@@ -415,6 +415,13 @@ class TestSevenDaySynthetic:
         frame = parse_seven_day_forecast(encode(spring), ctx(date(2024, 3, 9))).frame
         assert frame["interval_end_utc"].to_list() == [utc("2024-03-11T04:00:00Z")]  # 23 hours after 05:00Z
 
+    def test_operating_day_is_the_partition_day_not_the_creation_date(self):
+        body = seven_day(market_day("2024-11-03T00:00:00.000-04:00"), created="2024-11-01T23:59:59.000-04:00")
+        frame = parse_seven_day_forecast(encode(body), ctx(date(2024, 11, 2))).frame
+        assert frame.select("operating_day", "horizon_days").row(0) == (date(2024, 11, 2), 1)
+        frame = parse_seven_day_forecast(encode(body), ctx(None)).frame
+        assert frame.select("operating_day", "horizon_days").row(0) == (date(2024, 11, 1), 2)
+
     def test_day_number_as_string_attribute_or_number(self):
         body = seven_day(
             market_day("2024-11-02T00:00:00.000-04:00", ("@Day", "2")),
@@ -478,6 +485,11 @@ class TestSevenDaySynthetic:
             ({"CsoMw": [1]}, "'CsoMw' of record 0 is not a number: [1]"),
             ({"Weather": "sunny"}, "'Weather' must be an object"),
             ({"Weather": {"CityWeather": ["Boston"]}}, "'Weather.CityWeather'"),
+            (
+                {"Weather": {"CityWeather": {"CityName": None}}},
+                "'Weather.CityWeather.CityName' is not a city name: None",
+            ),
+            ({"Weather": {"CityWeather": {"HighTempF": 3}}}, "required field 'CityName' missing"),
         ],
     )
     def test_errors_name_the_field(self, change, named):
@@ -486,11 +498,18 @@ class TestSevenDaySynthetic:
             parse_seven_day_forecast(encode(body), ctx(date(2024, 11, 1), "/sevendayforecast/day/20241101/all"))
         assert named in str(err.value)
 
-    def test_missing_market_date_and_creation_date(self):
+    def test_missing_or_malformed_issue_fields(self):
         with pytest.raises(ParseError, match="'MarketDate' missing"):
             parse_seven_day_forecast(encode(seven_day({"@Day": "2", "CsoMw": 1})), ctx())
         body = {"SevenDayForecasts": {"SevenDayForecast": [{"MarketDay": []}]}}
         with pytest.raises(ParseError, match="'CreationDate' missing"):
+            parse_seven_day_forecast(encode(body), ctx())
+        body = {
+            "SevenDayForecasts": {
+                "SevenDayForecast": [{"CreationDate": "2024-11-01T09:45:12.343-04:00", "MarketDay": 5}]
+            }
+        }
+        with pytest.raises(ParseError, match="'MarketDay' must be a record or a list of records"):
             parse_seven_day_forecast(encode(body), ctx())
 
 

@@ -296,6 +296,9 @@ def _weather(days: Sequence[Mapping], ctx: ParseContext, warnings: list[str]) ->
     cities = [_cities(d.get("Weather"), ctx) for d in days]
     flat = [rec for day in cities for rec in day]
     warnings.extend(check_fields(flat, ("CityName",), ("HighTempF", "DewPointF"), ctx))
+    bad = next((rec["CityName"] for rec in flat if not isinstance(rec["CityName"], str)), "")
+    if bad != "":
+        raise ParseError(ctx, f"field 'Weather.CityWeather.CityName' is not a city name: {bad!r}")
     by_name = [{rec["CityName"]: rec for rec in day} for day in cities]
     others = sorted({str(name) for day in by_name for name in day} - {city for city, _ in CITY_WEATHER})
     if others:
