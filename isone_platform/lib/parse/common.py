@@ -17,13 +17,16 @@ from typing import Any
 
 import polars as pl
 
-from isone_platform.lib.schemas import UTC_DATETIME
+from isone_platform.lib.schemas import UTC_DATETIME, TableSchema
 
 # ISO-NE writes local wall time with an explicit offset and milliseconds: 2024-11-03T01:00:00.000-04:00
 ISONE_TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S%.3f%z"
 
 FIVE_MINUTES = timedelta(minutes=5)
 """The grain of the five-minute feeds (load, RT LMPs): parsers derive interval ends from it, datasets declare it."""
+
+ONE_HOUR = timedelta(hours=1)
+"""The grain of the hourly feeds (hourly load, demand, load forecasts): a `BeginDate` stands for the hour it starts."""
 
 
 class ParseError(ValueError):
@@ -103,6 +106,18 @@ def extract_records(doc: Any, path: Sequence[str], ctx: ParseContext) -> list[di
             raise ParseError(ctx, f"expected records as objects in {'.'.join(path)}, got {type(bad).__name__}")
         return node
     raise ParseError(ctx, f"expected a list of records at {'.'.join(path)}, got {type(node).__name__}")
+
+
+def as_list(node: Any, field: str, ctx: ParseContext) -> list[dict]:
+    """A nested collection (`MarketDay`, `Weather.CityWeather`) as a list of records: the API writes one record as
+    an object instead of a list of one, and nothing as `""`, `{}` or null, as it does for the outer wrappers."""
+    if node is None or node == "" or (isinstance(node, Mapping) and not node):
+        return []
+    if isinstance(node, Mapping):
+        return [dict(node)]
+    if isinstance(node, list) and all(isinstance(r, Mapping) for r in node):
+        return node
+    raise ParseError(ctx, f"field {field!r} must be a record or a list of records, got {type(node).__name__}")
 
 
 def check_fields(
@@ -263,6 +278,17 @@ def with_provenance(frame: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
         pl.lit(ctx.fetched_at, dtype=UTC_DATETIME).alias("fetched_at_utc"),
         pl.lit(ctx.body_sha256, dtype=pl.Utf8).alias("body_sha256"),
     )
+
+
+def hourly_result(
+    table: TableSchema, frame: pl.DataFrame, fields: Mapping[str, str], ctx: ParseContext, warnings: list[str]
+) -> ParseResult:
+    """The last steps every hourly feed shares: the hour's end, NULL for not-a-number values, the partition's
+    operating day and provenance, and the table's exact schema."""
+    frame = frame.with_columns((pl.col("interval_begin_utc") + ONE_HOUR).alias("interval_end_utc"))
+    frame = finite_or_null(frame, fields, ctx, warnings)
+    frame = with_provenance(with_operating_day(frame, ctx), ctx)
+    return ParseResult(table.conform(frame), warnings)
 
 
 def with_operating_day(frame: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
