@@ -12,7 +12,7 @@ import numpy as np
 
 from . import data
 from .calendar import TZ, BadDate, day_bounds_epoch, fmt_epoch, grid, local_day_of, parse_day
-from .locations import CORE_LOCATIONS, EXT_NODES, HUB_ID, SYSTEM_AREA, ZONE_IDS, ZONE_NAMES, universe
+from .locations import CORE_LOCATIONS, EXT_NODES, HUB_ID, LOAD_ZONES, SYSTEM_AREA, ZONE_IDS, ZONE_NAMES, universe
 from .render import EMPTY_OBJECT, EMPTY_STRING, Payload, fmt_cents, fmt_cents_list, fmt_milli, q, service_info
 
 DA_PUBLISH = (13, 30)  # DA LMPs for day D are published on D-1 at 13:30 local
@@ -732,7 +732,8 @@ def add_hlf(p: Payload, day: date, runs: list[_Run], seed: int, rows=None) -> No
     )
 
 
-_RR_ALPHA = sorted(range(len(ZONE_IDS)), key=lambda z: ZONE_NAMES[ZONE_IDS[z]])
+_ZONE_NAME: dict[int, str] = dict(LOAD_ZONES)
+_RR_ALPHA = sorted(range(len(ZONE_IDS)), key=lambda z: _ZONE_NAME[ZONE_IDS[z]])  # regions are listed by name
 
 
 def add_rr(p: Payload, day: date, runs: list[_Run], seed: int, latest_only: bool = False, rows=None) -> None:
@@ -751,7 +752,7 @@ def add_rr(p: Payload, day: date, runs: list[_Run], seed: int, latest_only: bool
         stamp = f'"{g.stamps[h]}"'
         for z in _RR_ALPHA:
             zid = ZONE_IDS[z]
-            name = q(ZONE_NAMES[zid])
+            name = q(_ZONE_NAME[zid])
             for i in cover:
                 cols[0].append(stamp)
                 cols[1].append(f'"{desc[i].stamp}"')
@@ -818,7 +819,7 @@ def _reliabilityregionloadforecast(rest, ctx):
 
 # --- dayaheadhourlydemand / realtimehourlydemand
 
-_DEMAND_NAMES = {SYSTEM_AREA[0]: SYSTEM_AREA[1], HUB_ID: ".H.INTERNAL_HUB", **ZONE_NAMES}
+_DEMAND_NAMES = {SYSTEM_AREA[0]: SYSTEM_AREA[1], HUB_ID: ".H.INTERNAL_HUB", **_ZONE_NAME}
 _DEMAND_LOC = {i: f'{{"@LocId":"{i}","$":{q(n)}}}' for i, n in _DEMAND_NAMES.items()}
 
 

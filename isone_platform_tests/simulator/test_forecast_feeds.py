@@ -216,7 +216,9 @@ def test_issue_invisible_before_its_creation():
             sim.clock.set(datetime.fromtimestamp(t, TZ))
             assert stamps[j] in {r["CreationDate"] for r in records(get_json(c, path))}
         at(sim, 2024, 11, 10, 3, 0)  # before any issue of the day: runs of 11-08 and 11-09 only
-        assert {local_date(r["CreationDate"]) for r in records(get_json(c, "/hourlyloadforecast/all/day/20241110"))} == {
+        assert {
+            local_date(r["CreationDate"]) for r in records(get_json(c, "/hourlyloadforecast/all/day/20241110"))
+        } == {
             date(2024, 11, 8),
             date(2024, 11, 9),
         }
@@ -227,9 +229,7 @@ def test_forecast_error_realistic_by_horizon(client):
     errs = defaultdict(list)
     for i in range(10):
         d = date(2024, 11, 5) + timedelta(days=i)
-        actual = {
-            r["BeginDate"]: r["Load"] for r in records(get_json(client, f"/hourlysysload/day/{d:%Y%m%d}"))
-        }
+        actual = {r["BeginDate"]: r["Load"] for r in records(get_json(client, f"/hourlysysload/day/{d:%Y%m%d}"))}
         for r in records(get_json(client, f"/hourlyloadforecast/all/day/{d:%Y%m%d}")):
             h = (local_date(r["BeginDate"]) - local_date(r["CreationDate"])).days
             errs[h].append(abs(r["LoadMw"] - actual[r["BeginDate"]]) / actual[r["BeginDate"]] * 100)
@@ -337,11 +337,17 @@ def test_da_demand_publication_and_current():
     with SimulatorServer(port=0, seed=1, clock="fixed:2024-11-21T13:29:59-05:00") as sim, make_client(sim) as c:
         path = "/dayaheadhourlydemand/day/20241122/location/4001"
         assert get_json(c, path) == {"HourlyDaDemands": ""}
-        assert get_json(c, "/dayaheadhourlydemand/info")["ServiceInfo"]["LatestBeginDate"] == "2024-11-21T23:00:00.000-05:00"
+        assert (
+            get_json(c, "/dayaheadhourlydemand/info")["ServiceInfo"]["LatestBeginDate"]
+            == "2024-11-21T23:00:00.000-05:00"
+        )
         at(sim, 2024, 11, 21, 13, 30)
         assert len(records(get_json(c, path))) == 24
         info = get_json(c, "/dayaheadhourlydemand/info")["ServiceInfo"]
-        assert info == {"CreationDate": "2024-11-21T13:30:00.000-05:00", "LatestBeginDate": "2024-11-22T23:00:00.000-05:00"}
+        assert info == {
+            "CreationDate": "2024-11-21T13:30:00.000-05:00",
+            "LatestBeginDate": "2024-11-22T23:00:00.000-05:00",
+        }
         at(sim, 2024, 11, 21, 16, 9)
         cur = get_json(c, "/dayaheadhourlydemand/current")["HourlyDaDemands"]["HourlyDaDemand"]
         assert [r["Location"]["@LocId"] for r in cur] == ["32", "4000", *map(str, ZONES)]
@@ -379,7 +385,10 @@ def test_rt_demand_publication_and_current():
         one = get_json(c, "/realtimehourlydemand/current/location/4001")
         assert one["HourlyRtDemand"]["BeginDate"] == "2024-11-19T23:00:00.000-05:00"
         info = get_json(c, "/realtimehourlydemand/info")["ServiceInfo"]
-        assert info == {"CreationDate": "2024-11-22T10:00:00.000-05:00", "LatestBeginDate": "2024-11-19T23:00:00.000-05:00"}
+        assert info == {
+            "CreationDate": "2024-11-22T10:00:00.000-05:00",
+            "LatestBeginDate": "2024-11-19T23:00:00.000-05:00",
+        }
         # Wed 11-20 → Mon 11-25 10:00 (weekend skipped)
         at(sim, 2024, 11, 25, 9, 0)
         assert get_json(c, "/realtimehourlydemand/day/20241120/location/4001") == {"HourlyRtDemands": ""}
@@ -426,7 +435,9 @@ def test_sevenday_identities_dates_and_peaks(client):
         assert m["SurplusDeficiencyMw"] == m["TotAvailGenImportMw"] - m["TotLoadPlusReqdReserveMw"]
         assert {m[k] for k in ("PowerWatch", "PowerWarn", "ColdWeatherWatch", "ColdWeatherWarn")} <= {"Y", "N"}
         assert [c["CityName"] for c in m["Weather"]["CityWeather"]] == ["Boston", "Hartford"]
-        peak = max(r["Load"] for r in records(get_json(client, f"/hourlysysload/day/{m['MarketDate'][:10].replace('-', '')}")))
+        peak = max(
+            r["Load"] for r in records(get_json(client, f"/hourlysysload/day/{m['MarketDate'][:10].replace('-', '')}"))
+        )
         assert abs(m["PeakLoadMw"] - peak) / peak < 0.2
 
 
@@ -438,7 +449,11 @@ def test_sevenday_day_index_vintages_and_reissues():
         assert mid["@Day"] == "2" and "DrrMw" in mid and not {"RtdrMw", "RtegMw", "EnergyEmergency"} & set(mid)
         new = records(get_json(c, "/sevendayforecast/day/20260201"))[-1]["MarketDay"][0]
         assert new["Day"] == 2 and "@Day" not in new and "DrrMw" in new
-        two = next(date(2025, 1, 1) + timedelta(days=i) for i in range(365) if len(data.sevenday_issues(1, date(2025, 1, 1) + timedelta(days=i))) == 2)
+        two = next(
+            date(2025, 1, 1) + timedelta(days=i)
+            for i in range(365)
+            if len(data.sevenday_issues(1, date(2025, 1, 1) + timedelta(days=i))) == 2
+        )
         d = f"{two:%Y%m%d}"
         issues = records(get_json(c, f"/sevendayforecast/day/{d}/all"))
         assert len(issues) == 2 and 0 < ts(issues[1]["CreationDate"]) - ts(issues[0]["CreationDate"]) < 60
@@ -499,7 +514,9 @@ def test_recorded_mode_serves_real_bodies(real_dir):
                 assert gz.get(path + ".json").content == want, path
 
 
-@pytest.mark.parametrize("path", ["/hourlyloadforecast/all/day/20241105", "/reliabilityregionloadforecast/day/20241105/all"])
+@pytest.mark.parametrize(
+    "path", ["/hourlyloadforecast/all/day/20241105", "/reliabilityregionloadforecast/day/20241105/all"]
+)
 def test_all_day_renders_fast(path):
     now = datetime(2024, 11, 21, 12, tzinfo=TZ).timestamp()
     best = float("inf")

@@ -150,8 +150,9 @@ def rr_issue_day(seed: int, day: date) -> RrIssueDay:
         zl = split_exact(total, shares, 1)
         loads.append(zl)
         pcts.append(split_exact(np.full(total.shape, 100_000, dtype=np.int64), zl / total[..., None], 1))
-    return RrIssueDay(day, published, tuple(created), tuple(fmt_epoch_ms(c) for c in created), tuple(loads),
-                      tuple(pcts))
+    return RrIssueDay(
+        day, published, tuple(created), tuple(fmt_epoch_ms(c) for c in created), tuple(loads), tuple(pcts)
+    )
 
 
 # ---------------------------------------------------------------------------------------------
