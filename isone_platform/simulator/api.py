@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ import numpy as np
 
 from . import data
 from .calendar import TZ, BadDate, day_bounds_epoch, fmt_epoch, grid, local_day_of, parse_day
-from .locations import CORE_LOCATIONS, EXT_NODES, HUB_ID, SYSTEM_AREA, ZONE_IDS, ZONE_NAMES, universe
+from .locations import CORE_LOCATIONS, EXT_NODES, HUB_ID, LOAD_ZONES, SYSTEM_AREA, ZONE_IDS, ZONE_NAMES, universe
 from .render import EMPTY_OBJECT, EMPTY_STRING, Payload, fmt_cents, fmt_cents_list, fmt_milli, q, service_info
 
 DA_PUBLISH = (13, 30)  # DA LMPs for day D are published on D-1 at 13:30 local
@@ -68,6 +69,12 @@ ORDERS = {
         ("interval_begin_date", "load_zone_id", "load_zone_name", "estimated_load_mw", "estimated_btm_pv_mw"),
         ("load_zone_id", "load_zone_name", "interval_begin_date", "estimated_btm_pv_mw", "estimated_load_mw"),
     ),
+    # the forecast and demand feeds keep the recorded bodies' key order
+    "hlf": (("BeginDate", "CreationDate", "LoadMw", "NetLoadMw"),),
+    "rr": (("BeginDate", "CreationDate", "ReliabilityRegion", "LoadMw", "ReliabilityRegionLoadPercentage"),),
+    "da_demand": (("BeginDate", "Location", "Load"),),
+    "rt_demand": (("BeginDate", "Location", "Load"),),
+    "sdf": (("BeginDate", "CreationDate", "MarketDay"),),
     "locations": (
         ("LocationID", "LocationType", "LocationName", "AreaType", "NetworkNodeType"),
         ("LocationID", "NetworkNodeType", "AreaType", "LocationType", "LocationName"),
@@ -80,6 +87,11 @@ MEASURES = {
     "hourly_sysload": ("Load", "NativeLoad", "ArdDemand"),
     "fuel": ("GenMw",),
     "zonal": ("estimated_load_mw", "estimated_btm_pv_mw"),
+    "hlf": ("LoadMw", "NetLoadMw"),
+    "rr": ("LoadMw", "ReliabilityRegionLoadPercentage"),
+    "da_demand": ("Load",),
+    "rt_demand": ("Load",),
+    "sdf": (),
     "locations": (),
 }
 
@@ -655,6 +667,299 @@ def _locations(rest, ctx):
     return None
 
 
+# --- hourlyloadforecast / reliabilityregionloadforecast
+
+
+@dataclass(frozen=True)
+class _Run:
+    """One published forecast run as seen from a target day: its CreationDate and its hours of that day."""
+
+    created_ms: int
+    stamp: str
+    issue: date
+    j: int  # run index within its issue day
+    k: int  # target day − issue day
+
+
+def _runs(ctx: Ctx, day: date, rr: bool) -> list[_Run]:
+    """The system (or RR) runs covering ``day`` — issued on day-2, day-1 and day — published at ctx.now, oldest first.
+
+    A run is out once its CreationDate has passed.
+    """
+    out = []
+    for k in range(data.HORIZON_DAYS - 1, -1, -1):
+        issue = day - timedelta(days=k)
+        iss = data.rr_issue_day(ctx.seed, issue) if rr else data.hlf_issue_day(ctx.seed, issue)
+        _depends_on(ctx, [c / 1000 for c in iss.created_ms])
+        for j, c in enumerate(iss.created_ms):
+            if c / 1000 <= ctx.now and (not rr or data.rr_issue_day(ctx.seed, issue).published[j]):
+                out.append(_Run(c, iss.stamps[j], issue, j, k))
+    return out
+
+
+def _newest_run(ctx: Ctx, rr: bool) -> _Run | None:
+    """The newest published run (for ``current`` and ``info``); its horizon ends HORIZON_DAYS-1 days later."""
+    today = local_day_of(ctx.now)
+    for back in range(3):
+        runs = _runs(ctx, today - timedelta(days=back), rr)
+        own = [r for r in runs if r.k == 0]
+        if own:
+            r = own[-1]
+            return _Run(r.created_ms, r.stamp, r.issue, r.j, data.HORIZON_DAYS - 1)
+    return None
+
+
+def _first_hour(run: _Run, g) -> int:
+    """RR runs cover only the hours of their own issue day that begin after their CreationDate."""
+    if run.k:
+        return 0
+    return int(np.searchsorted(g.epochs * 1000, run.created_ms, side="right"))
+
+
+def add_hlf(p: Payload, day: date, runs: list[_Run], seed: int, rows=None) -> None:
+    """Hours × runs, sorted by BeginDate then CreationDate ascending (``runs`` come oldest first)."""
+    g = grid(day, 3600)
+    rows = list(range(len(g))) if rows is None else list(rows)
+    if not runs or not rows:
+        return
+    vals = np.stack([data.hlf_issue_day(seed, r.issue).values[r.k][r.j] for r in runs], axis=1)[rows]
+    st = [g.stamps[h] for h in rows]
+    mw = [str(v) for v in vals.ravel().tolist()]
+    p.add_columns(
+        ORDERS["hlf"][0],
+        [_repeat_each([f'"{s}"' for s in st], len(runs)), [f'"{r.stamp}"' for r in runs] * len(rows), mw, mw],
+        [(None, s) for s in st for _ in runs],
+    )
+
+
+_ZONE_NAME: dict[int, str] = dict(LOAD_ZONES)
+_RR_ALPHA = sorted(range(len(ZONE_IDS)), key=lambda z: _ZONE_NAME[ZONE_IDS[z]])  # regions are listed by name
+
+
+def add_rr(p: Payload, day: date, runs: list[_Run], seed: int, latest_only: bool = False, rows=None) -> None:
+    """Per hour, per region (alphabetical), the runs covering the hour with CreationDate descending."""
+    g = grid(day, 3600)
+    desc = runs[::-1]
+    firsts = [_first_hour(r, g) for r in desc]
+    loads = [data.rr_issue_day(seed, r.issue).load[r.k][r.j].tolist() for r in desc]
+    pcts = [data.rr_issue_day(seed, r.issue).pct[r.k][r.j].tolist() for r in desc]
+    cols: list[list[str]] = [[], [], [], [], []]
+    meta = []
+    for h in range(len(g)) if rows is None else rows:
+        cover = [i for i in range(len(desc)) if firsts[i] <= h]
+        if latest_only:
+            cover = cover[:1]
+        stamp = f'"{g.stamps[h]}"'
+        for z in _RR_ALPHA:
+            zid = ZONE_IDS[z]
+            name = q(_ZONE_NAME[zid])
+            for i in cover:
+                cols[0].append(stamp)
+                cols[1].append(f'"{desc[i].stamp}"')
+                cols[2].append(name)
+                cols[3].append(fmt_milli(loads[i][h][z]))
+                cols[4].append(fmt_milli(pcts[i][h][z]))
+                meta.append((zid, g.stamps[h]))
+    p.add_columns(ORDERS["rr"][0], cols, meta)
+
+
+def _forecast_info(ctx: Ctx, rr: bool) -> bytes:
+    r = _newest_run(ctx, rr)
+    if r is None:
+        return service_info(None, None)
+    last = grid(r.issue + timedelta(days=r.k), 3600).stamps[-1]
+    return service_info(r.stamp, last)
+
+
+def _hourlyloadforecast(rest, ctx):
+    def pl(day, style="plural", empty=EMPTY_STRING):
+        return _payload(ctx, "hlf", day, style, "HourlyLoadForecasts", "HourlyLoadForecast", empty)
+
+    if rest == ["current"]:
+        p = pl(None, "top_list", EMPTY_OBJECT)
+        r = _newest_run(ctx, rr=False)
+        if r is not None:
+            target = r.issue + timedelta(days=r.k)
+            add_hlf(p, target, [r], ctx.seed, rows=[len(grid(target, 3600)) - 1])
+        return p
+    if rest == ["info"]:
+        return _forecast_info(ctx, rr=False)
+    if (len(rest) == 3 and rest[:2] == ["all", "day"]) or (len(rest) == 2 and rest[0] == "day"):
+        day = _day(rest[-1])
+        ctx.cacheable = True
+        p = pl(day)
+        runs = _runs(ctx, day, rr=False)
+        add_hlf(p, day, runs if rest[0] == "all" else runs[-1:], ctx.seed)
+        return p
+    return None
+
+
+def _reliabilityregionloadforecast(rest, ctx):
+    def pl(day, style="plural", empty=EMPTY_STRING):
+        plural = "ReliabilityRegionLoadForecasts"
+        return _payload(ctx, "rr", day, style, plural, "ReliabilityRegionLoadForecast", empty)
+
+    if rest == ["current"]:
+        p = pl(None, "top_list", EMPTY_OBJECT)
+        r = _newest_run(ctx, rr=True)
+        if r is not None:
+            target = r.issue + timedelta(days=r.k)
+            add_rr(p, target, [r], ctx.seed, rows=[len(grid(target, 3600)) - 1])
+        return p
+    if rest == ["info"]:
+        return _forecast_info(ctx, rr=True)
+    if rest and rest[0] == "day" and (len(rest) == 2 or (len(rest) == 3 and rest[2] == "all")):
+        day = _day(rest[1])
+        ctx.cacheable = True
+        p = pl(day)
+        add_rr(p, day, _runs(ctx, day, rr=True), ctx.seed, latest_only=len(rest) == 2)
+        return p
+    return None
+
+
+# --- dayaheadhourlydemand / realtimehourlydemand
+
+_DEMAND_NAMES = {SYSTEM_AREA[0]: SYSTEM_AREA[1], HUB_ID: ".H.INTERNAL_HUB", **_ZONE_NAME}
+_DEMAND_LOC = {i: f'{{"@LocId":"{i}","$":{q(n)}}}' for i, n in _DEMAND_NAMES.items()}
+
+
+def add_demand(p: Payload, d: data.DemandDay, rows, ids) -> None:
+    """Rows (hours) × locations, hour-major, in ``ids`` order."""
+    rows, ids = list(rows), list(ids)
+    cols = [d.ids.index(i) for i in ids]
+    vals = d.load[np.ix_(rows, cols)] if rows and cols else np.zeros((0, 0), dtype=np.int64)
+    st = [d.grid.stamps[r] for r in rows]
+    p.add_columns(
+        ("BeginDate", "Location", "Load"),
+        [
+            _repeat_each([f'"{s}"' for s in st], len(ids)),
+            [_DEMAND_LOC[i] for i in ids] * len(rows),
+            [fmt_milli(v) for v in vals.ravel().tolist()],
+        ],
+        [(i, s) for s in st for i in ids],
+    )
+
+
+def _demand_loc_ids(text: str, known: tuple[int, ...]) -> list[int]:
+    lid = _int_seg(text, "location id")
+    return [lid] if lid in known else []
+
+
+def _da_latest_day(ctx: Ctx) -> date:
+    """The latest day whose DA demand is out: tomorrow once today's 13:30 has passed."""
+    tomorrow = local_day_of(ctx.now) + timedelta(days=1)
+    return tomorrow if published_at(da_publish_time(tomorrow), ctx) else tomorrow - timedelta(days=1)
+
+
+def _dayaheadhourlydemand(rest, ctx):
+    def pl(day, style="plural", empty=EMPTY_STRING):
+        return _payload(ctx, "da_demand", day, style, "HourlyDaDemands", "HourlyDaDemand", empty)
+
+    if rest and rest[0] == "current" and (len(rest) == 1 or (len(rest) == 3 and rest[1] == "location")):
+        ids = list(data.DA_IDS) if len(rest) == 1 else _demand_loc_ids(rest[2], data.DA_IDS)
+        p = pl(None, "plural" if len(rest) == 1 else "top_single", EMPTY_OBJECT)
+        d, i = _locate(int(ctx.now // 3600 * 3600), 3600)  # the hour now in progress
+        if ids:
+            add_demand(p, data.da_demand_day(ctx.seed, d), [i], ids)
+        return p
+    if rest == ["info"]:
+        d = _da_latest_day(ctx)
+        return service_info(fmt_epoch(da_publish_time(d)), grid(d, 3600).stamps[-1])
+    if len(rest) == 4 and rest[0] == "day" and rest[2] == "location":
+        day = _day(rest[1])
+        ids = _demand_loc_ids(rest[3], data.DA_IDS)
+        ctx.cacheable = True
+        p = pl(day)
+        if ids and published_at(da_publish_time(day), ctx):
+            add_demand(p, data.da_demand_day(ctx.seed, day), range(len(grid(day, 3600))), ids)
+        return p
+    return None
+
+
+def _rt_latest_day(ctx: Ctx) -> date:
+    d = local_day_of(ctx.now)
+    while not published_at(data.rt_publish_epoch(d), ctx):
+        d -= timedelta(days=1)
+    return d
+
+
+def _realtimehourlydemand(rest, ctx):
+    def pl(day, style="plural", empty=EMPTY_STRING):
+        return _payload(ctx, "rt_demand", day, style, "HourlyRtDemands", "HourlyRtDemand", empty)
+
+    if rest and rest[0] == "current" and (len(rest) == 1 or (len(rest) == 3 and rest[1] == "location")):
+        ids = list(data.RT_IDS) if len(rest) == 1 else _demand_loc_ids(rest[2], data.RT_IDS)
+        p = pl(None, "plural" if len(rest) == 1 else "top_single", EMPTY_OBJECT)
+        d = _rt_latest_day(ctx)
+        if ids:
+            add_demand(p, data.rt_demand_day(ctx.seed, d), [len(grid(d, 3600)) - 1], ids)  # its 23:00 hour
+        return p
+    if rest == ["info"]:
+        d = _rt_latest_day(ctx)
+        return service_info(fmt_epoch(data.rt_publish_epoch(d)), grid(d, 3600).stamps[-1])
+    if len(rest) == 4 and rest[0] == "day" and rest[2] == "location":
+        day = _day(rest[1])
+        ids = _demand_loc_ids(rest[3], data.RT_IDS)
+        ctx.cacheable = True
+        p = pl(day)
+        if ids and published_at(data.rt_publish_epoch(day), ctx):
+            add_demand(p, data.rt_demand_day(ctx.seed, day), range(len(grid(day, 3600))), ids)
+        return p
+    return None
+
+
+# --- sevendayforecast
+
+
+def _sdf_published(ctx: Ctx, day: date) -> list[data.SevenDayIssue]:
+    issues = data.sevenday_issues(ctx.seed, day)
+    _depends_on(ctx, [s.created_ms / 1000 for s in issues])
+    return [s for s in issues if s.created_ms / 1000 <= ctx.now]
+
+
+def _sdf_latest(ctx: Ctx) -> data.SevenDayIssue | None:
+    d = local_day_of(ctx.now)
+    for back in range(3):
+        issues = _sdf_published(ctx, d - timedelta(days=back))
+        if issues:
+            return issues[-1]
+    return None
+
+
+def add_sdf(p: Payload, issues) -> None:
+    p.add_columns(
+        ORDERS["sdf"][0],
+        [
+            [f'"{s.begin}"' for s in issues],
+            [f'"{s.stamp}"' for s in issues],
+            [json.dumps(list(s.market_days), separators=(",", ":"), ensure_ascii=False) for s in issues],
+        ],
+        [(None, s.begin) for s in issues],
+    )
+
+
+def _sevendayforecast(rest, ctx):
+    def pl(day, empty=EMPTY_STRING):
+        return _payload(ctx, "sdf", day, "plural", "SevenDayForecasts", "SevenDayForecast", empty, False)
+
+    if rest == ["current"]:
+        p = pl(None, EMPTY_OBJECT)
+        s = _sdf_latest(ctx)
+        add_sdf(p, [s] if s is not None else [])
+        return p
+    if rest == ["info"]:
+        s = _sdf_latest(ctx)
+        return service_info(s.stamp, s.begin) if s is not None else service_info(None, None)
+    if rest and rest[0] == "day" and (len(rest) == 2 or (len(rest) == 3 and rest[2] == "all")):
+        day = _day(rest[1])
+        ctx.cacheable = True
+        p = pl(day)
+        issues = _sdf_published(ctx, day)
+        add_sdf(p, issues if len(rest) == 3 else issues[-1:])
+        return p
+    return None
+
+
 _FEEDS = {
     "fiveminutesystemload": _sysload,
     "hourlysysload": _hourly_sysload,
@@ -663,4 +968,9 @@ _FEEDS = {
     "hourlylmp": _hourlylmp,
     "genfuelmix": _genfuelmix,
     "locations": _locations,
+    "hourlyloadforecast": _hourlyloadforecast,
+    "reliabilityregionloadforecast": _reliabilityregionloadforecast,
+    "dayaheadhourlydemand": _dayaheadhourlydemand,
+    "realtimehourlydemand": _realtimehourlydemand,
+    "sevendayforecast": _sevendayforecast,
 }

@@ -60,6 +60,18 @@ def fmt_epoch(epoch: float) -> str:
     return f"{dt:%Y-%m-%dT%H:%M:%S}.000{sign}{mins // 60:02d}:{mins % 60:02d}"
 
 
+def fmt_epoch_ms(ms: int) -> str:
+    """Local ISO-NE timestamp for UTC epoch milliseconds: issue times (``CreationDate``) are not always ``.000``."""
+    s = fmt_epoch(ms // 1000)
+    return f"{s[:20]}{ms % 1000:03d}{s[23:]}"
+
+
+def wall_epoch(d: date, seconds: int) -> int:
+    """UTC epoch of local wall time ``d`` 00:00 + ``seconds`` (wall-clock arithmetic, so 03:36 is 03:36 on DST days)."""
+    dt = datetime(d.year, d.month, d.day, tzinfo=TZ) + timedelta(seconds=int(seconds))
+    return int(dt.timestamp())
+
+
 def fmt_dt(dt: datetime) -> str:
     return fmt_epoch(dt.timestamp())
 

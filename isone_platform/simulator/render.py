@@ -136,7 +136,7 @@ class Payload:
         snake_root: str = "isone_web_services",
         force_empty: str | None = None,
     ):
-        self.feed = feed  # "sysload" | "zonal" | "lmp" | "hourly_lmp" | "fuel" | "hourly_sysload" | "locations"
+        self.feed = feed  # a key of api.ORDERS / api.MEASURES: "sysload", "lmp", "hlf", "rr", "sdf", ...
         self.style = style  # "plural" | "top_list" (top-level singular key, list) | "top_single" | "snake"
         self.plural = plural
         self.singular = singular

@@ -9,15 +9,39 @@ in cents, generation in whole MW. The renderer turns them into JSON numbers.
 
 The package, by feed: `signals` (hashing, noise, calendar features, the system load model everything derives
 from), `loads` (system and zonal load), `lmps` (prices over the network topology), `fuelmix` (generation by
-fuel). This `__init__` re-exports what the API layer uses, as `data.X`.
+fuel), `forecasts` (hourly system and zonal load forecasts, seven-day capacity forecast), `demand` (DA/RT hourly
+demand by location). This `__init__` re-exports what the API layer uses, as `data.X`.
 """
 
+from .demand import DA_IDS, RT_IDS, DemandDay, da_demand_day, rt_demand_day, rt_publish_epoch
+from .forecasts import (
+    HORIZON_DAYS,
+    HlfIssueDay,
+    RrIssueDay,
+    SevenDayIssue,
+    hlf_issue_day,
+    rr_issue_day,
+    sevenday_issues,
+)
 from .fuelmix import BATTERIES_FROM, FUEL_ORDER, ROLLUP, FuelSnapshot, fuelmix_day
 from .lmps import LmpDay, Topo, da_lmp_day, rt_hourly_lmp_day, rt_lmp_day, topo
 from .loads import HourlyLoadDay, SysLoadDay, ZonalDay, hourly_sysload_day, sysload_day, zonal_day
 from .signals import LoadSeries, h64, load_series, rng_for, sun, vnoise
 
 __all__ = [
+    "DA_IDS",
+    "HORIZON_DAYS",
+    "RT_IDS",
+    "DemandDay",
+    "HlfIssueDay",
+    "RrIssueDay",
+    "SevenDayIssue",
+    "da_demand_day",
+    "hlf_issue_day",
+    "rr_issue_day",
+    "rt_demand_day",
+    "rt_publish_epoch",
+    "sevenday_issues",
     "BATTERIES_FROM",
     "FUEL_ORDER",
     "ROLLUP",
