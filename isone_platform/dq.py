@@ -19,7 +19,7 @@ from typing import Any, TextIO
 import duckdb
 
 from isone_platform.lib import dq
-from isone_platform.lib.datasets import DATASETS
+from isone_platform.lib.datasets import DATASETS, Dataset
 from isone_platform.lib.partitions import day_bounds_utc, expected_intervals
 from isone_platform.lib.schemas import LOCATIONS, STD_TABLES, TableSchema
 from isone_platform.lib.sql_literals import days_sql
@@ -160,29 +160,39 @@ def _print_time_ranges(con: duckdb.DuckDBPyConnection, days: list[date], out: Te
     rows = []
     for schema in _partitioned_tables(con):
         ds = DATASETS[schema.name.removeprefix("isone__")]
+        issues = f"count(DISTINCT {ds.rules.issues.column})" if ds.rules.issues else "0"
         found = {
             r[0]: r[1:]
             for r in con.execute(
                 "SELECT operating_day, min(interval_begin_utc), max(interval_begin_utc), "
-                "count(DISTINCT interval_begin_utc) "
+                f"count(DISTINCT interval_begin_utc), {issues} "
                 f"FROM {schema.qualified_name} WHERE operating_day IN ({days_sql(days)}) GROUP BY 1"
             ).fetchall()
         }
         for d in days:
-            first, last, n = found.get(d, (None, None, 0))
+            first, last, n, n_issues = found.get(d, (None, None, 0, 0))
             start, end = day_bounds_utc(d)
-            expected = expected_intervals(d, ds.grain) if ds.grain else FUEL_MIX_NOTE
             rows.append(
                 [
                     schema.name,
                     d.isoformat(),
                     first.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if first else "-",
                     last.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if last else "-",
-                    f"{n}/{expected}" if ds.grain else f"{n} {expected}",
+                    _intervals_text(ds, d, n, n_issues),
                     f"{(end - start).total_seconds() / 3600:.0f} h",
                 ]
             )
     _table(rows, ["table", "day", "first interval", "last interval", "intervals", "day length"], out)
+
+
+def _intervals_text(ds: Dataset, day: date, n: int, issues: int) -> str:
+    """`288/288`, `24/24 (7 issues)`, `6 market days (1 issue)` or `231 snapshots`: a day's intervals present."""
+    if ds.rules.issues and ds.rules.issues.covers == "next_days":
+        return f"{n} market days ({issues} issue{'s' if issues != 1 else ''})"
+    if ds.grain is None:
+        return f"{n} {FUEL_MIX_NOTE}"
+    text = f"{n}/{expected_intervals(day, ds.grain)}"
+    return f"{text} ({issues} issue{'s' if issues != 1 else ''})" if ds.rules.issues else text
 
 
 def _print_nulls(con: duckdb.DuckDBPyConnection, days: list[date], out: TextIO) -> None:

@@ -42,12 +42,16 @@ def test_no_code_branches_on_a_dataset_name_or_table():
 def test_polled_datasets_are_exactly_those_with_a_current_path():
     with_current = {ds.name for ds in DATASETS.values() if ds.current_path}
     assert {ds.name for ds in POLLED} == with_current
-    assert with_current == {"system_load_5min", "zonal_load_5min", "lmp_rt_5min", "fuel_mix"}
+    intervals = {"system_load_5min", "zonal_load_5min", "lmp_rt_5min", "fuel_mix", "load_hourly"}
+    issues = {"load_forecast_hourly", "load_forecast_zonal_hourly", "seven_day_forecast"}
+    assert with_current == intervals | issues
     for ds in POLLED:
         assert ds.polling is not None, ds.name
-        assert ds.grain is not None or ds.polling.gap is not None, ds.name  # a gap must be defined
-    # only polled feeds get the freshness rule
-    assert {n for n in DATASETS if any(r.name == "latest_interval_fresh" for r in dq.rules_for(n))} == with_current
+        # an interval feed must define its gap; a forecast polls by issue
+        assert ds.grain is not None or ds.polling.gap is not None or ds.rules.issues is not None, ds.name
+    # polled interval feeds get the interval freshness rule, forecasts the newest-issue one
+    assert {n for n in DATASETS if any(r.name == "latest_interval_fresh" for r in dq.rules_for(n))} == intervals
+    assert {n for n in DATASETS if any(r.name == "newest_issue_fresh" for r in dq.rules_for(n))} == issues
 
 
 def test_gap_requests_follow_the_declared_plan():

@@ -148,7 +148,7 @@ def test_finalize_replaces_prelim_with_final_prices_late_correction(defs, sim, p
     context = dg.build_schedule_context(
         instance=instance, scheduled_execution_time=datetime(2024, 11, 21, 7, 0, tzinfo=NY)
     )
-    request = isone_finalize_yesterday(context)
+    request = isone_finalize_yesterday(context)[0]
     assert isinstance(request, dg.RunRequest) and request.partition_key == DAY
     assert job.execute_in_process(partition_key=request.partition_key, instance=instance, tags=request.tags).success
 
@@ -188,7 +188,7 @@ def test_finalize_schedule_targets_the_partitioned_job_and_names_its_partition(d
     assert job.name == "isone_ingest" and job.partitions_def == operating_day_partitions
     assert "yesterday" in str(schedule.metadata["partition"])
     context = dg.build_schedule_context(scheduled_execution_time=datetime(2024, 11, 21, 7, 0, tzinfo=NY))
-    request = isone_finalize_yesterday(context)
+    request = isone_finalize_yesterday(context)[0]
     assert isinstance(request, dg.RunRequest) and request.partition_key == "2024-11-20"
     assert operating_day_partitions.has_partition_key(request.partition_key)
 

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 
+from isone_platform.defs.forecast import feeds as forecast_feeds
 from isone_platform.defs.fuel_mix import feeds as fuel_mix_feeds
 from isone_platform.defs.lmp import feeds as lmp_feeds
 from isone_platform.defs.load import feeds as load_feeds
@@ -22,7 +23,7 @@ from isone_platform.lib.raw import LandedBody, RawDay
 
 __all__ = ["DATASETS", "POLLED", "Dataset", "PriceStatus", "Request", "dataset", "has_records", "standardize"]
 
-DOMAIN_FEEDS = (load_feeds, lmp_feeds, fuel_mix_feeds, reference_feeds)
+DOMAIN_FEEDS = (load_feeds, lmp_feeds, fuel_mix_feeds, forecast_feeds, reference_feeds)
 """The `defs/<domain>/feeds.py` modules, in the order the datasets are listed everywhere."""
 
 DATASETS: dict[str, Dataset] = {ds.name: ds for module in DOMAIN_FEEDS for ds in module.FEEDS}

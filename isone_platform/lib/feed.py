@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Literal
 
 import polars as pl
@@ -49,6 +49,29 @@ class Polling:
     gap_request: Callable[[date, datetime], str]
     gap: timedelta | None = None
     chunked: bool = False
+    fresh_within: timedelta | None = None  # freshness limit of today's latest interval (None: the 5-minute one)
+
+
+@dataclass(frozen=True)
+class Issues:
+    """A forecast feed that keeps every issue (vintage): rows are told apart by `column` (`issued_at_utc`).
+
+    - `covers`: what one issue must cover in its partition: `day` (every hour of the operating day), `rest_of_day`
+      (issues made on the day itself only the hours that begin after them, earlier issues every hour), or
+      `next_days` (the partition is the issue day; each issue covers the `horizon_days` market days after it);
+    - `due_by`: a new issue is due every day before this local time (the freshness rule);
+    - `span_days`: how many days after its issue day an issue still reaches (an issue made on day i is in the
+      partitions i … i + span_days), so which partitions today's issues feed;
+    - `polled_from`: the `current` endpoint a poll asks for the newest issue (at most one more request fetches
+      the partition's day path when that issue is new).
+    """
+
+    covers: Literal["day", "rest_of_day", "next_days"]
+    due_by: time
+    span_days: int
+    horizon_days: int = 0
+    column: str = "issued_at_utc"
+    polled_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,7 +101,9 @@ class RuleSet:
       `zones_only`: nothing but them (a zonal table; LMPs price other locations too);
     - `priced_locations`: prices every location of `isone__locations` (completeness per location, join
       coverage) and its LMP is the sum of its components;
-    - `sums_to`: the dataset whose value the feed's series must add up to (`zones_sum_to_system`).
+    - `sums_to`: the dataset whose value the feed's series must add up to (`zones_sum_to_system`; per matching
+      issue for forecasts, `forecast_zones_sum_to_system`);
+    - `issues`: the feed keeps every issue of a forecast: completeness and freshness are per issue.
     """
 
     ranges: tuple[ValueRange, ...] = ()
@@ -86,6 +111,7 @@ class RuleSet:
     zones_only: bool = False
     priced_locations: bool = False
     sums_to: str | None = None
+    issues: Issues | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +129,12 @@ class Dataset:
     polling: Polling | None = None
     post_parse: PostParse | None = None  # applied to a day's merged rows, e.g. fuel-mix snapshot ends
     rules: RuleSet = field(default_factory=RuleSet)
+
+    @property
+    def rows_inside_day(self) -> bool:
+        """Whether every row's interval lies inside its operating day: not for a partition by issue day whose rows
+        are the market days after it (the seven-day forecast)."""
+        return self.rules.issues is None or self.rules.issues.covers != "next_days"
 
     @property
     def asset_name(self) -> str:

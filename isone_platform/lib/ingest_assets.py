@@ -26,7 +26,6 @@ from isone_platform.lib.partitions import backfill_policy, operating_day_partiti
 from isone_platform.lib.poll import poll_day
 from isone_platform.lib.raw import RawDay
 from isone_platform.lib.resources import IsoneApiResource
-from isone_platform.lib.schemas import TableSchema
 from isone_platform.lib.settings import Settings, current_settings
 from isone_platform.lib.std_write import (
     DayFigures,
@@ -78,9 +77,11 @@ def _landed(lake: Lake, ds: Dataset, day: date) -> RawDay | None:
         return None
 
 
-def _landed_intervals(warehouse: DuckLakeResource, table: TableSchema, day: date) -> list[datetime]:
-    """The interval begins of `day` already in the std table: what a poll need not fetch again."""
-    sql = f"select distinct interval_begin_utc from {table.qualified_name} where operating_day = ?"
+def _landed_intervals(warehouse: DuckLakeResource, ds: Dataset, day: date) -> list[datetime]:
+    """The interval begins (for a forecast: the issue times) of `day` already in the std table: what a poll need
+    not fetch again."""
+    column = ds.rules.issues.column if ds.rules.issues else "interval_begin_utc"
+    sql = f"select distinct {column} from {ds.table.qualified_name} where operating_day = ?"
     try:
         with warehouse.connect(read_only=True) as con:
             rows = con.execute(sql, [day]).fetchall()
@@ -134,7 +135,7 @@ def _fetch(context: dg.AssetExecutionContext, plan: FetchPlan, client: IsoneClie
 def _poll(context: dg.AssetExecutionContext, plan: FetchPlan, client: IsoneClient, day: date) -> RawDay:
     # Reads the lake and warehouse state the previous days' landing left: days are independent.
     existing = _landed(plan.lake, plan.ds, day)
-    raw, poll = poll_day(client, plan.ds, day, existing, _landed_intervals(plan.warehouse, plan.ds.table, day))
+    raw, poll = poll_day(client, plan.ds, day, existing, _landed_intervals(plan.warehouse, plan.ds, day))
     note = poll.note or "new data"
     context.log.info(
         f"poll {plan.ds.asset_name} {day}: {poll.requests} requests, {poll.bytes:,} bytes; "

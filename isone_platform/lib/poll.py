@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from isone_platform.lib.datasets import Dataset, has_records
 from isone_platform.lib.isone_client import IsoneClient
 from isone_platform.lib.parse.common import ParseContext
-from isone_platform.lib.partitions import day_bounds_utc
+from isone_platform.lib.partitions import ISONE_TZ, day_bounds_utc
 from isone_platform.lib.raw import LandedBody, RawDay
 
 POLL_FOR_TAG = "isone/poll_for"
@@ -134,6 +134,8 @@ def poll_day(
 ) -> tuple[RawDay, PollReport]:
     """Poll one feed for one operating day, given the interval begins already landed for that day."""
     polling = ds.polling
+    if polling is not None and ds.rules.issues is not None:
+        return poll_issues(client, ds, day, existing, landed)
     if polling is None or (ds.grain is None and polling.gap is None):
         raise ValueError(f"{ds.asset_name} is not a polled dataset")
     report = PollReport(ds.name, day)
@@ -164,3 +166,45 @@ def poll_day(
         report.note = "nothing new"
     report.new_bodies = [b.path for b in new]
     return RawDay(ds.name, day, compact(ds, bodies + new, day)), report
+
+
+def newest_issue(ds: Dataset, landed: LandedBody, day: date | None) -> datetime | None:
+    """The newest issue time in a forecast body (None when it holds no records)."""
+    assert ds.rules.issues is not None
+    if not has_records(landed.body):
+        return None
+    frame = ds.parse(landed.body, ParseContext(ds.name, day, landed.path, landed.fetched_at, landed.sha256)).frame
+    return None if frame.is_empty() else frame[ds.rules.issues.column].max()  # type: ignore[return-value]
+
+
+def feeds_day(ds: Dataset, issued: datetime, day: date) -> bool:
+    """Whether an issue made at `issued` belongs to operating day `day`'s partition (its issue day … + span)."""
+    assert ds.rules.issues is not None
+    issue_day = issued.astimezone(ISONE_TZ).date()
+    return issue_day <= day <= issue_day + timedelta(days=ds.rules.issues.span_days)
+
+
+def poll_issues(
+    client: IsoneClient, ds: Dataset, day: date, existing: RawDay | None, landed: list[datetime]
+) -> tuple[RawDay, PollReport]:
+    """Poll a forecast that keeps every issue: ask `current` for the newest issue; when the day's std table lacks
+    it, fetch the day's path (every issue so far), which replaces the older body of that path. 1 or 2 requests."""
+    assert ds.polling is not None
+    report = PollReport(ds.name, day)
+    bodies = list(existing.bodies) if existing else []
+    current = client.get(ds.polling.current_path)
+    report.requests, report.bytes = 1, len(current.body)
+    probe = LandedBody(current.path, current.fetched_at, current.body, gzipped=current.gzipped)
+    issued = report.latest_published_utc = newest_issue(ds, probe, day)
+    if issued is None or issued in set(landed) or (landed and issued < max(landed)):
+        report.note = "nothing published" if issued is None else "no new issue"
+        return RawDay(ds.name, day, bodies), report
+    if not feeds_day(ds, issued, day):
+        report.note = f"the newest issue {issued.isoformat()} does not cover operating day {day}"
+        return RawDay(ds.name, day, bodies), report
+    response = client.get(ds.polling.gap_request(day, issued))
+    report.requests += 1
+    report.bytes += len(response.body)
+    fetched = LandedBody(response.path, response.fetched_at, response.body, gzipped=response.gzipped)
+    report.new_bodies, report.note = [fetched.path], f"new issue {issued.isoformat()}"
+    return RawDay(ds.name, day, compact(ds, bodies + [fetched], day)), report

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 
@@ -517,13 +516,10 @@ def test_recorded_mode_serves_real_bodies(real_dir):
 @pytest.mark.parametrize(
     "path", ["/hourlyloadforecast/all/day/20241105", "/reliabilityregionloadforecast/day/20241105/all"]
 )
-def test_all_day_renders_fast(path):
+def test_a_whole_day_renders_and_is_cacheable(path):
+    """A day's answer depends on the clock only through its issues' publication: the server may cache it (speed is
+    measured in `make bench`, not here)."""
     now = datetime(2024, 11, 21, 12, tzinfo=TZ).timestamp()
-    best = float("inf")
-    for _ in range(3):
-        ctx = api.Ctx(seed=1, now=now, lag=60, final_delay=6 * 3600)
-        t0 = time.perf_counter()
-        out = api.resolve(path, ctx)
-        assert not isinstance(out, bytes) and len(out.render()) > 1000 and ctx.cacheable
-        best = min(best, time.perf_counter() - t0)
-    assert best < 0.05
+    ctx = api.Ctx(seed=1, now=now, lag=60, final_delay=6 * 3600)
+    out = api.resolve(path, ctx)
+    assert not isinstance(out, bytes) and len(out.render()) > 1000 and ctx.cacheable

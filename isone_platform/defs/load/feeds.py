@@ -13,12 +13,20 @@ ISO-NE quirks, handled in `lib/parse/load.py` or here:
   outside `LOAD_RANGE_MW`.
 - `current` is the latest published 5-minute interval, a few minutes old; the day path returns everything
   published so far, so one request fills any gap.
+- Hourly system load (`/hourlysysload`): `Load` = `NativeLoad` + `ArdDemand`; `/current` is the last completed
+  hour, as a single object instead of a list.
+- Hourly demand has no all-locations day path: one request per load zone and market (16 a day). Real-time
+  demand is published whole days about 3 business days late (`RT_DEMAND_LATE_DAYS`): until then its path answers
+  an empty wrapper, and the finalize schedule fetches the days still incomplete again.
 """
 
-from isone_platform.lib.feed import Dataset, Polling, RuleSet, ValueRange, single, whole_day
+from datetime import date, timedelta
+
+from isone_platform.lib.feed import Dataset, Polling, PriceStatus, Request, RuleSet, ValueRange, single, whole_day, ymd
 from isone_platform.lib.parse.common import FIVE_MINUTES
+from isone_platform.lib.parse.hourly import parse_demand_hourly, parse_load_hourly
 from isone_platform.lib.parse.load import parse_system_load, parse_zonal_load
-from isone_platform.lib.schemas import SYSTEM_LOAD_5MIN, ZONAL_LOAD_5MIN
+from isone_platform.lib.schemas import DEMAND_HOURLY, LOAD_HOURLY, LOAD_ZONES, SYSTEM_LOAD_5MIN, ZONAL_LOAD_5MIN
 
 LOAD_RANGE_MW = (0.0, 40_000.0)
 """Exclusive bounds of a plausible New England load, MW: zero or less, or far above the peak, is a broken feed."""
@@ -55,4 +63,48 @@ ZONAL_LOAD = Dataset(
     rules=RuleSet(ranges=(load_range("load_mw"),), zones_in="zone_id", zones_only=True, sums_to=SYSTEM_LOAD.name),
 )
 
-FEEDS = (SYSTEM_LOAD, ZONAL_LOAD)
+
+ONE_HOUR = timedelta(hours=1)
+HOURLY_LOAD_DAY = "/hourlysysload/day/{d}"
+HOURLY_FRESH_WITHIN = timedelta(hours=2, minutes=20)
+"""Freshness of the hourly load: an hour is published once it is over (plus a few minutes), and polls come every
+5 minutes, so today's latest hour begins at most 2 hours before now, plus the same 20-minute slack as the
+5-minute feeds."""
+RT_DEMAND_LATE_DAYS = 7
+"""Real-time hourly demand arrives about 3 business days late (up to 5 calendar days over a weekend, more over a
+holiday): the finalize schedule fetches again the days of this window whose real-time demand is incomplete."""
+DEMAND_MARKETS = {"DA": "/dayaheadhourlydemand", "RT": "/realtimehourlydemand"}
+
+
+def demand_plan(day: date | None, status: PriceStatus) -> list[Request]:
+    """One request per market and load zone: the API has no all-locations day path for demand."""
+    return [
+        Request(f"{root}/day/{ymd(day)}/location/{zone_id}")
+        for root in DEMAND_MARKETS.values()
+        for zone_id in LOAD_ZONES
+    ]
+
+
+LOAD_HOURLY_FEED = Dataset(
+    "load_hourly",
+    "load",
+    LOAD_HOURLY,
+    parse_load_hourly,
+    single(HOURLY_LOAD_DAY),
+    ONE_HOUR,
+    polling=Polling("/hourlysysload/current", whole_day(HOURLY_LOAD_DAY), fresh_within=HOURLY_FRESH_WITHIN),
+    rules=RuleSet(ranges=(load_range("load_mw", "native_load_mw"),)),
+)
+
+DEMAND_HOURLY_FEED = Dataset(
+    "demand_hourly",
+    "load",
+    DEMAND_HOURLY,
+    parse_demand_hourly,
+    demand_plan,
+    ONE_HOUR,
+    series_columns=("market", "location_id"),
+    rules=RuleSet(ranges=(load_range("load_mw"),), zones_in="location_id", zones_only=True),
+)
+
+FEEDS = (SYSTEM_LOAD, ZONAL_LOAD, LOAD_HOURLY_FEED, DEMAND_HOURLY_FEED)

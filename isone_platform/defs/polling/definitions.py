@@ -6,19 +6,24 @@
   `isone_poll` run for that interval's operating day: each 5-minute feed and the fuel mix fetch only what is new
   (at most 2 requests per feed), and the run carries std tables and marts along.
 - `isone_finalize_yesterday` (07:00 America/New_York, on by default) re-materializes yesterday in full with
-  `isone_ingest`: final LMPs replace the preliminary ones, and every dataset gets its complete day.
+  `isone_ingest`: final LMPs replace the preliminary ones, and every dataset gets its complete day. It also
+  fetches again the real-time hourly demand of the earlier days of a week (`RT_DEMAND_LATE_DAYS`) that the
+  warehouse does not hold in full: ISO-NE publishes it about 3 business days late.
 """
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import dagster as dg
 
 from isone_platform.defs.jobs import isone_ingest_job
+from isone_platform.defs.load.feeds import DEMAND_HOURLY_FEED, RT_DEMAND_LATE_DAYS
 from isone_platform.lib.datasets import POLLED
-from isone_platform.lib.partitions import ISONE_TZ, operating_day_partitions
+from isone_platform.lib.partitions import ISONE_TZ, expected_intervals, operating_day_partitions
 from isone_platform.lib.poll import POLL_FOR_TAG
 from isone_platform.lib.resources import IsoneApiResource
+from isone_platform.lib.schemas import LOAD_ZONES
 from isone_platform.lib.settings import Settings, current_settings
+from isone_platform.lib.sql_literals import days_sql
 
 POLL_PROBE_PATH = "/fiveminutesystemload/info"
 FINALIZE_CRON = "0 7 * * *"  # after ISO-NE's final LMPs of the previous day (the simulator publishes them at 06:00)
@@ -99,13 +104,61 @@ def poll_sensor_fn(context: dg.SensorEvaluationContext, isone_api: IsoneApiResou
     # request and the run's `dagster/partition` tag.
     metadata={"partition": "yesterday's operating day (America/New_York)", "partitioned job": "isone_ingest"},
 )
-def isone_finalize_yesterday(context: dg.ScheduleEvaluationContext):
+def isone_finalize_yesterday(context: dg.ScheduleEvaluationContext) -> list[dg.RunRequest]:
+    """Yesterday in full, then each earlier day of the late window whose real-time demand is still incomplete
+    (`late_days`): only the demand and what is built from it, so days already final are not fetched again."""
     yesterday = context.scheduled_execution_time.astimezone(ISONE_TZ).date() - timedelta(days=1)
-    return dg.RunRequest(
-        run_key=f"finalize-{yesterday.isoformat()}",
-        partition_key=yesterday.isoformat(),
-        tags={"isone/finalize": yesterday.isoformat()},
-    )
+    requests = [
+        dg.RunRequest(
+            run_key=f"finalize-{yesterday.isoformat()}",
+            partition_key=yesterday.isoformat(),
+            tags={"isone/finalize": yesterday.isoformat()},
+        )
+    ]
+    for day in late_days(yesterday):
+        requests.append(
+            dg.RunRequest(
+                run_key=f"finalize-late-{day.isoformat()}-{yesterday.isoformat()}",
+                partition_key=day.isoformat(),
+                asset_selection=LATE_ASSETS,
+                tags={"isone/finalize_late": day.isoformat()},
+            )
+        )
+    return requests
+
+
+LATE_ASSETS = [dg.AssetKey(["raw", DEMAND_HOURLY_FEED.asset_name]), dg.AssetKey(["std", DEMAND_HOURLY_FEED.asset_name])]
+"""What a late day re-fetches: the real-time demand (published about 3 business days late), nothing else."""
+
+
+def late_days(yesterday: date) -> list[date]:
+    """The days of the `RT_DEMAND_LATE_DAYS` before yesterday (inside the partitions) whose real-time demand the
+    warehouse does not hold in full (8 zones × every hour), read through a read-only attach; none when the
+    warehouse cannot be read."""
+    window = [yesterday - timedelta(days=k) for k in range(RT_DEMAND_LATE_DAYS, 0, -1)]
+    window = [d for d in window if operating_day_partitions.has_partition_key(d.isoformat())]
+    try:
+        have = rt_demand_rows(window)
+    except Exception:  # no warehouse yet, or unreadable: the finalize of yesterday still runs
+        return []
+    return [d for d in window if have.get(d, 0) < len(LOAD_ZONES) * expected_intervals(d, timedelta(hours=1))]
+
+
+def rt_demand_rows(days: list[date]) -> dict[date, int]:
+    """Real-time demand rows per operating day in the warehouse."""
+    from isone_platform import warehouse
+
+    if not days:
+        return {}
+    con = warehouse.connect()
+    try:
+        rows = con.execute(
+            f"select operating_day, count(*) from {DEMAND_HOURLY_FEED.table.qualified_name} "
+            f"where market = 'RT' and operating_day in ({days_sql(days)}) group by 1"
+        ).fetchall()
+    finally:
+        con.close()
+    return dict(rows)
 
 
 @dg.definitions

@@ -32,6 +32,13 @@ from isone_platform.lib.dq.rules.consistency import (
     zones_sum_to_system,
 )
 from isone_platform.lib.dq.rules.freshness import FRESHNESS_MAX_AGE, latest_interval_fresh, minutes
+from isone_platform.lib.dq.rules.issues import (
+    FORECAST_ZONES_TOLERANCE,
+    ISSUE_MATCH_WINDOW,
+    forecast_zones_sum_to_system,
+    issues_complete,
+    newest_issue_fresh,
+)
 from isone_platform.lib.dq.rules.ranges import declared_range, range_description
 from isone_platform.lib.dq.rules.structural import (
     intervals_inside_operating_day,
@@ -116,7 +123,7 @@ def _structural_rules(ds: Dataset) -> list[Rule]:
             blocking=True,
         ),
     ]
-    if ds.partitioned:
+    if ds.partitioned and ds.rows_inside_day:
         rules.append(
             _bind(
                 ds,
@@ -133,7 +140,9 @@ def _structural_rules(ds: Dataset) -> list[Rule]:
 def _completeness_rules(ds: Dataset) -> list[Rule]:
     """Every interval of the day; the load zones and the priced locations where the feed declares them."""
     rules = []
-    if ds.partitioned:
+    if ds.rules.issues:
+        rules.append(_issues_rule(ds))
+    elif ds.partitioned:
         rules.append(
             _bind(
                 ds,
@@ -163,6 +172,28 @@ def _completeness_rules(ds: Dataset) -> list[Rule]:
             )
         )
     return rules
+
+
+def _issues_rule(ds: Dataset) -> Rule:
+    """Completeness of a feed that keeps every issue: each issue covers its hours (or market days)."""
+    issues = ds.rules.issues
+    assert issues is not None
+    if issues.covers == "next_days":
+        covers = f"its {issues.horizon_days} market days (the days after its issue day)"
+    elif issues.covers == "rest_of_day":
+        covers = "every hour of the day (23/24/25; an issue made on the day itself: the hours that begin after it)"
+    else:
+        covers = "every hour of the day (23/24/25, DST aware)"
+    return _bind(
+        ds,
+        issues_complete,
+        "completeness",
+        "ERROR",
+        f"Every issue covers {covers}; every day that is over has at least one issue.",
+        with_now=True,
+        issues=issues,
+        series=tuple(c for c in ds.series_columns if c != issues.column),
+    )
 
 
 def _zones_rule(ds: Dataset, zone_column: str) -> Rule:
@@ -213,7 +244,22 @@ def _value_rules(ds: Dataset) -> list[Rule]:
     rules = [_range_rule(ds, value_range) for value_range in ds.rules.ranges]
     if ds.rules.priced_locations:
         rules += _priced_location_rules(ds)
-    if ds.rules.sums_to:
+    if ds.rules.sums_to and ds.rules.issues:
+        total = get_dataset(ds.rules.sums_to)
+        rules.append(
+            _bind(
+                ds,
+                forecast_zones_sum_to_system,
+                "consistency",
+                "WARN",
+                f"Per hour of each issue, Σ zonal forecasts within {percent_text(FORECAST_ZONES_TOLERANCE)} of the "
+                f"system forecast of the matching issue (the latest made at most {minutes(ISSUE_MATCH_WINDOW)} "
+                "minutes before it).",
+                reads=(total.asset_name,),
+                system=total.table,
+            )
+        )
+    elif ds.rules.sums_to:
         total = get_dataset(ds.rules.sums_to)
         rules.append(
             _bind(
@@ -230,17 +276,33 @@ def _value_rules(ds: Dataset) -> list[Rule]:
 
 
 def _freshness_rules(ds: Dataset) -> list[Rule]:
-    """Freshness of today's data, for the feeds that are polled."""
+    """Freshness of today's data, for the feeds that are polled; of the newest issue, for forecasts."""
+    issues = ds.rules.issues
+    if issues is not None:
+        return [
+            _bind(
+                ds,
+                newest_issue_fresh,
+                "freshness",
+                "WARN",
+                f"An issue is due every day by {issues.due_by:%H:%M} America/New_York: the days that the latest "
+                "due issue covers hold it.",
+                with_now=True,
+                issues=issues,
+            )
+        ]
     if ds.polling is None:
         return []
+    max_age = ds.polling.fresh_within or FRESHNESS_MAX_AGE
     return [
         _bind(
             ds,
             latest_interval_fresh,
             "freshness",
             "WARN",
-            f"While polling, today's latest interval is at most {minutes(FRESHNESS_MAX_AGE)} minutes old.",
+            f"While polling, today's latest interval is at most {minutes(max_age)} minutes old.",
             with_now=True,
+            max_age=max_age,
         )
     ]
 
