@@ -13,6 +13,16 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- `day_filter` widened `lookback_days` before min_date: the run's days plus the earlier days a model reads for
+    history (e.g. earlier forecast issues). Without the vars, every day. -#}
+{% macro lookback_day_filter(column, lookback_days) -%}
+    {%- if has_day_range() -%}
+        {{ column }} between date '{{ var("min_date") }}' - {{ lookback_days | int }} and date '{{ var("max_date") }}'
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
 {#- Local wall-clock time (TIMESTAMP) of a UTC TIMESTAMPTZ in ISO-NE's time zone. -#}
 {% macro to_local(ts) -%}
     timezone('America/New_York', {{ ts }})

@@ -1,7 +1,7 @@
 """Who owns the assets and how they are tagged: one definition for the ingestion assets and the dbt marts.
 
 Groups are the layer (`raw`, `std`, `mart`), so the lineage graph boxes each layer and the sidebar filters by it;
-the domain (`load`, `lmp`, `fuel_mix`, `reference`) is a tag, so "everything about load" is one tag filter.
+the domain (`load`, `lmp`, `fuel_mix`, `forecast`, `reference`) is a tag, so "everything about load" is one tag filter.
 """
 
 from __future__ import annotations

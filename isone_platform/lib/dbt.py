@@ -43,7 +43,14 @@ DBT_TARGET_DIR = DBT_PROJECT_DIR / "target"
 MANIFEST_PATH = DBT_TARGET_DIR / "manifest.json"
 MART_SCHEMA = "mart"
 MART_GROUP = "mart"  # groups are layers: raw, std, mart (lib/asset_meta.py)
-MART_TABLES = ("isone__load_daily", "isone__lmp_daily", "isone__fuel_mix_daily", "isone__system_vs_zonal_daily")
+MART_TABLES = (
+    "isone__load_daily",
+    "isone__lmp_daily",
+    "isone__fuel_mix_daily",
+    "isone__system_vs_zonal_daily",
+    "isone__load_forecast_accuracy_daily",
+    "isone__seven_day_outlook",
+)
 
 # Files whose change makes the manifest stale.
 _SOURCE_DIRS = ("models", "macros", "tests", "seeds", "snapshots")

@@ -11,6 +11,9 @@ from isone_platform.lib.warehouse import WarehouseConfig
 from . import fixture
 
 MART_TABLES = ("isone__load_daily", "isone__lmp_daily", "isone__fuel_mix_daily", "isone__system_vs_zonal_daily")
+"""The marts the hand-made fixture fills (test_forecast_marts.py has its own std rows for the forecast marts)."""
+FORECAST_MART_TABLES = ("isone__load_forecast_accuracy_daily", "isone__seven_day_outlook")
+ALL_MART_TABLES = (*MART_TABLES, *FORECAST_MART_TABLES)
 RANGE = (fixture.DAYS[0], fixture.DAYS[-1])
 
 

@@ -9,13 +9,15 @@ import pytest
 from isone_platform.lib import dbt as dbt_lib
 from isone_platform.lib.asset_meta import OWNER
 
-from .conftest import MART_TABLES
+from .conftest import ALL_MART_TABLES
 
 DOMAINS = {
     "isone__load_daily": "load",
     "isone__lmp_daily": "lmp",
     "isone__fuel_mix_daily": "fuel_mix",
     "isone__system_vs_zonal_daily": "load",
+    "isone__load_forecast_accuracy_daily": "forecast",
+    "isone__seven_day_outlook": "forecast",
 }
 
 
@@ -27,7 +29,7 @@ def specs() -> dict[str, dg.AssetSpec]:
 
 
 def test_every_mart_is_in_the_mart_group_owned_and_tagged_with_its_domain(specs):
-    assert set(specs) == set(MART_TABLES) == set(DOMAINS)
+    assert set(specs) == set(ALL_MART_TABLES) == set(dbt_lib.MART_TABLES) == set(DOMAINS)
     for name, spec in specs.items():
         assert spec.key == dg.AssetKey(["mart", name])
         assert spec.group_name == "mart"

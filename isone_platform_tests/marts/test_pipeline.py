@@ -14,7 +14,14 @@ def test_main_job_fills_the_marts_and_the_reconcile_checks_pass(platform_env):
     job = definitions.resolve_job_def("isone_ingest")
     assert {k for k in job.asset_layer.selected_asset_keys if k.path[0] == "mart"} == {
         dg.AssetKey(["mart", t])
-        for t in ("isone__load_daily", "isone__lmp_daily", "isone__fuel_mix_daily", "isone__system_vs_zonal_daily")
+        for t in (
+            "isone__load_daily",
+            "isone__lmp_daily",
+            "isone__fuel_mix_daily",
+            "isone__system_vs_zonal_daily",
+            "isone__load_forecast_accuracy_daily",
+            "isone__seven_day_outlook",
+        )
     }
     result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), partition_key=DAY)
     assert result.success

@@ -62,14 +62,14 @@ class IsoneDbtTranslator(DagsterDbtTranslator):
 
 
 def model_domain(dbt_resource_props: Mapping[str, Any]) -> str:
-    """The model's domain (`load`, `lmp`, `fuel_mix`): `config.meta.domain` in dbt_project's schema.yml. A model
-    without one is an error when the definitions load, not an untagged asset."""
+    """The model's domain (`load`, `lmp`, `fuel_mix`, `forecast`): `config.meta.domain` in dbt_project's
+    schema.yml. A model without one is an error when the definitions load, not an untagged asset."""
     meta = {**dbt_resource_props.get("meta", {}), **dbt_resource_props.get("config", {}).get("meta", {})}
     domain = meta.get("domain")
     if not domain:
         raise ValueError(
             f"dbt model {dbt_resource_props['name']} has no `meta: {{domain: ...}}` in dbt_project/models/"
-            "marts/schema.yml (load, lmp or fuel_mix): the Dagster `domain` tag is read from it"
+            "marts/schema.yml (load, lmp, fuel_mix or forecast): the Dagster `domain` tag is read from it"
         )
     return str(domain)
 

@@ -328,3 +328,122 @@ def system_vs_zonal_daily_reconciles_with_std(
         fields,
     )
     yield from _results(context, SYSTEM_VS_ZONAL_RULE, ["operating_day"], std, mart, exact=fields)
+
+
+FORECAST_ACCURACY_RULE = (
+    "Per operating day, area and horizon bucket, isone__load_forecast_accuracy_daily's hours_compared equals the "
+    "hours recomputed from std (for each hour the bucket's latest issue issued before the hour began, from "
+    "isone__load_forecast_hourly / isone__load_forecast_zonal_hourly, against isone__load_hourly / the zone's RT "
+    "isone__demand_hourly, non-null on both sides) and mae_mw and bias_mw equal mean(|f - a|) and mean(f - a) "
+    "within 1e-6; no key is missing or extra."
+)
+
+
+@_mart_check("isone__load_forecast_accuracy_daily", FORECAST_ACCURACY_RULE)
+def load_forecast_accuracy_daily_reconciles_with_std(
+    context: dg.AssetCheckExecutionContext,
+) -> Iterator[dg.AssetCheckEvaluation | dg.Output]:
+    fields = ["hours_compared", "mae_mw", "bias_mw"]
+    # Written apart from the model: the issue used is found with a correlated max(issued_at_utc), not a window.
+    std = _fetch(
+        """
+        with f as (
+            select operating_day, 'SYSTEM' as area, 0 as k, interval_begin_utc, issued_at_utc, load_mw
+            from std.isone__load_forecast_hourly where load_mw is not null
+            union all
+            select operating_day, zone_name, zone_id, interval_begin_utc, issued_at_utc, load_mw
+            from std.isone__load_forecast_zonal_hourly where load_mw is not null
+        ),
+        b as (
+            select *, ['same_day', 'day_ahead', 'two_days_ahead'][
+                1 + (operating_day - cast(timezone('America/New_York', issued_at_utc) as date))] as bucket
+            from f
+            where operating_day between ? and ?
+              and operating_day - cast(timezone('America/New_York', issued_at_utc) as date) between 0 and 2
+        ),
+        used as (
+            select * from b
+            where issued_at_utc < interval_begin_utc
+              and issued_at_utc = (
+                  select max(o.issued_at_utc) from b o
+                  where o.area = b.area and o.bucket = b.bucket and o.interval_begin_utc = b.interval_begin_utc
+                    and o.issued_at_utc < o.interval_begin_utc
+              )
+        ),
+        a as (
+            select 0 as k, interval_begin_utc, load_mw from std.isone__load_hourly where load_mw is not null
+            union all
+            select location_id, interval_begin_utc, load_mw from std.isone__demand_hourly
+            where market = 'RT' and load_mw is not null
+        )
+        select used.operating_day, used.area, used.bucket, count(*),
+               avg(abs(used.load_mw - a.load_mw)), avg(used.load_mw - a.load_mw)
+        from used join a on a.k = used.k and a.interval_begin_utc = used.interval_begin_utc
+        group by all
+        """,
+        context,
+        3,
+        fields,
+    )
+    mart = _fetch(
+        "select operating_day, area, horizon_bucket, hours_compared, mae_mw, bias_mw "
+        "from mart.isone__load_forecast_accuracy_daily where operating_day between ? and ?",
+        context,
+        3,
+        fields,
+    )
+    yield from _results(
+        context,
+        FORECAST_ACCURACY_RULE,
+        ["operating_day", "area", "horizon_bucket"],
+        std,
+        mart,
+        exact=["hours_compared"],
+        approx=["mae_mw", "bias_mw"],
+    )
+
+
+SEVEN_DAY_OUTLOOK_RULE = (
+    "Per issue day and market day, isone__seven_day_outlook has exactly the market days of the day's latest issue "
+    "in std (isone__seven_day_forecast, the greatest issued_at_utc of the day) with that issue's time and peak load "
+    "(within 1e-6), and issues_count equals the std issues of that market day up to the latest."
+)
+
+
+@_mart_check("isone__seven_day_outlook", SEVEN_DAY_OUTLOOK_RULE)
+def seven_day_outlook_reconciles_with_std(
+    context: dg.AssetCheckExecutionContext,
+) -> Iterator[dg.AssetCheckEvaluation | dg.Output]:
+    fields = ["latest_issued_at_utc", "peak_load_mw", "issues_count"]
+    std = _fetch(
+        """
+        with latest as (
+            select operating_day, max(issued_at_utc) as issued_at_utc
+            from std.isone__seven_day_forecast where operating_day between ? and ? group by all
+        )
+        select s.operating_day, s.market_day, s.issued_at_utc, s.peak_load_mw,
+               (select count(*) from std.isone__seven_day_forecast h
+                where h.market_day = s.market_day and h.operating_day <= s.operating_day
+                  and h.issued_at_utc <= s.issued_at_utc)
+        from std.isone__seven_day_forecast s join latest using (operating_day, issued_at_utc)
+        """,
+        context,
+        2,
+        fields,
+    )
+    mart = _fetch(
+        "select operating_day, market_day, latest_issued_at_utc, peak_load_mw, issues_count "
+        "from mart.isone__seven_day_outlook where operating_day between ? and ?",
+        context,
+        2,
+        fields,
+    )
+    yield from _results(
+        context,
+        SEVEN_DAY_OUTLOOK_RULE,
+        ["operating_day", "market_day"],
+        std,
+        mart,
+        exact=["latest_issued_at_utc", "issues_count"],
+        approx=["peak_load_mw"],
+    )
