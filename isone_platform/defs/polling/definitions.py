@@ -127,8 +127,13 @@ def isone_finalize_yesterday(context: dg.ScheduleEvaluationContext) -> list[dg.R
     return requests
 
 
-LATE_ASSETS = [dg.AssetKey(["raw", DEMAND_HOURLY_FEED.asset_name]), dg.AssetKey(["std", DEMAND_HOURLY_FEED.asset_name])]
-"""What a late day re-fetches: the real-time demand (published about 3 business days late), nothing else."""
+LATE_ASSETS = [
+    dg.AssetKey(["raw", DEMAND_HOURLY_FEED.asset_name]),
+    dg.AssetKey(["std", DEMAND_HOURLY_FEED.asset_name]),
+    dg.AssetKey(["mart", "isone__load_forecast_accuracy_daily"]),
+]
+"""What a late day re-fetches: the real-time demand (published about 3 business days late), and the forecast
+accuracy mart whose zone rows compare with it; nothing else."""
 
 
 def late_days(yesterday: date) -> list[date]:
