@@ -26,7 +26,12 @@ FEED_PREFIXES = {
     "zonal_load_5min": "/fiveminuteestimatedzonalload/",
     "lmp_rt_5min": "/fiveminutelmp/",
     "fuel_mix": "/genfuelmix/",
+    "load_hourly": "/hourlysysload/",
+    "load_forecast_hourly": "/hourlyloadforecast/",
+    "load_forecast_zonal_hourly": "/reliabilityregionloadforecast/",
+    "seven_day_forecast": "/sevendayforecast/",
 }
+FORECASTS = ("load_forecast_hourly", "load_forecast_zonal_hourly", "seven_day_forecast")
 
 
 @pytest.fixture
@@ -92,11 +97,21 @@ def test_polling_fetches_only_what_is_new_and_merges_idempotently(defs, sim, pla
     # all-node LMPs catch up one hour chunk per tick (at most 2 requests): hour 00 plus the current interval
     assert after_first["lmp_rt_5min"][0] == 13 and after_first["lmp_rt_5min"][2] == latest
 
+    # the forecasts: today's issues so far (04:00 and 09:15 runs, the 09:30 seven-day issue) in one request each
+    assert all(per_feed[name] == 2 for name in (*FORECASTS, "load_hourly"))
+    issues = query(
+        f"select count(distinct issued_at_utc) from std.isone__load_forecast_hourly where operating_day = '{DAY}'"
+    )
+    assert issues[0][0] >= 4  # runs of 11-18, 11-19 and today's two
+    assert after_first["load_hourly"][:2] == (10, 10)  # 00:00 .. 09:00, the last completed hour
+
     # same time again: the sensor sees nothing new and launches nothing
     assert poll(defs, sim, instance, datetime(2024, 11, 20, 10, 2, 30, tzinfo=NY)) is None
 
     # five minutes later: one new interval
     request, per_feed, _ = launched(poll(defs, sim, instance, datetime(2024, 11, 20, 10, 7, tzinfo=NY)))
+    assert all(per_feed[name] == 1 for name in FORECASTS)  # no new issue: the probe only
+    assert per_feed["load_hourly"] == 1  # no new hour
     assert per_feed["system_load_5min"] == 1 and per_feed["zonal_load_5min"] == 1
     assert per_feed["lmp_rt_5min"] == 2  # current + the next missing hour chunk
     after = counts()
@@ -148,7 +163,9 @@ def test_finalize_replaces_prelim_with_final_prices_late_correction(defs, sim, p
     context = dg.build_schedule_context(
         instance=instance, scheduled_execution_time=datetime(2024, 11, 21, 7, 0, tzinfo=NY)
     )
-    request = isone_finalize_yesterday(context)[0]
+    requests = isone_finalize_yesterday(context)
+    assert isinstance(requests, list)
+    request = requests[0]
     assert isinstance(request, dg.RunRequest) and request.partition_key == DAY
     assert job.execute_in_process(partition_key=request.partition_key, instance=instance, tags=request.tags).success
 
@@ -188,7 +205,9 @@ def test_finalize_schedule_targets_the_partitioned_job_and_names_its_partition(d
     assert job.name == "isone_ingest" and job.partitions_def == operating_day_partitions
     assert "yesterday" in str(schedule.metadata["partition"])
     context = dg.build_schedule_context(scheduled_execution_time=datetime(2024, 11, 21, 7, 0, tzinfo=NY))
-    request = isone_finalize_yesterday(context)[0]
+    requests = isone_finalize_yesterday(context)
+    assert isinstance(requests, list)
+    request = requests[0]
     assert isinstance(request, dg.RunRequest) and request.partition_key == "2024-11-20"
     assert operating_day_partitions.has_partition_key(request.partition_key)
 

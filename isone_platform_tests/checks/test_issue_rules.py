@@ -3,11 +3,12 @@ hours on DST days, same-day issues covering only the rest of the day, the seven-
 the newest issue due by 10:00, and zonal issues summing to the matching system issue."""
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import polars as pl
 import pytest
 
-from isone_platform.lib.datasets import dataset
+from isone_platform.lib.datasets import Dataset, dataset
 from isone_platform.lib.dq.rules.issues import (
     FORECAST_ZONES_TOLERANCE,
     ISSUE_MATCH_WINDOW,
@@ -15,6 +16,7 @@ from isone_platform.lib.dq.rules.issues import (
     issues_complete,
     newest_issue_fresh,
 )
+from isone_platform.lib.feed import Issues
 from isone_platform.lib.partitions import ISONE_TZ, day_bounds_utc
 from isone_platform.lib.schemas import LOAD_FORECAST_HOURLY, LOAD_FORECAST_ZONAL_HOURLY, LOAD_ZONES, SEVEN_DAY_FORECAST
 from isone_platform.lib.warehouse import WarehouseConfig, open_connection, replace_partitions
@@ -26,6 +28,11 @@ LATER = datetime(2025, 1, 1, tzinfo=UTC)
 SYSTEM = dataset("load_forecast_hourly")
 ZONAL = dataset("load_forecast_zonal_hourly")
 SEVEN = dataset("seven_day_forecast")
+
+
+def issues_of(ds: Dataset) -> Issues:
+    assert ds.rules.issues is not None, ds.name
+    return ds.rules.issues
 
 
 def local(day: date, hh: int, mm: int = 0) -> datetime:
@@ -94,7 +101,7 @@ def zonal_rows(day: date, issued: datetime, system_mw: float = 12_000.0, *, cove
 
 def seven_day_rows(issue_day: date, issued: datetime, market_days: int = 6) -> pl.DataFrame:
     days = [issue_day + timedelta(days=k) for k in range(1, market_days + 1)]
-    base = {c: [None] * len(days) for c in SEVEN_DAY_FORECAST.column_names}
+    base: dict[str, list[Any]] = {c: [None] * len(days) for c in SEVEN_DAY_FORECAST.column_names}
     base.update(
         interval_begin_utc=[day_bounds_utc(d)[0] for d in days],
         interval_end_utc=[day_bounds_utc(d)[1] for d in days],
@@ -123,7 +130,7 @@ def wh(tmp_path):
 
 
 def _complete(con, ds, days, now=LATER):
-    return issues_complete(con, ds.table, days, issues=ds.rules.issues, series=ds.series_columns[1:], now=now)
+    return issues_complete(con, ds.table, days, issues=issues_of(ds), series=ds.series_columns[1:], now=now)
 
 
 def test_every_issue_covers_every_hour_of_a_dst_day(wh):
@@ -182,7 +189,7 @@ def test_the_newest_issue_is_due_by_ten_local(wh):
     today = date(2024, 11, 20)
     yesterday_issue = local(today - timedelta(days=1), 9, 15)
     wh.write(LOAD_FORECAST_HOURLY, system_rows(today, yesterday_issue), [today])
-    fresh = lambda now: newest_issue_fresh(wh.con(), SYSTEM.table, [today], issues=SYSTEM.rules.issues, now=now)  # noqa: E731
+    fresh = lambda now: newest_issue_fresh(wh.con(), SYSTEM.table, [today], issues=issues_of(SYSTEM), now=now)  # noqa: E731
     assert fresh(local(today, 8)).passed  # before 10:00 yesterday's issue is the newest due
     late = fresh(local(today, 11))
     assert not late.passed and late.severity == "WARN" and "2024-11-20" in late.summary
