@@ -179,6 +179,30 @@ def test_finalize_replaces_prelim_with_final_prices_late_correction(defs, sim, p
     [(status,)] = query("select distinct price_status from std.isone__lmp_rt_hourly")
     assert status == "final"
 
+    # the replaced prelim values are kept: exactly the intervals whose values changed, with both values
+    revisions = query(
+        "select interval_begin_utc, location_id, prelim_lmp, final_lmp from std.isone__lmp_rt_5min_revisions"
+    )
+    assert {(r[0], r[1]) for r in revisions} == set(corrected)
+    assert all(prelim[(r[0], r[1])] == r[2] and final[(r[0], r[1])] == r[3] for r in revisions)
+    coverage = query(
+        "select count(*), sum(intervals_compared), sum(intervals_revised) from std.isone__price_revision_coverage "
+        "where dataset = 'isone__lmp_rt_5min'"
+    )
+    assert coverage == [(len({k[1] for k in final}), len(final), len(corrected))]
+    kept = query("select * from std.isone__lmp_rt_5min_revisions order by all")
+
+    # finalizing again changes nothing: the stored day is final already, the revisions stay as they are
+    assert job.execute_in_process(partition_key=request.partition_key, instance=instance, tags=request.tags).success
+    assert query("select * from std.isone__lmp_rt_5min_revisions order by all") == kept
+    assert (
+        query(
+            "select count(*), sum(intervals_compared), sum(intervals_revised) from std.isone__price_revision_coverage "
+            "where dataset = 'isone__lmp_rt_5min'"
+        )
+        == coverage
+    )
+
 
 @pytest.mark.parametrize(("value", "expected"), [("", "RUNNING"), ("off", "STOPPED"), ("ON", "RUNNING")])
 def test_isone_polling_switch_sets_the_sensor_default_status(value, expected):

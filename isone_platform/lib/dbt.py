@@ -34,7 +34,7 @@ import duckdb
 
 from isone_platform.lib import warehouse
 from isone_platform.lib.aws import AwsSettings
-from isone_platform.lib.schemas import STD_TABLES
+from isone_platform.lib.schemas import REVISION_TABLES, STD_TABLES
 from isone_platform.lib.settings import PACKAGE_ROOT, Settings, current_settings, scoped_environ
 from isone_platform.lib.warehouse import WarehouseConfig
 
@@ -140,7 +140,7 @@ def prepare_warehouse(config: WarehouseConfig) -> None:
     # polls, say) must exist, empty, or dbt fails on the missing relation.
     con = warehouse.open_connection(config, read_only=False)
     try:
-        warehouse.ensure_tables(con, STD_TABLES.values())
+        warehouse.ensure_tables(con, [*STD_TABLES.values(), *REVISION_TABLES.values()])
     finally:
         con.close()
 

@@ -75,6 +75,24 @@ class Issues:
 
 
 @dataclass(frozen=True)
+class Revisions:
+    """How a feed keeps the values that a later answer replaces (`lib/revisions.py`, inside the std write).
+
+    - `prelim_to_final`: when final rows replace preliminary ones, the intervals whose `values` changed go to
+      `table` (both values, both fetch times) and every compared interval is counted per location in
+      `isone__price_revision_coverage`;
+    - `corrections`: any re-fetched interval whose `values` differ from the stored ones is appended to `table`
+      (`isone__load_revisions`), its series named by `area_column` (`SYSTEM` when None) and `zone_column`.
+    """
+
+    kind: Literal["prelim_to_final", "corrections"]
+    table: TableSchema
+    values: tuple[str, ...]
+    area_column: str | None = None
+    zone_column: str | None = None
+
+
+@dataclass(frozen=True)
 class ValueRange:
     """A range rule (`lib/dq/rules/ranges.value_in_range`): `columns` within `bounds` (None: open on that side).
 
@@ -129,6 +147,7 @@ class Dataset:
     polling: Polling | None = None
     post_parse: PostParse | None = None  # applied to a day's merged rows, e.g. fuel-mix snapshot ends
     rules: RuleSet = field(default_factory=RuleSet)
+    revisions: Revisions | None = None  # replaced values are kept (prelim -> final prices, load corrections)
 
     @property
     def rows_inside_day(self) -> bool:

@@ -243,7 +243,7 @@ def _std_asset(ds: Dataset, settings: Settings) -> dg.AssetsDefinition:
     ) -> dg.MaterializeResult:
         days = GuardedDays(ds, raw, context.log, accept_less_complete=config.accept_less_complete)
         rows = _replace_days(ds, warehouse, raw, days)
-        attach_day_metadata(context, {str(d): std_day_metadata(f) for d, f in days.summary.days.items() if d})
+        attach_day_metadata(context, {str(d): _day_metadata(days, d, f) for d, f in days.summary.days.items() if d})
         return dg.MaterializeResult(metadata=_std_metadata(ds, rows, days))
 
     return std_asset
@@ -275,6 +275,12 @@ def _replace_days(ds: Dataset, warehouse: DuckLakeResource, raw: LandedDays, day
         raise
     accept_all(raw.lake, days)
     return rows
+
+
+def _day_metadata(days: GuardedDays, day: date, figures: DayFigures) -> dict[str, Any]:
+    """A day's figures, and how many of its stored values the write replaced and kept as revisions."""
+    revised = {"revised_intervals": days.revised[day]} if day in days.revised else {}
+    return {**std_day_metadata(figures), **revised}
 
 
 def std_day_metadata(figures: DayFigures) -> dict[str, Any]:

@@ -404,3 +404,92 @@ def table(name: str) -> TableSchema:
         return STD_TABLES[name]
     except KeyError:
         raise KeyError(f"unknown table {name!r}; known: {sorted(STD_TABLES)}") from None
+
+
+# -- revisions: values a later answer replaced, kept -------------------------------------------------------------
+
+
+def _values_before_after(table: TableSchema, values: tuple[str, ...], before: str, after: str) -> tuple[Column, ...]:
+    """`<before>_<v>` and `<after>_<v>` for each value column `v` of `table`, typed as there."""
+    by_name = {c.name: c for c in table.columns}
+    return tuple(
+        Column(f"{label}_{v}", by_name[v].dtype, f"{by_name[v].description} ({label}).")
+        for v in values
+        for label in (before, after)
+    )
+
+
+def price_revisions_table(table: TableSchema, values: tuple[str, ...]) -> TableSchema:
+    """`<table>_revisions`: the intervals whose final value differs from the preliminary one it replaced, with both
+    (filled by the transaction that writes the final day)."""
+    by_name = {c.name: c for c in table.columns}
+    series = tuple(c for c in table.primary_key if c != "interval_begin_utc")
+    carried = tuple(by_name[c] for c in (*series, *(f"{s.removesuffix('_id')}_name" for s in series)) if c in by_name)
+    return TableSchema(
+        name=f"{table.name}_revisions",
+        description=(
+            f"Revisions of {table.qualified_name}: every interval whose final value differs from the preliminary one "
+            "it replaced, with both, written in the same transaction as the final day."
+        ),
+        columns=(
+            *table.columns[:3],
+            *carried,
+            *_values_before_after(table, values, "prelim", "final"),
+            Column(
+                "prelim_fetched_at_utc", UTC_DATETIME, "When the preliminary value was fetched, UTC.", nullable=False
+            ),
+            Column("final_fetched_at_utc", UTC_DATETIME, "When the final value was fetched, UTC.", nullable=False),
+        ),
+        primary_key=("interval_begin_utc", *series),
+    )
+
+
+LMP_RT_5MIN_REVISIONS = price_revisions_table(
+    LMP_RT_5MIN, ("lmp", "energy_component", "congestion_component", "loss_component")
+)
+LMP_RT_HOURLY_REVISIONS = price_revisions_table(
+    LMP_RT_HOURLY, ("lmp", "energy_component", "congestion_component", "loss_component")
+)
+
+PRICE_REVISION_COVERAGE = TableSchema(
+    name="isone__price_revision_coverage",
+    description=(
+        "What each prelim → final replacement compared: per dataset, operating day and location, the intervals that "
+        "had a preliminary and a final value, and how many of them changed."
+    ),
+    columns=(
+        Column("dataset", pl.Utf8(), "The priced std table, e.g. `isone__lmp_rt_5min`.", nullable=False),
+        Column("operating_day", pl.Date(), "ISO-NE operating day; the partition key.", nullable=False),
+        Column("location_id", pl.Int32(), "Location (or reserve zone) id.", nullable=False),
+        Column(
+            "intervals_compared", pl.Int64(), "Intervals with both a preliminary and a final value.", nullable=False
+        ),
+        Column("intervals_revised", pl.Int64(), "Of those, intervals where any value changed.", nullable=False),
+        Column("compared_at_utc", UTC_DATETIME, "When the final values were fetched, UTC.", nullable=False),
+    ),
+    primary_key=("dataset", "operating_day", "location_id"),
+)
+
+LOAD_REVISIONS = TableSchema(
+    name="isone__load_revisions",
+    description=(
+        "Late corrections of load: every re-fetched interval whose value differs from the one stored before, "
+        "with both, one row per correction (a value corrected twice has two rows)."
+    ),
+    columns=(
+        Column("dataset", pl.Utf8(), "The load std table, e.g. `isone__system_load_5min`.", nullable=False),
+        *_interval_columns("load"),
+        Column("area", pl.Utf8(), "`SYSTEM`, or the load zone name.", nullable=False),
+        Column("zone_id", pl.Int32(), "Load zone id (null for the system)."),
+        Column("previous_load_mw", pl.Float64(), "The value stored before, MW."),
+        Column("corrected_load_mw", pl.Float64(), "The value that replaced it, MW."),
+        Column("previous_fetched_at_utc", UTC_DATETIME, "When the replaced value was fetched, UTC.", nullable=False),
+        Column("corrected_fetched_at_utc", UTC_DATETIME, "When the correction was fetched, UTC.", nullable=False),
+    ),
+    primary_key=("dataset", "interval_begin_utc", "area", "corrected_fetched_at_utc"),
+)
+
+REVISION_TABLES: dict[str, TableSchema] = {
+    t.name: t for t in (LMP_RT_5MIN_REVISIONS, LMP_RT_HOURLY_REVISIONS, PRICE_REVISION_COVERAGE, LOAD_REVISIONS)
+}
+"""The tables that keep replaced values (`lib/revisions.py` writes them inside the std write transaction)."""

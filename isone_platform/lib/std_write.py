@@ -22,13 +22,14 @@ from datetime import date, datetime, timedelta
 import duckdb
 import polars as pl
 
-from isone_platform.lib import day_guard
+from isone_platform.lib import day_guard, revisions
 from isone_platform.lib.datasets import Dataset, standardize
 from isone_platform.lib.dq.registry import evaluate_rules, rules_for
 from isone_platform.lib.lake import Lake, accept_day, reject_day
 from isone_platform.lib.parse.common import ParseError
 from isone_platform.lib.partitions import expected_intervals
 from isone_platform.lib.raw import RawDay
+from isone_platform.lib.schemas import TableSchema
 
 STRUCTURAL = "structural"
 
@@ -125,10 +126,11 @@ class GuardedDays:
         self.summary = StdSummary(ds.grain)
         self.landed: dict[date | None, RawDay] = {}  # each day's manifest, without its bodies
         self.refused: dict[date | None, Refusal] = {}
+        self.revised: dict[date | None, int] = {}  # intervals whose values this write replaced, kept as revisions
         self._logged: set[str] = set()
 
     def __iter__(self) -> Iterator[tuple[date | None, pl.DataFrame]]:
-        self.summary, self.refused, self.landed = StdSummary(self.ds.grain), {}, {}
+        self.summary, self.refused, self.landed, self.revised = StdSummary(self.ds.grain), {}, {}, {}
         for raw_day in self.raw:
             day = raw_day.day
             self.landed[day] = RawDay(raw_day.dataset, day, [], manifest=raw_day.manifest)
@@ -151,6 +153,15 @@ class GuardedDays:
                 self.log.warning(message)
 
     # -- warehouse.WriteGuard --------------------------------------------------------------------------------
+    @property
+    def extra_tables(self) -> list[TableSchema]:
+        return revisions.tables_of(self.ds)
+
+    def before_replace(self, con: duckdb.DuckDBPyConnection, day: date | None, frame: pl.DataFrame) -> None:
+        """Keep the values this day's new rows replace (`lib/revisions.py`), in the write transaction."""
+        if self.ds.revisions is not None:
+            self.revised[day] = revisions.record_revisions(con, self.ds, day, frame)
+
     def admit(self, con: duckdb.DuckDBPyConnection, day: date | None, frame: pl.DataFrame) -> bool:
         """Replace `day` only when its new rows are at least as complete as the stored ones (or overridden)."""
         if day in self.refused:

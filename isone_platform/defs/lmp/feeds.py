@@ -25,6 +25,7 @@ from isone_platform.lib.feed import (
     Polling,
     PriceStatus,
     Request,
+    Revisions,
     RuleSet,
     ValueRange,
     single,
@@ -33,7 +34,14 @@ from isone_platform.lib.feed import (
 from isone_platform.lib.parse.common import FIVE_MINUTES, ParseContext, ParseResult
 from isone_platform.lib.parse.lmp import parse_lmp
 from isone_platform.lib.partitions import ISONE_TZ
-from isone_platform.lib.schemas import LMP_DA_HOURLY, LMP_RT_5MIN, LMP_RT_HOURLY, TableSchema
+from isone_platform.lib.schemas import (
+    LMP_DA_HOURLY,
+    LMP_RT_5MIN,
+    LMP_RT_5MIN_REVISIONS,
+    LMP_RT_HOURLY,
+    LMP_RT_HOURLY_REVISIONS,
+    TableSchema,
+)
 
 ONE_HOUR = timedelta(hours=1)
 LMP_HARD_RANGE = (-1_000.0, 5_000.0)
@@ -109,6 +117,9 @@ def _lmp(name: str, table: TableSchema, grain: timedelta, plan: Plan, **kw: Any)
     return Dataset(name, "lmp", table, lmp_parser(table, grain), plan, grain, ("location_id",), rules=LMP_RULES, **kw)
 
 
+LMP_VALUES = ("lmp", "energy_component", "congestion_component", "loss_component")
+"""The values a final price revises: the LMP and each component (`*_revisions` keep the prelim and final ones)."""
+
 LMP_RT_5MIN_FEED = _lmp(
     "lmp_rt_5min",
     LMP_RT_5MIN,
@@ -116,8 +127,16 @@ LMP_RT_5MIN_FEED = _lmp(
     rt_5min_plan,
     has_price_status=True,
     polling=Polling("/fiveminutelmp/prelim/current/all", rt_5min_gap, chunked=True),
+    revisions=Revisions("prelim_to_final", LMP_RT_5MIN_REVISIONS, LMP_VALUES),
 )
 LMP_DA_HOURLY_FEED = _lmp("lmp_da_hourly", LMP_DA_HOURLY, ONE_HOUR, single("/hourlylmp/da/final/day/{d}"))
-LMP_RT_HOURLY_FEED = _lmp("lmp_rt_hourly", LMP_RT_HOURLY, ONE_HOUR, rt_hourly_plan, has_price_status=True)
+LMP_RT_HOURLY_FEED = _lmp(
+    "lmp_rt_hourly",
+    LMP_RT_HOURLY,
+    ONE_HOUR,
+    rt_hourly_plan,
+    has_price_status=True,
+    revisions=Revisions("prelim_to_final", LMP_RT_HOURLY_REVISIONS, LMP_VALUES),
+)
 
 FEEDS = (LMP_RT_5MIN_FEED, LMP_DA_HOURLY_FEED, LMP_RT_HOURLY_FEED)

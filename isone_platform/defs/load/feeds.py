@@ -22,11 +22,29 @@ ISO-NE quirks, handled in `lib/parse/load.py` or here:
 
 from datetime import date, timedelta
 
-from isone_platform.lib.feed import Dataset, Polling, PriceStatus, Request, RuleSet, ValueRange, single, whole_day, ymd
+from isone_platform.lib.feed import (
+    Dataset,
+    Polling,
+    PriceStatus,
+    Request,
+    Revisions,
+    RuleSet,
+    ValueRange,
+    single,
+    whole_day,
+    ymd,
+)
 from isone_platform.lib.parse.common import FIVE_MINUTES
 from isone_platform.lib.parse.hourly import parse_demand_hourly, parse_load_hourly
 from isone_platform.lib.parse.load import parse_system_load, parse_zonal_load
-from isone_platform.lib.schemas import DEMAND_HOURLY, LOAD_HOURLY, LOAD_ZONES, SYSTEM_LOAD_5MIN, ZONAL_LOAD_5MIN
+from isone_platform.lib.schemas import (
+    DEMAND_HOURLY,
+    LOAD_HOURLY,
+    LOAD_REVISIONS,
+    LOAD_ZONES,
+    SYSTEM_LOAD_5MIN,
+    ZONAL_LOAD_5MIN,
+)
 
 LOAD_RANGE_MW = (0.0, 40_000.0)
 """Exclusive bounds of a plausible New England load, MW: zero or less, or far above the peak, is a broken feed."""
@@ -49,6 +67,7 @@ SYSTEM_LOAD = Dataset(
     FIVE_MINUTES,
     polling=Polling("/fiveminutesystemload/current", whole_day(SYSTEM_LOAD_DAY)),
     rules=RuleSet(ranges=(load_range("load_mw", "native_load_mw", "system_load_btm_pv_mw", "native_load_btm_pv_mw"),)),
+    revisions=Revisions("corrections", LOAD_REVISIONS, ("load_mw",)),
 )
 
 ZONAL_LOAD = Dataset(
@@ -61,6 +80,7 @@ ZONAL_LOAD = Dataset(
     series_columns=("zone_id",),
     polling=Polling("/fiveminuteestimatedzonalload/current", whole_day(ZONAL_LOAD_DAY)),
     rules=RuleSet(ranges=(load_range("load_mw"),), zones_in="zone_id", zones_only=True, sums_to=SYSTEM_LOAD.name),
+    revisions=Revisions("corrections", LOAD_REVISIONS, ("load_mw",), area_column="zone_name", zone_column="zone_id"),
 )
 
 

@@ -95,6 +95,15 @@ class WriteGuard(Protocol):
 
     def validate(self, con: duckdb.DuckDBPyConnection, days: list[date | None]) -> None: ...
 
+    def before_replace(self, con: duckdb.DuckDBPyConnection, day: date | None, frame: pl.DataFrame) -> None:
+        """Called after `admit` and before the day's stored rows are deleted: what the replace is about to change
+        can still be read (revisions are kept this way, in the same transaction)."""
+
+    @property
+    def extra_tables(self) -> Sequence[TableSchema]:
+        """Other tables the guard writes in the transaction: created (or checked) before it starts."""
+        return ()
+
 
 def replace_partitions_streaming(
     config: WarehouseConfig,
@@ -186,9 +195,11 @@ def _replace(
 
     def replace_once() -> int:
         with _session(config, read_only=False) as con:
-            if (config, schema.qualified_name) not in _ensured:
-                ensure_tables(con, [schema])
-                _ensured.add((config, schema.qualified_name))
+            tables = [schema, *(guard.extra_tables if guard is not None else ())]
+            missing = [t for t in tables if (config, t.qualified_name) not in _ensured]
+            if missing:
+                ensure_tables(con, missing)
+                _ensured.update((config, t.qualified_name) for t in missing)
             return _in_transaction(con, lambda: _write(con, _Statements(schema), frames(), wanted, guard))
 
     return _with_write_retries(replace_once)
@@ -231,6 +242,7 @@ def _write(
     for day, frame in frames:
         covered.add(day)
         if guard.admit(con, day, frame):
+            guard.before_replace(con, day, frame)
             con.execute(sql.delete(None if day is None else [day]))
             rows += _insert_frame(con, sql, frame)
             written.append(day)
