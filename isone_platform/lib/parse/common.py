@@ -165,6 +165,15 @@ def numbers(name: str, values: list, ctx: ParseContext, warnings: list[str]) -> 
     return pl.Series(name, out, dtype=pl.Float64)
 
 
+def measures(name: str, values: list, ctx: ParseContext, warnings: list[str]) -> pl.Series:
+    """`numbers`, with a JSON boolean an error naming the field: polars would store it as 0 or 1, which no MW or
+    price means (`numbers` itself keeps its behaviour for the feeds that use it)."""
+    bad = next((i for i, v in enumerate(values) if isinstance(v, bool)), None)
+    if bad is not None:
+        raise ParseError(ctx, f"field {name!r} of record {bad} is not a number: {values[bad]!r}")
+    return numbers(name, values, ctx, warnings)
+
+
 def _float(value: int | float | str) -> float:
     """The value as a float; NaN for text that is no number and for integers beyond float's range."""
     try:

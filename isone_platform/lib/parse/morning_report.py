@@ -36,7 +36,7 @@ from isone_platform.lib.parse.common import (
     finite_or_null,
     load_json,
     local_midnight_utc,
-    numbers,
+    measures,
     require_unique,
     strings,
     timestamps,
@@ -128,7 +128,7 @@ def parse_morning_report_interchange(body: bytes, ctx: ParseContext) -> ParseRes
     records, header = _reports(body, ctx, warnings)
     ties = [tie for i, report in enumerate(records) for tie in _ties(i, report, ctx, warnings)]
     columns = [_report_index(ties), strings("TieName", [t["TieName"] for t in ties], ctx).alias("tie_name")]
-    columns += [numbers(f, [t.get(f) for t in ties], ctx, warnings).alias(c) for f, c in TIE_MEASURES.items()]
+    columns += [measures(f, [t.get(f) for t in ties], ctx, warnings).alias(c) for f, c in TIE_MEASURES.items()]
     return _result(MORNING_REPORT_INTERCHANGE, _with_header(header, columns), TIE_MEASURES, ctx, warnings)
 
 
@@ -186,7 +186,7 @@ def _report_columns(records: list[dict], ctx: ParseContext, warnings: list[str])
 
     return [
         *(timestamps_or_null(f, values(f), ctx).alias(col) for f, col in REPORT_HOURS.items()),
-        *(numbers(f, values(f), ctx, warnings).alias(col) for f, col in REPORT_MEASURES.items()),
+        *(measures(f, values(f), ctx, warnings).alias(col) for f, col in REPORT_MEASURES.items()),
         _flags("NyIsoSarAvail", values("NyIsoSarAvail"), ctx).alias("nyiso_sar_available"),
         _counts("UnitCommMinOrrCount", values("UnitCommMinOrrCount"), ctx).alias("units_committed_min_orr_count"),
         *(_texts(f, values(f), ctx).alias(col) for f, col in REPORT_TEXTS.items()),
@@ -271,7 +271,7 @@ def _city_columns(cities: list[dict], ctx: ParseContext, warnings: list[str]) ->
     return [
         _report_index(cities),
         _required_text("CityName", values("CityName"), ctx).alias("city_name"),
-        numbers("HighTemperature", values("HighTemperature"), ctx, warnings).alias("high_temperature_f"),
+        measures("HighTemperature", values("HighTemperature"), ctx, warnings).alias("high_temperature_f"),
         strings("WeatherConditions", values("WeatherConditions"), ctx).alias("weather_conditions"),
         strings("WindDirSpeed", values("WindDirSpeed"), ctx).alias("wind_dir_speed"),
     ]
@@ -299,9 +299,9 @@ def _with_header(header: pl.DataFrame, columns: list[pl.Series]) -> pl.DataFrame
 
 
 def _result(
-    table: TableSchema, frame: pl.DataFrame, measures: Mapping[str, str], ctx: ParseContext, warnings: list[str]
+    table: TableSchema, frame: pl.DataFrame, fields: Mapping[str, str], ctx: ParseContext, warnings: list[str]
 ) -> ParseResult:
     """Unique key, NULL for not-a-number values, provenance and the table's exact schema."""
     require_unique(frame, table.primary_key, f"key {table.primary_key}", ctx)
-    frame = finite_or_null(frame, measures, ctx, warnings)
+    frame = finite_or_null(frame, fields, ctx, warnings)
     return ParseResult(table.conform(with_provenance(frame, ctx)), warnings)

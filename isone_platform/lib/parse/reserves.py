@@ -37,7 +37,7 @@ from isone_platform.lib.parse.common import (
     hourly_result,
     integers,
     load_json,
-    numbers,
+    measures,
     require_unique,
     snake_records,
     strings,
@@ -153,7 +153,7 @@ def _reserve_frame(records: list[dict], ctx: ParseContext, warnings: list[str]) 
             timestamps("BeginDate", [r["BeginDate"] for r in records], ctx).alias("interval_begin_utc"),
             zone_ids,
             _zone_names(records, zone_ids.to_list(), ctx, warnings),
-            *(numbers(f, [r.get(f) for r in records], ctx, warnings).alias(c) for f, c in RESERVE_PRICE_FIELDS.items()),
+            *_number_columns(records, RESERVE_PRICE_FIELDS, ctx, warnings),
         ]
     )
 
@@ -199,7 +199,8 @@ def parse_da_reserves(body: bytes, ctx: ParseContext) -> ParseResult:
     warnings: list[str] = []
     records = snake_records(load_json(body, ctx), DA_RESERVE_PATH, ctx, warnings)
     warnings.extend(check_fields(records, ("market_hour",), DA_RESERVE_FIELDS, ctx))
-    frame = pl.DataFrame([_market_hours(records, ctx, warnings), *_measures(records, DA_RESERVE_FIELDS, ctx, warnings)])
+    hours = _market_hours(records, ctx, warnings)
+    frame = pl.DataFrame([hours, *_number_columns(records, DA_RESERVE_FIELDS, ctx, warnings)])
     require_unique(frame, ["interval_begin_utc"], "market_hour.local_day", ctx)
     return hourly_result(DA_RESERVES_HOURLY, frame, DA_RESERVE_FIELDS, ctx, warnings)
 
@@ -212,7 +213,7 @@ def parse_da_strike_prices(body: bytes, ctx: ParseContext) -> ParseResult:
     published = timestamps("strike_price_timestamp", [r["strike_price_timestamp"] for r in records], ctx)
     hours = _market_hours(records, ctx, warnings)
     frame = pl.DataFrame(
-        [hours, published.alias("published_at_utc"), *_measures(records, STRIKE_FIELDS, ctx, warnings)]
+        [hours, published.alias("published_at_utc"), *_number_columns(records, STRIKE_FIELDS, ctx, warnings)]
     )
     require_unique(frame, ["interval_begin_utc", "published_at_utc"], "(market_hour, strike_price_timestamp)", ctx)
     return hourly_result(DA_STRIKE_PRICES_HOURLY, frame, STRIKE_FIELDS, ctx, warnings)
@@ -228,7 +229,7 @@ def _market_hours(records: list[dict], ctx: ParseContext, warnings: list[str]) -
     return timestamps("market_hour.local_day", [h["local_day"] for h in hours], ctx).alias("interval_begin_utc")
 
 
-def _measures(
+def _number_columns(
     records: list[dict], fields: Mapping[str, str], ctx: ParseContext, warnings: list[str]
 ) -> list[pl.Series]:
-    return [numbers(f, [r.get(f) for r in records], ctx, warnings).alias(col) for f, col in fields.items()]
+    return [measures(f, [r.get(f) for r in records], ctx, warnings).alias(col) for f, col in fields.items()]
