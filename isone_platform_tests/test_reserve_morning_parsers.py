@@ -121,7 +121,7 @@ def reserve_day(day: date, step: timedelta) -> list[dict]:
     return [reserve(stamp, zone) for stamp in day_stamps(day, step) for zone in RESERVE_ZONES]
 
 
-def five(records, path: str = FIVE_PATH, day: date = DAY) -> ParseResult:
+def five(records, path: str = FIVE_PATH, day: date | None = DAY) -> ParseResult:
     return parse_reserve_prices_5min(encode(wrap(FIVE, records)), ctx(day, path))
 
 
@@ -224,6 +224,17 @@ class TestReservePrices5Min:
         assert five([TE_RECORD], path=path).frame["price_status"].to_list() == [status]
         assert price_status_of(path) == status
 
+    @pytest.mark.parametrize(
+        ("path", "status"),
+        [
+            ("/hourlyfinalreserveprice/day/20210101", "final"),
+            ("/hourlyprelimreserveprice/day/20210101", "prelim"),
+            ("/hourlyfinalreserveprice/current/reserveZone/7000", "final"),
+        ],
+    )
+    def test_price_status_of_the_hourly_paths(self, path, status):
+        assert price_status_of(path) == status
+
     def test_quirks_single_object_strings_integers_and_missing_name(self):
         record = reserve(ReserveZoneId="7002", ReserveZoneName=..., TmsrClearingPrice="6.8", Total30MinRequirement=300)
         result = five(record)  # one record as an object, not a list
@@ -306,7 +317,7 @@ class TestReservePrices5Min:
 
     def test_partition_day_is_required(self):
         with pytest.raises(ParseError, match="operating day"):
-            five([TE_RECORD], day=None)  # type: ignore[arg-type]
+            five([TE_RECORD], day=None)
 
 
 # ---------------------------------------------------------------------------------------------------------------
