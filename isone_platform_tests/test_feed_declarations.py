@@ -8,6 +8,7 @@ from pathlib import Path
 from isone_platform.lib import dq
 from isone_platform.lib.datasets import DATASETS, DOMAIN_FEEDS, POLLED
 from isone_platform.lib.feed import Dataset
+from isone_platform.lib.poll import issue_column
 
 PACKAGE = Path(__file__).resolve().parents[1] / "isone_platform"
 NAME_BRANCH = re.compile(r'ds\.name ==|\.name == "(lmp|fuel|system|zonal)|table is (FUEL_MIX|LMP)')
@@ -42,13 +43,14 @@ def test_no_code_branches_on_a_dataset_name_or_table():
 def test_polled_datasets_are_exactly_those_with_a_current_path():
     with_current = {ds.name for ds in DATASETS.values() if ds.current_path}
     assert {ds.name for ds in POLLED} == with_current
-    intervals = {"system_load_5min", "zonal_load_5min", "lmp_rt_5min", "fuel_mix", "load_hourly"}
+    intervals = {"system_load_5min", "zonal_load_5min", "lmp_rt_5min", "fuel_mix", "load_hourly", "reserve_prices_5min"}
     issues = {"load_forecast_hourly", "load_forecast_zonal_hourly", "seven_day_forecast"}
-    assert with_current == intervals | issues
+    reports = {"morning_report", "morning_report_interchange", "morning_report_weather"}
+    assert with_current == intervals | issues | reports
     for ds in POLLED:
         assert ds.polling is not None, ds.name
         # an interval feed must define its gap; a forecast polls by issue
-        assert ds.grain is not None or ds.polling.gap is not None or ds.rules.issues is not None, ds.name
+        assert ds.grain is not None or ds.polling.gap is not None or issue_column(ds) is not None, ds.name
     # polled interval feeds get the interval freshness rule, forecasts the newest-issue one
     assert {n for n in DATASETS if any(r.name == "latest_interval_fresh" for r in dq.rules_for(n))} == intervals
     assert {n for n in DATASETS if any(r.name == "newest_issue_fresh" for r in dq.rules_for(n))} == issues

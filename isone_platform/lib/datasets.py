@@ -16,14 +16,24 @@ from isone_platform.defs.forecast import feeds as forecast_feeds
 from isone_platform.defs.fuel_mix import feeds as fuel_mix_feeds
 from isone_platform.defs.lmp import feeds as lmp_feeds
 from isone_platform.defs.load import feeds as load_feeds
+from isone_platform.defs.morning_report import feeds as morning_report_feeds
 from isone_platform.defs.reference import feeds as reference_feeds
+from isone_platform.defs.reserves import feeds as reserves_feeds
 from isone_platform.lib.feed import Dataset, PriceStatus, Request
 from isone_platform.lib.parse.common import ParseContext, ParseResult
 from isone_platform.lib.raw import LandedBody, RawDay
 
 __all__ = ["DATASETS", "POLLED", "Dataset", "PriceStatus", "Request", "dataset", "has_records", "standardize"]
 
-DOMAIN_FEEDS = (load_feeds, lmp_feeds, fuel_mix_feeds, forecast_feeds, reference_feeds)
+DOMAIN_FEEDS = (
+    load_feeds,
+    lmp_feeds,
+    fuel_mix_feeds,
+    forecast_feeds,
+    reserves_feeds,
+    morning_report_feeds,
+    reference_feeds,
+)
 """The `defs/<domain>/feeds.py` modules, in the order the datasets are listed everywhere."""
 
 DATASETS: dict[str, Dataset] = {ds.name: ds for module in DOMAIN_FEEDS for ds in module.FEEDS}
@@ -39,9 +49,14 @@ def dataset(name: str) -> Dataset:
 POLLED = [d for d in DATASETS.values() if d.polling]
 
 
+RECORD_MARKERS = (b"BeginDate", b"interval_begin_date", b"LocationID", b"market_hour")
+"""Every record of our feeds carries one of these: the time of a classic-feed record, of a snake_case one (zonal
+load, DASI) or a location's id."""
+
+
 def has_records(body: bytes) -> bool:
     """Whether a classic-feed body holds any record: every record of our feeds carries a BeginDate."""
-    return b"BeginDate" in body or b"interval_begin_date" in body or b"LocationID" in body
+    return any(marker in body for marker in RECORD_MARKERS)
 
 
 # Bodies of one day parse in parallel above this size: polars' JSON reader releases the GIL, so the 24 chunks

@@ -111,6 +111,28 @@ class ValueRange:
 
 
 @dataclass(frozen=True)
+class Identity:
+    """A balance that must hold on every row (`lib/dq/rules/consistency.identity_holds`): `column` equals the SQL
+    expression `equals` (over the same row's columns) within `tolerance`; rows with a NULL term are skipped."""
+
+    rule: str
+    column: str
+    equals: str
+    tolerance: float
+    unit: str = "MW"
+
+
+@dataclass(frozen=True)
+class Reports:
+    """A feed of reports issued for each operating day (the morning report): every day that is over has
+    `expected(day)` distinct reports (`lib/dq/rules/issues.reports_complete`), told apart by `columns`."""
+
+    expected: Callable[[date], int]
+    columns: tuple[str, ...] = ("issued_at_utc", "report_type")
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class RuleSet:
     """The data-quality rules particular to a feed (`lib/dq/registry.py` adds the ones every table has).
 
@@ -121,7 +143,9 @@ class RuleSet:
       coverage) and its LMP is the sum of its components;
     - `sums_to`: the dataset whose value the feed's series must add up to (`zones_sum_to_system`; per matching
       issue for forecasts, `forecast_zones_sum_to_system`);
-    - `issues`: the feed keeps every issue of a forecast: completeness and freshness are per issue.
+    - `issues`: the feed keeps every issue of a forecast: completeness and freshness are per issue;
+    - `reports`: the feed holds the reports issued for each day: completeness counts them;
+    - `identities`: balances that hold on every row (the morning report's capacity arithmetic).
     """
 
     ranges: tuple[ValueRange, ...] = ()
@@ -130,6 +154,8 @@ class RuleSet:
     priced_locations: bool = False
     sums_to: str | None = None
     issues: Issues | None = None
+    reports: Reports | None = None
+    identities: tuple[Identity, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -148,6 +174,11 @@ class Dataset:
     post_parse: PostParse | None = None  # applied to a day's merged rows, e.g. fuel-mix snapshot ends
     rules: RuleSet = field(default_factory=RuleSet)
     revisions: Revisions | None = None  # replaced values are kept (prelim -> final prices, load corrections)
+    available_from: date | None = None  # the first operating day ISO-NE has this feed (earlier days: empty)
+
+    def exists_on(self, day: date | None) -> bool:
+        """Whether ISO-NE has this feed for `day` (a market that started later has no earlier days)."""
+        return day is None or self.available_from is None or day >= self.available_from
 
     @property
     def rows_inside_day(self) -> bool:

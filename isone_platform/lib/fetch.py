@@ -28,8 +28,9 @@ def _fetch(client: IsoneClient, request: Request) -> LandedBody:
 def fetch_day(
     client: IsoneClient, ds: Dataset, day: date | None, status: PriceStatus, *, max_workers: int = 4
 ) -> RawDay:
-    """All bodies of `ds` for `day`, in plan order. Any request that fails for good fails the whole day."""
-    plan = ds.plan(day, status)
+    """All bodies of `ds` for `day`, in plan order. Any request that fails for good fails the whole day. A day
+    before the feed existed (`Dataset.available_from`) is fetched as no bodies: an empty day, not a failure."""
+    plan = ds.plan(day, status) if ds.exists_on(day) else []
     if len(plan) == 1 or max_workers <= 1:
         bodies = [_fetch(client, r) for r in plan]
     else:

@@ -23,7 +23,7 @@ from isone_platform.lib.io_managers import dagster_table_schema
 from isone_platform.lib.isone_client import IsoneApiError, IsoneClient
 from isone_platform.lib.lake import Lake, LandedDays, RawLakeIOManager, land_days, read_day
 from isone_platform.lib.partitions import backfill_policy, operating_day_partitions, partition_day
-from isone_platform.lib.poll import poll_day
+from isone_platform.lib.poll import issue_column, poll_day
 from isone_platform.lib.raw import RawDay
 from isone_platform.lib.resources import IsoneApiResource
 from isone_platform.lib.settings import Settings, current_settings
@@ -80,7 +80,7 @@ def _landed(lake: Lake, ds: Dataset, day: date) -> RawDay | None:
 def _landed_intervals(warehouse: DuckLakeResource, ds: Dataset, day: date) -> list[datetime]:
     """The interval begins (for a forecast: the issue times) of `day` already in the std table: what a poll need
     not fetch again."""
-    column = ds.rules.issues.column if ds.rules.issues else "interval_begin_utc"
+    column = issue_column(ds) or "interval_begin_utc"
     sql = f"select distinct {column} from {ds.table.qualified_name} where operating_day = ?"
     try:
         with warehouse.connect(read_only=True) as con:

@@ -134,7 +134,7 @@ def poll_day(
 ) -> tuple[RawDay, PollReport]:
     """Poll one feed for one operating day, given the interval begins already landed for that day."""
     polling = ds.polling
-    if polling is not None and ds.rules.issues is not None:
+    if polling is not None and issue_column(ds) is not None:
         return poll_issues(client, ds, day, existing, landed)
     if polling is None or (ds.grain is None and polling.gap is None):
         raise ValueError(f"{ds.asset_name} is not a polled dataset")
@@ -168,20 +168,34 @@ def poll_day(
     return RawDay(ds.name, day, compact(ds, bodies + new, day)), report
 
 
-def newest_issue(ds: Dataset, landed: LandedBody, day: date | None) -> datetime | None:
-    """The newest issue time in a forecast body (None when it holds no records)."""
-    assert ds.rules.issues is not None
+def issue_column(ds: Dataset) -> str | None:
+    """The column that tells a feed's issues apart, for a feed that is polled by issue (forecasts, reports)."""
+    if ds.rules.issues is not None:
+        return ds.rules.issues.column
+    if ds.rules.reports is not None:
+        return ds.rules.reports.columns[0]
+    return None
+
+
+def newest_issue(ds: Dataset, landed: LandedBody, day: date) -> tuple[datetime | None, bool]:
+    """(the newest issue time in a `current` body, whether that issue belongs to operating day `day`'s partition).
+
+    A forecast issue belongs to its issue day … + `Issues.span_days`; a report to the operating day it names
+    (parsed without a partition day, so its own)."""
+    column = issue_column(ds)
+    assert column is not None
     if not has_records(landed.body):
-        return None
-    frame = ds.parse(landed.body, ParseContext(ds.name, day, landed.path, landed.fetched_at, landed.sha256)).frame
-    return None if frame.is_empty() else frame[ds.rules.issues.column].max()  # type: ignore[return-value]
-
-
-def feeds_day(ds: Dataset, issued: datetime, day: date) -> bool:
-    """Whether an issue made at `issued` belongs to operating day `day`'s partition (its issue day … + span)."""
-    assert ds.rules.issues is not None
-    issue_day = issued.astimezone(ISONE_TZ).date()
-    return issue_day <= day <= issue_day + timedelta(days=ds.rules.issues.span_days)
+        return None, False
+    own_day = None if ds.rules.reports is not None else day
+    ctx = ParseContext(ds.name, own_day, landed.path, landed.fetched_at, landed.sha256)
+    frame = ds.parse(landed.body, ctx).frame
+    if frame.is_empty():
+        return None, False
+    issued = frame[column].max()
+    if ds.rules.issues is None:
+        return issued, day in set(frame.filter(frame[column] == issued)["operating_day"])  # type: ignore[arg-type]
+    issue_day = issued.astimezone(ISONE_TZ).date()  # type: ignore[union-attr]
+    return issued, issue_day <= day <= issue_day + timedelta(days=ds.rules.issues.span_days)  # type: ignore[return-value]
 
 
 def poll_issues(
@@ -195,11 +209,12 @@ def poll_issues(
     current = client.get(ds.polling.current_path)
     report.requests, report.bytes = 1, len(current.body)
     probe = LandedBody(current.path, current.fetched_at, current.body, gzipped=current.gzipped)
-    issued = report.latest_published_utc = newest_issue(ds, probe, day)
+    issued, belongs = newest_issue(ds, probe, day)
+    report.latest_published_utc = issued
     if issued is None or issued in set(landed) or (landed and issued < max(landed)):
         report.note = "nothing published" if issued is None else "no new issue"
         return RawDay(ds.name, day, bodies), report
-    if not feeds_day(ds, issued, day):
+    if not belongs:
         report.note = f"the newest issue {issued.isoformat()} does not cover operating day {day}"
         return RawDay(ds.name, day, bodies), report
     response = client.get(ds.polling.gap_request(day, issued))

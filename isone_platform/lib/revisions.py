@@ -48,14 +48,16 @@ def _changed(values: tuple[str, ...]) -> str:
 
 
 def _pairs_sql(ds: Dataset, spec: Revisions, day: date) -> str:
-    """The stored prelim rows of `day` with the new final rows of the same key, and whether they differ."""
+    """The stored prelim rows of `day` and the new final rows, fully joined on the primary key: which side each
+    key has, and whether the values of a key on both sides differ."""
     key = ", ".join(ds.table.primary_key)
     return f"""
         SELECT s.*, {", ".join(f"n.{v} AS _new_{v}" for v in spec.values)}, n.fetched_at_utc AS _new_fetched_at_utc,
-               ({_changed(spec.values)}) AS _revised
-        FROM (SELECT * FROM {ds.table.qualified_name}
+               s._prelim IS NOT NULL AS _has_prelim, n._final IS NOT NULL AS _has_final,
+               coalesce(s._prelim AND n._final AND ({_changed(spec.values)}), false) AS _revised
+        FROM (SELECT *, true AS _prelim FROM {ds.table.qualified_name}
               WHERE operating_day = {date_sql(day)} AND price_status = 'prelim') s
-        JOIN (SELECT * FROM _isone_new_rows WHERE price_status = 'final') n USING ({key})"""
+        FULL JOIN (SELECT *, true AS _final FROM _isone_new_rows WHERE price_status = 'final') n USING ({key})"""
 
 
 def _prelim_to_final(con: duckdb.DuckDBPyConnection, ds: Dataset, spec: Revisions, day: date, frame: pl.DataFrame):
@@ -63,7 +65,9 @@ def _prelim_to_final(con: duckdb.DuckDBPyConnection, ds: Dataset, spec: Revision
         return 0
     _isone_new_rows = frame.to_arrow()  # noqa: F841 - read by the SQL, by name (DuckDB's replacement scan)
     pairs = _pairs_sql(ds, spec, day)
-    [(compared,)] = con.execute(f"SELECT count(*) FROM ({pairs})").fetchall()
+    [(compared, revised)] = con.execute(
+        f"SELECT count(*) FILTER (WHERE _has_prelim AND _has_final), count(*) FILTER (WHERE _revised) FROM ({pairs})"
+    ).fetchall()
     if not compared:
         return 0
     table, location = spec.table, ds.table.primary_key[1]
@@ -76,10 +80,11 @@ def _prelim_to_final(con: duckdb.DuckDBPyConnection, ds: Dataset, spec: Revision
     coverage = PRICE_REVISION_COVERAGE.qualified_name
     con.execute(f"DELETE FROM {coverage} WHERE dataset = '{ds.table.name}' AND operating_day = {date_sql(day)}")
     con.execute(
-        f"INSERT INTO {coverage} SELECT '{ds.table.name}', operating_day, {location}, count(*), "
+        f"INSERT INTO {coverage} ({', '.join(PRICE_REVISION_COVERAGE.column_names)}) "
+        f"SELECT '{ds.table.name}', {date_sql(day)}, {location}, count(*) FILTER (WHERE _has_prelim), "
+        "count(*) FILTER (WHERE _has_final), count(*) FILTER (WHERE _has_prelim AND _has_final), "
         f"count(*) FILTER (WHERE _revised), max(_new_fetched_at_utc) FROM ({pairs}) GROUP BY ALL"
     )
-    [(revised,)] = con.execute(f"SELECT count(*) FROM ({pairs}) WHERE _revised").fetchall()
     return int(revised)
 
 

@@ -379,6 +379,228 @@ SEVEN_DAY_FORECAST = TableSchema(
     primary_key=("issued_at_utc", "market_day"),
 )
 
+RESERVE_ZONES: dict[int, str] = {7000: "ROS", 7001: "SWCT", 7002: "CT", 7003: "NEMABSTN"}
+"""The 4 ISO-NE reserve zones, id -> name: the system (rest of system, ROS) and three local zones."""
+
+_RESERVE_PRICE_COLUMNS: tuple[Column, ...] = (
+    Column("reserve_zone_id", pl.Int32(), "Reserve zone id, 7000–7003 (`ReserveZoneId`).", nullable=False),
+    Column("reserve_zone_name", pl.Utf8(), "ROS, SWCT, CT or NEMABSTN (`ReserveZoneName`).", nullable=False),
+    Column(
+        "ten_min_spin_requirement_mw",
+        pl.Float64(),
+        "Ten-minute spinning reserve requirement, MW (`TenMinSpinRequirement`; ROS only, null for local zones).",
+    ),
+    Column(
+        "total_ten_min_requirement_mw",
+        pl.Float64(),
+        "Total ten-minute reserve requirement, MW (`Total10MinRequirement`; ROS only, null for local zones).",
+    ),
+    Column(
+        "total_thirty_min_requirement_mw",
+        pl.Float64(),
+        "Total thirty-minute reserve requirement, MW (`Total30MinRequirement`).",
+    ),
+    Column("tmsr_designated_mw", pl.Float64(), "Ten-minute spinning reserve designated, MW (`TmsrDesignatedMw`)."),
+    Column(
+        "tmnsr_designated_mw", pl.Float64(), "Ten-minute non-spinning reserve designated, MW (`TmnsrDesignatedMw`)."
+    ),
+    Column("tmor_designated_mw", pl.Float64(), "Thirty-minute operating reserve designated, MW (`TmorDesignatedMw`)."),
+    Column("tmsr_clearing_price", pl.Float64(), "Ten-minute spinning reserve clearing price, $/MWh."),
+    Column("tmnsr_clearing_price", pl.Float64(), "Ten-minute non-spinning reserve clearing price, $/MWh."),
+    Column("tmor_clearing_price", pl.Float64(), "Thirty-minute operating reserve clearing price, $/MWh."),
+    Column(
+        "price_status", pl.Utf8(), "`prelim` or `final`, from the API path (or the hourly wrapper).", nullable=False
+    ),
+)
+
+
+def _reserve_price_table(name: str, grain: str, description: str) -> TableSchema:
+    return TableSchema(
+        name=name,
+        description=description,
+        columns=(*_interval_columns(grain), *_RESERVE_PRICE_COLUMNS, *PROVENANCE_COLUMNS),
+        primary_key=("interval_begin_utc", "reserve_zone_id"),
+    )
+
+
+RESERVE_PRICES_5MIN = _reserve_price_table(
+    "isone__reserve_prices_5min",
+    "5-minute",
+    "Real-time reserve requirements, designations and clearing prices per reserve zone every 5 minutes "
+    "(`/fiveminutereserveprice/{prelim|final}/day/{d}`): 4 zones × 288 intervals (276/300 across DST).",
+)
+RESERVE_PRICES_HOURLY = _reserve_price_table(
+    "isone__reserve_prices_hourly",
+    "hourly",
+    "Real-time reserve requirements, designations and clearing prices per reserve zone and hour "
+    "(`/hourlyprelimreserveprice/day/{d}` and `/hourlyfinalreserveprice/day/{d}`).",
+)
+
+DA_RESERVES_HOURLY = TableSchema(
+    name="isone__da_reserves_hourly",
+    description=(
+        "Day-ahead ancillary services (DASI) per hour, system-wide (`/daasreservedata/day/{d}`): requirements, "
+        "clearing prices and designations. No data before operating day 2025-03-01."
+    ),
+    columns=(
+        *_interval_columns("hourly"),
+        Column("ten_min_spin_req_mw", pl.Float64(), "Ten-minute spinning reserve requirement, MW."),
+        Column("total_ten_min_req_mw", pl.Float64(), "Total ten-minute reserve requirement, MW."),
+        Column("total_thirty_min_req_mw", pl.Float64(), "Total thirty-minute reserve requirement, MW."),
+        Column("forecasted_energy_req_mw", pl.Float64(), "Forecast energy requirement (FER), MW."),
+        Column("tmsr_clearing_price", pl.Float64(), "Ten-minute spinning reserve clearing price, $/MWh."),
+        Column("tmnsr_clearing_price", pl.Float64(), "Ten-minute non-spinning reserve clearing price, $/MWh."),
+        Column("tmor_clearing_price", pl.Float64(), "Thirty-minute operating reserve clearing price, $/MWh."),
+        Column("fer_clearing_price", pl.Float64(), "Forecast energy requirement clearing price, $/MWh."),
+        Column("tmsr_designation_mw", pl.Float64(), "Ten-minute spinning reserve designated, MW."),
+        Column("tmnsr_designation_mw", pl.Float64(), "Ten-minute non-spinning reserve designated, MW."),
+        Column("tmor_designation_mw", pl.Float64(), "Thirty-minute operating reserve designated, MW."),
+        Column("eir_designation_mw", pl.Float64(), "Energy imbalance reserve designated, MW."),
+        *PROVENANCE_COLUMNS,
+    ),
+    primary_key=("interval_begin_utc",),
+)
+
+DA_STRIKE_PRICES_HOURLY = TableSchema(
+    name="isone__da_strike_prices_hourly",
+    description=(
+        "Day-ahead ancillary services strike prices per hour (`/daasstrikeprices/day/{d}`), every published "
+        "vintage (`strike_price_timestamp`): one row per hour and publication."
+    ),
+    columns=(
+        *_interval_columns("hourly"),
+        Column(
+            "published_at_utc",
+            UTC_DATETIME,
+            "When ISO-NE published the strike prices (`strike_price_timestamp`), UTC: the vintage.",
+            nullable=False,
+        ),
+        Column("strike_price", pl.Float64(), "Strike price, $/MWh."),
+        Column("spc_load_forecast_mw", pl.Float64(), "Load forecast the strike price was calculated with, MW."),
+        Column("percentile_10_rt_hub_lmp", pl.Float64(), "10th percentile of the expected RT hub LMP, $/MWh."),
+        Column("percentile_25_rt_hub_lmp", pl.Float64(), "25th percentile of the expected RT hub LMP, $/MWh."),
+        Column("percentile_75_rt_hub_lmp", pl.Float64(), "75th percentile of the expected RT hub LMP, $/MWh."),
+        Column("percentile_90_rt_hub_lmp", pl.Float64(), "90th percentile of the expected RT hub LMP, $/MWh."),
+        Column("expected_rt_hub_lmp", pl.Float64(), "Expected RT hub LMP, $/MWh."),
+        Column("expected_rt_hub_lmp_override", pl.Float64(), "Operator override of the expected RT hub LMP, $/MWh."),
+        Column("expected_closeout_charge", pl.Float64(), "Expected close-out charge, $/MWh."),
+        Column("expected_closeout_charge_override", pl.Float64(), "Operator override of the close-out charge, $/MWh."),
+        *PROVENANCE_COLUMNS,
+    ),
+    primary_key=("interval_begin_utc", "published_at_utc"),
+)
+
+_REPORT_COLUMNS: tuple[Column, ...] = (
+    Column("report_type", pl.Utf8(), "`ReportType` as sent, e.g. `Preliminary`, `Final`, `Morning Report`.", False),
+    Column("issued_at_utc", UTC_DATETIME, "When ISO-NE issued the report (`CreationDate`), UTC.", nullable=False),
+)
+
+
+def _mw(name: str, field: str, what: str) -> Column:
+    return Column(name, pl.Float64(), f"{what}, MW (`{field}`).")
+
+
+MORNING_REPORT = TableSchema(
+    name="isone__morning_report",
+    description=(
+        "ISO-NE's morning report (`/morningreport/day/{d}/all`): one row per report issued for the operating day "
+        "(Preliminary and Final up to 2024-12-19, three a day from 2024-12-20). The interval is the operating day."
+    ),
+    columns=(
+        *_interval_columns("operating-day"),
+        *_REPORT_COLUMNS,
+        Column("peak_load_yesterday_hour_begin_utc", UTC_DATETIME, "Begin of the prior day's peak hour, UTC."),
+        _mw("peak_load_yesterday_mw", "PeakLoadYesterdayMw", "Prior day's peak load"),
+        _mw("cso_mw", "CsoMw", "Capacity supply obligations"),
+        _mw("cap_additions_mw", "CapAdditionsMw", "Capacity additions"),
+        _mw("gen_outages_reduction_mw", "GenOutagesReductionMW", "Generator outages and reductions"),
+        _mw("gen_planned_outages_reduction_mw", "GenPlannedOutagesReductionMW", "Planned outages (from 2025-07)"),
+        _mw("gen_forced_outages_reduction_mw", "GenForcedOutagesReductionMW", "Forced outages (from 2025-07)"),
+        _mw("uncommitted_gen_before_peak_mw", "UncommittedGenBeforePeakMw", "Uncommitted generation before the peak"),
+        _mw("uncommitted_available_gen_mw", "UncommittedAvailGenMw", "Uncommitted available generation"),
+        _mw("drr_capacity_mw", "DRRCapacityMw", "Demand response resource capacity"),
+        _mw("uncommitted_available_drr_mw", "UncommitedAvailDRRMw", "Uncommitted available demand response"),
+        _mw("net_capacity_delivery_mw", "NetCapDeliveryMw", "Net scheduled interchange (negative: import)"),
+        _mw("total_available_capacity_mw", "TotAvailCapMw", "Total available capacity"),
+        Column("peak_load_today_hour_begin_utc", UTC_DATETIME, "Begin of the forecast peak hour, UTC."),
+        _mw("peak_load_today_mw", "PeakLoadTodayMw", "Forecast peak load"),
+        _mw("total_operating_reserve_requirement_mw", "TotalOperReserveReqMw", "Total operating reserve requirement"),
+        _mw("capacity_required_mw", "CapRequiredMw", "Capacity required: peak load plus operating reserve"),
+        _mw("surplus_deficiency_mw", "SurplusDeficiencyMw", "Capacity surplus (+) or deficiency (−)"),
+        _mw("replacement_reserve_required_mw", "ReplReserveRequiredMw", "Replacement reserve requirement"),
+        _mw("excess_commit_mw", "ExcessCommitMw", "Excess commitment: surplus less replacement reserve"),
+        _mw("largest_first_contingency_mw", "LargestFirstContMw", "Largest first contingency"),
+        _mw("ams_peak_load_exp_mw", "AmsPeakLoadExpMw", "AMS expected peak load"),
+        Column("nyiso_sar_available", pl.Boolean(), "NYISO shared activation of reserves available (`NyIsoSarAvail`)."),
+        _mw("ten_min_reserve_requirement_mw", "TenMinReserveReqMw", "Ten-minute reserve requirement"),
+        _mw("ten_min_reserve_estimate_mw", "TenMinReserveEstMw", "Ten-minute reserve estimate"),
+        _mw("thirty_min_reserve_requirement_mw", "ThirtyMinReserveReqMw", "Thirty-minute reserve requirement"),
+        _mw("thirty_min_reserve_estimate_mw", "ThirtyMinReserveEstMw", "Thirty-minute reserve estimate"),
+        _mw("expected_op4_actions_mw", "ExpActOp4Mw", "Expected OP-4 actions"),
+        _mw("additional_cap_available_op4_mw", "AddlCapAvailOp4ActMw", "Additional capacity available from OP-4"),
+        _mw("non_committed_units_cap_mw", "NonCommUnitsCapMw", "Capacity of non-committed units"),
+        Column(
+            "units_committed_min_orr_count",
+            pl.Int64(),
+            "Units committed for minimum operating reserve requirement (`UnitCommMinOrrCount`).",
+        ),
+        _mw("units_committed_min_orr_mw", "UnitCommMinOrrMw", "Capacity of the units committed for minimum ORR"),
+        Column("non_market_sensitive_comments", pl.Utf8(), "Free-text comments (`NonMrktSensComnts`)."),
+        Column("geomag_dist_forecast", pl.Utf8(), "Geomagnetic disturbance forecast (`GeoMagDistForecast`)."),
+        Column("geomag_dist_alert", pl.Utf8(), "Geomagnetic disturbance alert (`GeoMagDistAlert`)."),
+        Column("geomag_dist_intensity", pl.Utf8(), "Geomagnetic disturbance intensity (`GeoMagDistIntensity`)."),
+        Column(
+            "geomag_dist_observed_activity",
+            pl.Utf8(),
+            "Observed geomagnetic activity (`GeoMagDistObsActivity`; a number is stored as its text).",
+        ),
+        Column("geomag_dist_iso_action", pl.Utf8(), "ISO-NE's geomagnetic action (`GeoMagDistIsoAction`)."),
+        Column(
+            "geomag_dist_other_control_area_action",
+            pl.Utf8(),
+            "Other control areas' geomagnetic action (`GeoMagDistOthCntrAction`).",
+        ),
+        *PROVENANCE_COLUMNS,
+    ),
+    primary_key=("issued_at_utc", "report_type"),
+)
+
+MORNING_REPORT_INTERCHANGE = TableSchema(
+    name="isone__morning_report_interchange",
+    description=(
+        "The interchange of each morning report, one row per report and tie (`InterchangeDetail` merged with "
+        "`TieDelivery` by tie name). Negative MW = import into New England."
+    ),
+    columns=(
+        *_interval_columns("operating-day"),
+        *_REPORT_COLUMNS,
+        Column("tie_name", pl.Utf8(), "Tie, e.g. `NB`, `NYISO AC`, `Phase 2` (alias `Phase II`), `NECEC`.", False),
+        _mw("scheduled_mw", "ScheduledMw", "Scheduled interchange (negative: import)"),
+        _mw("import_limit_mw", "ImportLimitInMw", "Import limit (negative)"),
+        _mw("export_limit_mw", "ExportLimitOutMw", "Export limit"),
+        _mw("tie_flow_mw", "TieFlowMw", "Tie flow counted in the net capacity delivery (negative: import)"),
+        *PROVENANCE_COLUMNS,
+    ),
+    primary_key=("issued_at_utc", "report_type", "tie_name"),
+)
+
+MORNING_REPORT_WEATHER = TableSchema(
+    name="isone__morning_report_weather",
+    description="The city forecasts of each morning report (`CityForecastDetail`), one row per report and city.",
+    columns=(
+        *_interval_columns("operating-day"),
+        *_REPORT_COLUMNS,
+        Column("city_name", pl.Utf8(), "City, `Boston` or `Hartford` (`CityName`).", nullable=False),
+        Column("high_temperature_f", pl.Float64(), "Forecast high temperature, °F (`HighTemperature`)."),
+        Column("weather_conditions", pl.Utf8(), "Forecast conditions as sent, e.g. `Partly Cloudy`."),
+        Column("wind_dir_speed", pl.Utf8(), "Wind as sent (`WindDirSpeed`), e.g. `SE-11`."),
+        Column("wind_direction", pl.Utf8(), "Wind direction, e.g. `SE` (null when `WindDirSpeed` does not parse)."),
+        Column("wind_speed_mph", pl.Float64(), "Wind speed, mph (null when `WindDirSpeed` does not parse)."),
+        *PROVENANCE_COLUMNS,
+    ),
+    primary_key=("issued_at_utc", "report_type", "city_name"),
+)
+
 STD_TABLES: dict[str, TableSchema] = {
     t.name: t
     for t in (
@@ -394,6 +616,13 @@ STD_TABLES: dict[str, TableSchema] = {
         LOAD_HOURLY,
         DEMAND_HOURLY,
         SEVEN_DAY_FORECAST,
+        RESERVE_PRICES_5MIN,
+        RESERVE_PRICES_HOURLY,
+        DA_RESERVES_HOURLY,
+        DA_STRIKE_PRICES_HOURLY,
+        MORNING_REPORT,
+        MORNING_REPORT_INTERCHANGE,
+        MORNING_REPORT_WEATHER,
     )
 }
 
@@ -461,6 +690,8 @@ PRICE_REVISION_COVERAGE = TableSchema(
         Column("dataset", pl.Utf8(), "The priced std table, e.g. `isone__lmp_rt_5min`.", nullable=False),
         Column("operating_day", pl.Date(), "ISO-NE operating day; the partition key.", nullable=False),
         Column("location_id", pl.Int32(), "Location (or reserve zone) id.", nullable=False),
+        Column("prelim_intervals", pl.Int64(), "Intervals stored as preliminary before the final day.", nullable=False),
+        Column("final_intervals", pl.Int64(), "Intervals of the final day.", nullable=False),
         Column(
             "intervals_compared", pl.Int64(), "Intervals with both a preliminary and a final value.", nullable=False
         ),
@@ -489,7 +720,23 @@ LOAD_REVISIONS = TableSchema(
     primary_key=("dataset", "interval_begin_utc", "area", "corrected_fetched_at_utc"),
 )
 
+
+RESERVE_PRICES_5MIN_REVISIONS = price_revisions_table(
+    RESERVE_PRICES_5MIN, ("tmsr_clearing_price", "tmnsr_clearing_price", "tmor_clearing_price")
+)
+RESERVE_PRICES_HOURLY_REVISIONS = price_revisions_table(
+    RESERVE_PRICES_HOURLY, ("tmsr_clearing_price", "tmnsr_clearing_price", "tmor_clearing_price")
+)
+
 REVISION_TABLES: dict[str, TableSchema] = {
-    t.name: t for t in (LMP_RT_5MIN_REVISIONS, LMP_RT_HOURLY_REVISIONS, PRICE_REVISION_COVERAGE, LOAD_REVISIONS)
+    t.name: t
+    for t in (
+        LMP_RT_5MIN_REVISIONS,
+        LMP_RT_HOURLY_REVISIONS,
+        RESERVE_PRICES_5MIN_REVISIONS,
+        RESERVE_PRICES_HOURLY_REVISIONS,
+        PRICE_REVISION_COVERAGE,
+        LOAD_REVISIONS,
+    )
 }
 """The tables that keep replaced values (`lib/revisions.py` writes them inside the std write transaction)."""

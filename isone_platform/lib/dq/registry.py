@@ -15,7 +15,7 @@ import duckdb
 
 from isone_platform.lib.datasets import DATASETS, POLLED, Dataset
 from isone_platform.lib.datasets import dataset as get_dataset
-from isone_platform.lib.dq.outcome import RuleOutcome, Severity
+from isone_platform.lib.dq.outcome import RuleOutcome, Severity, days_text, outcome
 from isone_platform.lib.dq.rules.completeness import (
     LOAD_ZONE_IDS,
     PRICED_LOCATION_TYPES,
@@ -26,9 +26,11 @@ from isone_platform.lib.dq.rules.completeness import (
 from isone_platform.lib.dq.rules.consistency import (
     LMP_SUM_TOLERANCE,
     ZONES_VS_SYSTEM_TOLERANCE,
+    identity_holds,
     lmp_components_sum,
     lmp_locations_known,
     percent_text,
+    revisions_match,
     zones_sum_to_system,
 )
 from isone_platform.lib.dq.rules.freshness import FRESHNESS_MAX_AGE, latest_interval_fresh, minutes
@@ -38,6 +40,7 @@ from isone_platform.lib.dq.rules.issues import (
     forecast_zones_sum_to_system,
     issues_complete,
     newest_issue_fresh,
+    reports_complete,
 )
 from isone_platform.lib.dq.rules.ranges import declared_range, range_description
 from isone_platform.lib.dq.rules.structural import (
@@ -46,7 +49,7 @@ from isone_platform.lib.dq.rules.structural import (
     primary_key_unique,
     schema_matches_registry,
 )
-from isone_platform.lib.feed import ValueRange
+from isone_platform.lib.feed import Identity, ValueRange
 from isone_platform.lib.schemas import STD_TABLES
 
 Evaluate = Callable[[duckdb.DuckDBPyConnection, Sequence[date] | None, datetime], RuleOutcome]
@@ -88,10 +91,21 @@ def _bind(
     Its name is `name`, else the rule name `fn` carries, else the function's name."""
 
     def evaluate(con: duckdb.DuckDBPyConnection, days: Sequence[date] | None, now: datetime) -> RuleOutcome:
-        return fn(con, ds.table, days, **({"now": now} if with_now else {}), **kw)
+        existing = None if days is None else [d for d in days if ds.exists_on(d)]
+        if days and not existing:
+            return _before_the_feed(ds, rule_name, severity, days)
+        return fn(con, ds.table, existing, **({"now": now} if with_now else {}), **kw)
 
     rule_name = name or getattr(fn, "rule", fn.__name__)
     return Rule(rule_name, kind, severity, blocking, description, evaluate, reads)
+
+
+def _before_the_feed(ds: Dataset, rule: str, severity: Severity, days: Sequence[date]) -> RuleOutcome:
+    """A pass: the checked days are before ISO-NE had the feed (`Dataset.available_from`), so they are empty."""
+    when = ds.available_from.isoformat() if ds.available_from else "?"
+    return outcome(
+        rule, ds.table, days, severity, 0, [], f"{days_text(days)}: before {when}, when the market began: empty", ""
+    )
 
 
 def _structural_rules(ds: Dataset) -> list[Rule]:
@@ -142,6 +156,18 @@ def _completeness_rules(ds: Dataset) -> list[Rule]:
     rules = []
     if ds.rules.issues:
         rules.append(_issues_rule(ds))
+    elif ds.rules.reports:
+        rules.append(
+            _bind(
+                ds,
+                reports_complete,
+                "completeness",
+                "ERROR",
+                f"Every operating day that is over has its reports: {ds.rules.reports.description}.",
+                with_now=True,
+                reports=ds.rules.reports,
+            )
+        )
     elif ds.partitioned:
         rules.append(
             _bind(
@@ -239,9 +265,36 @@ def _priced_location_rules(ds: Dataset) -> list[Rule]:
     ]
 
 
+def _identity_rule(ds: Dataset, identity: Identity) -> Rule:
+    """A balance of the feed's own columns, described with its tolerance."""
+    return _bind(
+        ds,
+        identity_holds,
+        "consistency",
+        "ERROR",
+        f"{identity.column} = {identity.equals} within {identity.tolerance:g} {identity.unit} on every row.",
+        name=identity.rule,
+        identity=identity,
+    )
+
+
 def _value_rules(ds: Dataset) -> list[Rule]:
     """The declared ranges, then the consistency rules the feed declares."""
     rules = [_range_rule(ds, value_range) for value_range in ds.rules.ranges]
+    rules += [_identity_rule(ds, identity) for identity in ds.rules.identities]
+    if ds.revisions is not None and ds.revisions.kind == "prelim_to_final":
+        rules.append(
+            _bind(
+                ds,
+                revisions_match,
+                "consistency",
+                "ERROR",
+                "Where final prices replaced prelim ones, every final row matched exactly one prelim row (the "
+                "compared intervals per location equal the day's final rows) and every revision is one of them.",
+                reads=(ds.revisions.table.name,),
+                revisions=ds.revisions.table,
+            )
+        )
     if ds.rules.priced_locations:
         rules += _priced_location_rules(ds)
     if ds.rules.sums_to and ds.rules.issues:
@@ -291,7 +344,7 @@ def _freshness_rules(ds: Dataset) -> list[Rule]:
                 issues=issues,
             )
         ]
-    if ds.polling is None:
+    if ds.polling is None or ds.rules.reports is not None:  # a report's interval is its whole day
         return []
     max_age = ds.polling.fresh_within or FRESHNESS_MAX_AGE
     return [

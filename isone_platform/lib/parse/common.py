@@ -165,6 +165,15 @@ def numbers(name: str, values: list, ctx: ParseContext, warnings: list[str]) -> 
     return pl.Series(name, out, dtype=pl.Float64)
 
 
+def measures(name: str, values: list, ctx: ParseContext, warnings: list[str]) -> pl.Series:
+    """`numbers`, with a JSON boolean an error naming the field: polars would store it as 0 or 1, which no MW or
+    price means (`numbers` itself keeps its behaviour for the feeds that use it)."""
+    bad = next((i for i, v in enumerate(values) if isinstance(v, bool)), None)
+    if bad is not None:
+        raise ParseError(ctx, f"field {name!r} of record {bad} is not a number: {values[bad]!r}")
+    return numbers(name, values, ctx, warnings)
+
+
 def _float(value: int | float | str) -> float:
     """The value as a float; NaN for text that is no number and for integers beyond float's range."""
     try:
@@ -176,7 +185,7 @@ def _float(value: int | float | str) -> float:
 # How many intervals a not-a-number warning names (the count covers all).
 NAMED_INTERVALS = 3
 # Columns that, with the interval, say which series a value belongs to.
-SERIES_COLUMNS = ("location_id", "zone_id", "fuel_category")
+SERIES_COLUMNS = ("location_id", "zone_id", "fuel_category", "reserve_zone_id")
 
 
 def finite_or_null(
@@ -295,6 +304,47 @@ def with_operating_day(frame: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
     if ctx.day is None:
         raise ParseError(ctx, "a partitioned feed needs the operating day it was requested for")
     return frame.with_columns(pl.lit(ctx.day, dtype=pl.Date).alias("operating_day"))
+
+
+def timestamps_or_null(name: str, values: list, ctx: ParseContext) -> pl.Series:
+    """UTC datetimes of an optional timestamp field (a peak hour): null or absent stays null, anything present
+    must be an ISO-NE timestamp, as `timestamps` requires of a key."""
+    present = [v for v in values if v is not None]
+    parsed = iter(timestamps(name, present, ctx).to_list() if present else [])
+    return pl.Series(name, [None if v is None else next(parsed) for v in values], dtype=UTC_DATETIME)
+
+
+def require_unique(frame: pl.DataFrame, key: Sequence[str], fields: str, ctx: ParseContext) -> None:
+    """Raise when rows share the table's key (`fields` names the API fields it comes from): storing both would
+    break the key, and keeping either would drop a value silently."""
+    repeated = frame.select(key).filter(frame.select(key).is_duplicated())
+    if repeated.height:
+        raise ParseError(ctx, f"{repeated.height} record(s) repeat their {fields}, e.g. {repeated.row(0)}")
+
+
+def snake_records(doc: Any, path: Sequence[str], ctx: ParseContext, warnings: list[str]) -> list[dict]:
+    """The records of a snake_case feed (`isone_web_services.day_ahead_reserves.day_ahead_reserve[]`) by
+    gridstatus's `_safe_get` rule (isone_api_more_feeds.md §5.7): a missing key or a non-object on the way means
+    no data. That is silent for the documented empty forms (`""`, `{}`, null) and a warning for anything else,
+    which may be a new shape; one record may be an object instead of a list."""
+    if not isinstance(doc, Mapping):
+        raise ParseError(ctx, f"expected a JSON object at the top level, got {type(doc).__name__}")
+    node: Any = doc
+    for depth, key in enumerate(path):
+        if isinstance(node, Mapping) and key in node:
+            node = node[key]
+            continue
+        if node not in ("", None, {}, []):
+            where = ".".join(path[:depth]) or "the top level"
+            found = f"keys {sorted(node)[:5]}" if isinstance(node, Mapping) else repr(node)[:40]
+            warnings.append(f"{ctx.feed} {ctx.describe_day()}: no {key!r} under {where} ({found}), read as no data")
+        return []
+    return as_list(node, ".".join(path), ctx)
+
+
+def local_midnight_utc(day: pl.Expr) -> pl.Expr:
+    """The UTC instant of a local date's midnight in New England (a day is 23 or 25 hours across DST)."""
+    return day.cast(pl.Datetime("us")).dt.replace_time_zone("America/New_York").dt.convert_time_zone("UTC")
 
 
 # ---------------------------------------------------------------------------------------------------------------

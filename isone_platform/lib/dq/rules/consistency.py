@@ -6,6 +6,10 @@
   estimated zonal feed runs 0.5–2 % above the system load), intervals present in both tables only.
 - `lmp_locations_known` (ERROR; WARN when `isone__locations` is empty): every LMP location exists in
   `std.isone__locations`.
+- `identity_holds` (ERROR): a declared balance of a row's own columns (`lib.feed.Identity`), e.g. the morning
+  report's surplus = total available capacity − capacity required, within its tolerance.
+- `revisions_match` (ERROR): where final prices replaced prelim ones, the final and prelim rows matched one to one
+  and the revisions kept are exactly the intervals counted as revised (`lib/revisions.py`).
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ import duckdb
 
 from isone_platform.lib.dq.outcome import RuleOutcome, days_text, guarded, outcome
 from isone_platform.lib.dq.sql import collect, days_filter, quote, row_count, table_exists
-from isone_platform.lib.schemas import LOCATIONS, SYSTEM_LOAD_5MIN, TableSchema
+from isone_platform.lib.feed import Identity
+from isone_platform.lib.schemas import LOCATIONS, PRICE_REVISION_COVERAGE, SYSTEM_LOAD_5MIN, TableSchema
 
 LMP_SUM_TOLERANCE = 0.011  # $/MWh: components are rounded to cents
 ZONES_VS_SYSTEM_TOLERANCE = 0.03  # relative, per interval
@@ -151,4 +156,63 @@ def lmp_locations_known(
         rows,
         coverage,
         f"{count} LMP location(s) missing from {locations.qualified_name} ({coverage})",
+    )
+
+
+@guarded("identity_holds", "ERROR")
+def identity_holds(
+    con: duckdb.DuckDBPyConnection, schema: TableSchema, days: Sequence[date] | None, *, identity: Identity
+) -> RuleOutcome:
+    """`identity.column` = `identity.equals` within `identity.tolerance` on every row whose terms are not NULL."""
+    key = ", ".join(quote(c) for c in schema.primary_key)
+    diff = f"({quote(identity.column)}) - ({identity.equals})"
+    body = (
+        f"SELECT {key}, {quote(identity.column)}, ({identity.equals}) AS expected, round({diff}, 3) AS difference "
+        f"FROM {schema.qualified_name} WHERE {days_filter(schema, days)} AND abs({diff}) > {identity.tolerance}"
+    )
+    count, rows = collect(con, body, key)
+    text = f"{identity.column} = {identity.equals} (±{identity.tolerance:g} {identity.unit})"
+    return outcome(
+        identity.rule,
+        schema,
+        days,
+        "ERROR",
+        count,
+        rows,
+        f"{text} on every row",
+        f"{count} row(s) where {text} does not hold",
+    )
+
+
+@guarded("revisions_match", "ERROR")
+def revisions_match(
+    con: duckdb.DuckDBPyConnection, schema: TableSchema, days: Sequence[date] | None, *, revisions: TableSchema
+) -> RuleOutcome:
+    """Where final prices replaced prelim ones on a day, per location: every prelim row found its final row (the
+    final day may have more: intervals never polled), and the revisions kept are the intervals counted as revised."""
+    rule = "revisions_match"
+    if not table_exists(con, PRICE_REVISION_COVERAGE) or not table_exists(con, revisions):
+        return outcome(rule, schema, days, "ERROR", 0, [], "no prelim → final replacement recorded yet", "")
+    location = schema.primary_key[1]
+    where = days_filter(PRICE_REVISION_COVERAGE, days)
+    body = f"""
+        WITH c AS (SELECT operating_day, location_id, prelim_intervals, final_intervals, intervals_compared,
+                          intervals_revised
+                   FROM {PRICE_REVISION_COVERAGE.qualified_name} WHERE dataset = '{schema.name}' AND {where}),
+        r AS (SELECT operating_day, {location} AS location_id, count(*) AS revisions FROM {revisions.qualified_name}
+              WHERE operating_day IN (SELECT operating_day FROM c) GROUP BY ALL)
+        SELECT c.*, coalesce(r.revisions, 0) AS revisions
+        FROM c LEFT JOIN r USING (operating_day, location_id)
+        WHERE c.intervals_compared <> c.prelim_intervals OR c.intervals_compared > c.final_intervals
+           OR c.intervals_revised <> coalesce(r.revisions, 0)"""
+    count, rows = collect(con, body, "operating_day, location_id")
+    return outcome(
+        rule,
+        schema,
+        days,
+        "ERROR",
+        count,
+        rows,
+        "every prelim row matched one final row, and the revisions kept are the intervals counted as revised",
+        f"{count} location-day(s) where prelim rows lack a final one or the revisions kept disagree",
     )

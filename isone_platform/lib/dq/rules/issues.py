@@ -22,7 +22,7 @@ import duckdb
 
 from isone_platform.lib.dq.outcome import RuleOutcome, days_text, guarded, outcome
 from isone_platform.lib.dq.sql import collect, date_sql, days_filter, interval_sql, quote, ts_sql
-from isone_platform.lib.feed import Issues
+from isone_platform.lib.feed import Issues, Reports
 from isone_platform.lib.partitions import ISONE_TZ, day_bounds_utc, today_operating_day
 from isone_platform.lib.schemas import TableSchema
 
@@ -221,4 +221,43 @@ def forecast_zones_sum_to_system(
         rows,
         f"the zones of every issue-hour sum to the matching system issue within {percent}",
         f"{count} issue-hour(s) where the zones differ from the matching system issue by more than {percent}",
+    )
+
+
+@guarded("reports_complete", "ERROR")
+def reports_complete(
+    con: duckdb.DuckDBPyConnection,
+    schema: TableSchema,
+    days: Sequence[date] | None,
+    *,
+    reports: Reports,
+    now: datetime | None = None,
+) -> RuleOutcome:
+    """Every operating day that is over holds `reports.expected(day)` distinct reports; days not over pass."""
+    rule = "reports_complete"
+    now = now or datetime.now(UTC)
+    over = [d for d in sorted(set(days or [])) if day_bounds_utc(d)[1] <= now]
+    if not over:
+        return outcome(rule, schema, days, "ERROR", 0, [], f"{days_text(days)}: not over yet", "")
+    distinct = ", ".join(quote(c) for c in reports.columns)
+    found = dict(
+        con.execute(
+            f"SELECT operating_day, count(DISTINCT ({distinct})) FROM {schema.qualified_name} "
+            f"WHERE {days_filter(schema, over)} GROUP BY 1"
+        ).fetchall()
+    )
+    rows = [
+        {"operating_day": d.isoformat(), "reports": found.get(d, 0), "expected": reports.expected(d)}
+        for d in over
+        if found.get(d, 0) != reports.expected(d)
+    ]
+    return outcome(
+        rule,
+        schema,
+        days,
+        "ERROR",
+        len(rows),
+        rows[:20],
+        f"every day that is over has its reports ({days_text(over)})",
+        f"{len(rows)} day(s) without the expected number of reports",
     )
