@@ -145,7 +145,8 @@ def test_reserve_publication_prelim_final_and_untyped(simulator, client):
     cur = records(get_json(client, "/fiveminutereserveprice/prelim/current"))
     assert [r["ReserveZoneId"] for r in cur] == list(ZONES)
     assert cur[0]["BeginDate"][:16] == prelim[-1]["BeginDate"][:16]
-    assert get_json(client, "/fiveminutereserveprice/current") == get_json(client, "/fiveminutereserveprice/prelim/current")
+    untyped = get_json(client, "/fiveminutereserveprice/current")
+    assert untyped == get_json(client, "/fiveminutereserveprice/prelim/current")
     assert get_json(client, "/fiveminutereserveprice/info")["ServiceInfo"]["LatestBeginDate"][:16] == "2024-11-21T11:50"
     (one,) = records(get_json(client, "/fiveminutereserveprice/prelim/current/reserveZone/7002"))
     assert one["ReserveZoneName"] == "CT"
@@ -375,7 +376,8 @@ def test_morning_report_identities_and_year_dependent_keys():
             split = "GenPlannedOutagesReductionMW" in r
             assert split == (d >= date(2025, 7, 1)) == ("GenForcedOutagesReductionMW" in r)
             if split:
-                assert r["GenPlannedOutagesReductionMW"] + r["GenForcedOutagesReductionMW"] == r["GenOutagesReductionMW"]
+                planned, forced = r["GenPlannedOutagesReductionMW"], r["GenForcedOutagesReductionMW"]
+                assert planned + forced == r["GenOutagesReductionMW"]
             assert ("NECEC" in {t["TieName"] for t in r["TieDelivery"]}) == (d.year >= 2026)
             assert r["ExpActOp4Mw"] == ("0" if d.year >= 2026 else 0)
             for city in r["CityForecastDetail"]:

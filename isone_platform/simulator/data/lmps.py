@@ -141,7 +141,7 @@ def rt_lmp_day(seed: int, day: date, kind: str = "prelim") -> LmpDay:
     return LmpDay(g, energy, cong, loss)
 
 
-FINAL_DOLLAR_P = 0.004  # share of intervals re-priced by dollars at every location
+FINAL_DOLLAR_P = 0.005  # share of intervals re-priced by dollars at every location
 FINAL_CENTS_P = 0.03  # share of intervals where some network nodes move by cents
 FINAL_CENTS_NODES = (0.05, 0.3)  # range of the share of network nodes touched in such an interval
 
@@ -149,7 +149,7 @@ FINAL_CENTS_NODES = (0.05, 0.3)  # range of the share of network nodes touched i
 def _rt_final(seed: int, day: date, p: LmpDay) -> LmpDay:
     """The final RT prices: the preliminary ones with a few corrections, as settlement re-runs give.
 
-    * ~0.4 % of intervals (at least one a day) are re-priced by dollars: energy moved by up to $9 at every
+    * ~0.5 % of intervals (at least one a day) are re-priced by dollars: energy moved by up to $9 at every
       location, the loss component scaled along;
     * ~3 % of intervals get cent-level touch-ups (±$0.01–0.25 on the loss component) on 5–30 % of the network
       nodes — a loss-factor rounding fix; zone and hub aggregates are left as published.
