@@ -6,7 +6,8 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import unquote
 
 import numpy as np
 
@@ -47,6 +48,59 @@ class Ctx:
         return self.valid_from <= now < self.valid_to
 
 
+_RESERVE_KEYS = (
+    "BeginDate",
+    "ReserveZoneId",
+    "ReserveZoneName",
+    "TenMinSpinRequirement",
+    "Total10MinRequirement",
+    "Total30MinRequirement",
+    "TmsrDesignatedMw",
+    "TmnsrDesignatedMw",
+    "TmorDesignatedMw",
+    "TmsrClearingPrice",
+    "TmnsrClearingPrice",
+    "TmorClearingPrice",
+)
+_DAAS_KEYS = (
+    "market_hour",
+    "ten_min_spin_req_mw",
+    "total_ten_min_req_mw",
+    "total_thirty_min_req_mw",
+    "forecasted_energy_req_mw",
+    "tmsr_clearing_price",
+    "tmnsr_clearing_price",
+    "tmor_clearing_price",
+    "fer_clearing_price",
+    "tmsr_designation_mw",
+    "tmnsr_designation_mw",
+    "tmor_designation_mw",
+    "eir_designation_mw",
+)
+_STRIKE_KEYS = (
+    "market_hour",
+    "strike_price_timestamp",
+    "strike_price",
+    "spc_load_forecast_mw",
+    "percentile_10_rt_hub_lmp",
+    "percentile_25_rt_hub_lmp",
+    "percentile_75_rt_hub_lmp",
+    "percentile_90_rt_hub_lmp",
+    "expected_rt_hub_lmp",
+    "expected_rt_hub_lmp_override",
+    "expected_closeout_charge",
+    "expected_closeout_charge_override",
+)
+_MR_MEASURES = (
+    "PeakLoadTodayMw",
+    "PeakLoadYesterdayMw",
+    "CsoMw",
+    "TotAvailCapMw",
+    "NetCapDeliveryMw",
+    "CapRequiredMw",
+    "SurplusDeficiencyMw",
+)
+
 # key orders: the real API does not keep a stable key order; one of these is chosen per (seed, feed, day)
 ORDERS = {
     "sysload": (
@@ -75,6 +129,10 @@ ORDERS = {
     "da_demand": (("BeginDate", "Location", "Load"),),
     "rt_demand": (("BeginDate", "Location", "Load"),),
     "sdf": (("BeginDate", "CreationDate", "MarketDay"),),
+    "reserve": (_RESERVE_KEYS,),
+    "daas": (_DAAS_KEYS,),
+    "strike": (_STRIKE_KEYS,),
+    "morning": (tuple(data.morning.KEY_ORDER),),
     "locations": (
         ("LocationID", "LocationType", "LocationName", "AreaType", "NetworkNodeType"),
         ("LocationID", "NetworkNodeType", "AreaType", "LocationType", "LocationName"),
@@ -92,6 +150,10 @@ MEASURES = {
     "da_demand": ("Load",),
     "rt_demand": ("Load",),
     "sdf": (),
+    "reserve": _RESERVE_KEYS[3:],
+    "daas": _DAAS_KEYS[1:],
+    "strike": _STRIKE_KEYS[2:],
+    "morning": _MR_MEASURES,
     "locations": (),
 }
 
@@ -960,6 +1022,261 @@ def _sevendayforecast(rest, ctx):
     return None
 
 
+# --- fiveminutereserveprice / hourlyprelimreserveprice / hourlyfinalreserveprice
+
+
+def add_reserve(p: Payload, d: data.ReserveDay, rows, zones) -> None:
+    """Rows (intervals) × reserve zones, interval-major. Only ROS (7000) carries the two 10-minute requirements."""
+    recs, meta = [], []
+    spin, ten, thirty = d.spin_req.tolist(), d.ten_req.tolist(), d.thirty_req.tolist()
+    desig, price = d.desig.tolist(), d.price.tolist()
+    for r in rows:
+        stamp = f'"{d.stamps[r]}"'
+        for z in zones:
+            zid, name = data.RESERVE_ZONES[z]
+            rec = {"BeginDate": stamp, "ReserveZoneId": str(zid), "ReserveZoneName": q(name)}
+            if z == 0:
+                rec["TenMinSpinRequirement"] = fmt_milli(spin[r])
+                rec["Total10MinRequirement"] = fmt_milli(ten[r])
+            rec["Total30MinRequirement"] = fmt_milli(thirty[r][z])
+            rec["TmsrDesignatedMw"] = fmt_milli(desig[0][r][z])
+            rec["TmnsrDesignatedMw"] = fmt_milli(desig[1][r][z])
+            rec["TmorDesignatedMw"] = fmt_milli(desig[2][r][z])
+            rec["TmsrClearingPrice"] = fmt_cents(price[0][r][z])
+            rec["TmnsrClearingPrice"] = fmt_cents(price[1][r][z])
+            rec["TmorClearingPrice"] = fmt_cents(price[2][r][z])
+            recs.append(rec)
+            meta.append((zid, d.grid.stamps[r]))
+    p.records.extend(recs)
+    p.meta.extend(meta)
+
+
+def _reserve_zones(text: str) -> list[int]:
+    zid = _int_seg(text, "reserve zone id")
+    return [i for i, (z, _n) in enumerate(data.RESERVE_ZONES) if z == zid]
+
+
+def _reserve_data(ctx: Ctx, day: date, kind: str, step: int) -> tuple[data.ReserveDay | None, int]:
+    """The day's reserve records and how many leading intervals are out: prelim per interval, final per day."""
+    make = data.reserve_5min_day if step == 300 else data.reserve_hourly_day
+    if kind == "final":
+        if not final_published(day, ctx):
+            return None, 0
+        return make(ctx.seed, day, "final"), len(grid(day, step))
+    n = n_published(grid(day, step).epochs, step, ctx)
+    return (make(ctx.seed, day, "prelim") if n else None), n
+
+
+def _reserve_latest(ctx: Ctx, kind: str, step: int) -> tuple[date, int]:
+    """(day, row) of the latest published interval: prelim's newest interval, final's last one of the newest day."""
+    if kind == "final":
+        d = latest_final_day(ctx)
+        return d, len(grid(d, step)) - 1
+    return _locate(latest_begin(ctx, step), step)
+
+
+def _reserve(rest, ctx: Ctx, kind: str, step: int, plural: str, singular: str):
+    """Shared routing of the reserve price feeds (after any ``prelim``/``final`` segment)."""
+    zones = list(range(4))
+    make = data.reserve_5min_day if step == 300 else data.reserve_hourly_day
+    if rest and rest[0] == "current" and (len(rest) == 1 or (len(rest) == 3 and rest[1] == "reserveZone")):
+        if len(rest) == 3:
+            zones = _reserve_zones(rest[2])
+        p = _payload(ctx, "reserve", None, "plural", plural, singular, EMPTY_OBJECT)
+        d, i = _reserve_latest(ctx, kind, step)
+        add_reserve(p, make(ctx.seed, d, kind), [i], zones)
+        return p
+    if rest == ["info"]:
+        if kind == "final":
+            d = latest_final_day(ctx)
+            return service_info(fmt_epoch(final_publish_time(d, ctx)), grid(d, step).stamps[-1])
+        return _info(ctx, latest_begin(ctx, step), step)
+    if rest and rest[0] == "day" and (len(rest) == 2 or (len(rest) == 4 and rest[2] == "reserveZone")):
+        day = _day(rest[1])
+        if len(rest) == 4:
+            zones = _reserve_zones(rest[3])
+        ctx.cacheable = True
+        p = _payload(ctx, "reserve", day, "plural", plural, singular, EMPTY_STRING)
+        d, n = _reserve_data(ctx, day, kind, step)
+        if d is not None and zones:
+            add_reserve(p, d, range(n), zones)
+        return p
+    return None
+
+
+def _fiveminutereserveprice(rest, ctx):
+    kind = "prelim"  # the deprecated untyped paths serve the preliminary prices
+    if rest and rest[0] in ("prelim", "final"):
+        kind, rest = rest[0], rest[1:]
+    return _reserve(rest, ctx, kind, 300, "FiveMinReservePrices", "FiveMinReservePrice")
+
+
+def _hourlyprelimreserveprice(rest, ctx):
+    return _reserve(rest, ctx, "prelim", 3600, "PrelimHourlyReservePrices", "PrelimHourlyReservePrice")
+
+
+def _hourlyfinalreserveprice(rest, ctx):
+    return _reserve(rest, ctx, "final", 3600, "FinalHourlyReservePrices", "FinalHourlyReservePrice")
+
+
+# --- daasreservedata / daasstrikeprices (snake_case; nothing before operating day 2025-03-01)
+
+
+def _market_hour(g, h: int) -> str:
+    """``market_hour``: GMT begin, local hour-begin stamp (named ``local_day`` by ISO-NE) and local hour ending."""
+    gmt = datetime.fromtimestamp(int(g.epochs[h]), UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return f'{{"gmt_begin_date":"{gmt}","local_day":"{g.stamps[h]}","local_hour_end":{int(g.local_hour[h]) + 1}}}'
+
+
+def _snake_payload(ctx: Ctx, feed: str, day: date | None, plural: str, singular: str) -> Payload:
+    p = _payload(ctx, feed, day, "snake", plural, singular, EMPTY_STRING, single_as_object=False)
+    p.bare_empty = True  # no data: {"isone_web_services":""}
+    return p
+
+
+def add_daas(p: Payload, d: data.DaasDay, rows) -> None:
+    req, price, desig, fer = d.req.tolist(), d.price.tolist(), d.desig.tolist(), d.fer.tolist()
+    for h in rows:
+        rec = {"market_hour": _market_hour(d.grid, h)}
+        vals = [req[0][h], req[1][h], req[2][h], fer[h], *(x[h] for x in price), *(x[h] for x in desig)]
+        rec.update(zip(_DAAS_KEYS[1:], (fmt_cents(v) for v in vals), strict=True))
+        p.records.append(rec)
+        p.meta.append((data.RESERVE_ZONES[0][0], d.grid.stamps[h]))
+
+
+def _daas_day_out(ctx: Ctx, day: date) -> bool:
+    return day >= data.DAAS_FROM and published_at(da_publish_time(day), ctx)
+
+
+def _daasreservedata(rest, ctx):
+    def pl(day):
+        return _snake_payload(ctx, "daas", day, "day_ahead_reserves", "day_ahead_reserve")
+
+    if rest == ["current"]:
+        p = pl(None)
+        d, i = _locate(int(ctx.now // 3600 * 3600), 3600)  # the hour now in progress
+        if _daas_day_out(ctx, d):
+            add_daas(p, data.daas_day(ctx.seed, d), [i])
+        return p
+    if rest == ["info"]:
+        d = _da_latest_day(ctx)
+        if d < data.DAAS_FROM:
+            return service_info(None, None)
+        return service_info(fmt_epoch(da_publish_time(d)), grid(d, 3600).stamps[-1])
+    if len(rest) == 2 and rest[0] == "day":
+        day = _day(rest[1])
+        ctx.cacheable = True
+        p = pl(day)
+        if _daas_day_out(ctx, day):
+            add_daas(p, data.daas_day(ctx.seed, day), range(len(grid(day, 3600))))
+        return p
+    return None
+
+
+def _strike_out(ctx: Ctx, day: date) -> list[data.StrikeVintage]:
+    if day < data.DAAS_FROM:
+        return []
+    vs = data.strike_vintages(ctx.seed, day)
+    _depends_on(ctx, [v.epoch for v in vs])
+    return [v for v in vs if v.epoch <= ctx.now]
+
+
+def add_strike(p: Payload, day: date, vintages: list[data.StrikeVintage], hours=None) -> None:
+    """Per hour, each published vintage covering it, oldest first."""
+    g = grid(day, 3600)
+    for h in range(len(g)) if hours is None else hours:
+        for v in vintages:
+            if h not in v.hours:
+                continue
+            vals = v.values[v.hours.index(h)]
+            rec = {"market_hour": _market_hour(g, h), "strike_price_timestamp": f'"{fmt_epoch(v.epoch)}"'}
+            for k in _STRIKE_KEYS[2:]:
+                rec[k] = "null" if vals[k] is None else fmt_cents(vals[k])
+            p.records.append(rec)
+            p.meta.append((None, g.stamps[h]))
+
+
+def _daasstrikeprices(rest, ctx):
+    def pl(day):
+        return _snake_payload(ctx, "strike", day, "day_ahead_strike_prices", "day_ahead_strike_price")
+
+    if rest == ["current"]:
+        p = pl(None)
+        d, i = _locate(int(ctx.now // 3600 * 3600), 3600)
+        covering = [v for v in _strike_out(ctx, d) if i in v.hours]
+        add_strike(p, d, covering[-1:], [i])
+        return p
+    if rest == ["info"]:
+        today = local_day_of(ctx.now)
+        for d in (today + timedelta(days=1), today):
+            vs = _strike_out(ctx, d)
+            if vs:
+                return service_info(fmt_epoch(vs[-1].epoch), grid(d, 3600).stamps[-1])
+        return service_info(None, None)
+    if len(rest) == 2 and rest[0] == "day":
+        day = _day(rest[1])
+        ctx.cacheable = True
+        p = pl(day)
+        add_strike(p, day, _strike_out(ctx, day))
+        return p
+    return None
+
+
+# --- morningreport
+
+
+def _reports_out(ctx: Ctx, day: date) -> list[data.MorningReport]:
+    """The reports of operating day ``day`` out at ctx.now (each once its CreationDate has passed), oldest first."""
+    reps = data.morning_reports(ctx.seed, day)
+    _depends_on(ctx, [r.created_ms / 1000 for r in reps])
+    return [r for r in reps if r.created_ms / 1000 <= ctx.now]
+
+
+def _latest_report(ctx: Ctx) -> data.MorningReport | None:
+    today = local_day_of(ctx.now)
+    for d in (today + timedelta(days=1), today, today - timedelta(days=1)):
+        reps = _reports_out(ctx, d)
+        if reps:
+            return reps[-1]
+    return None
+
+
+def add_reports(p: Payload, reps) -> None:
+    for r in reps:
+        p.records.append({k: json.dumps(v, separators=(",", ":"), ensure_ascii=False) for k, v in r.record.items()})
+        p.meta.append((None, r.record["BeginDate"]))
+
+
+def _morningreport(rest, ctx):
+    def pl(day, empty=EMPTY_STRING):
+        return _payload(ctx, "morning", day, "plural", "MorningReports", "MorningReport", empty, False)
+
+    if rest == ["current"]:
+        p = pl(None, EMPTY_OBJECT)
+        r = _latest_report(ctx)
+        add_reports(p, [r] if r is not None else [])
+        return p
+    if rest == ["info"]:
+        r = _latest_report(ctx)
+        if r is None:
+            return service_info(None, None)
+        return service_info(r.record["CreationDate"], r.record["BeginDate"])
+    if len(rest) >= 2 and rest[0] == "day" and (len(rest) == 2 or rest[2:] == ["all"] or rest[2] == "reportType"):
+        day = _day(rest[1])
+        if rest[2:3] == ["reportType"] and len(rest) != 4:
+            return None
+        ctx.cacheable = True
+        p = pl(day)
+        reps = _reports_out(ctx, day)
+        if len(rest) == 2:
+            reps = reps[-1:]
+        elif len(rest) == 4:
+            reps = [r for r in reps if r.report_type.lower() == unquote(rest[3]).lower()]
+        add_reports(p, reps)
+        return p
+    return None
+
+
 _FEEDS = {
     "fiveminutesystemload": _sysload,
     "hourlysysload": _hourly_sysload,
@@ -973,4 +1290,10 @@ _FEEDS = {
     "dayaheadhourlydemand": _dayaheadhourlydemand,
     "realtimehourlydemand": _realtimehourlydemand,
     "sevendayforecast": _sevendayforecast,
+    "fiveminutereserveprice": _fiveminutereserveprice,
+    "hourlyprelimreserveprice": _hourlyprelimreserveprice,
+    "hourlyfinalreserveprice": _hourlyfinalreserveprice,
+    "daasreservedata": _daasreservedata,
+    "daasstrikeprices": _daasstrikeprices,
+    "morningreport": _morningreport,
 }

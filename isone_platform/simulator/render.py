@@ -149,6 +149,7 @@ class Payload:
         self.measures = measures  # measurement keys, for data faults
         self.snake_root = snake_root
         self.force_empty = force_empty  # set by the empty_wrapper fault
+        self.bare_empty = False  # snake_case feeds whose "no data" answer is {"isone_web_services":""} (DAAS)
 
     # -- records -------------------------------------------------------------------------------
     def add_columns(self, keys, cols, meta) -> None:
@@ -223,6 +224,8 @@ class Payload:
         if self.force_empty is not None:
             return self._wrap(None, self.force_empty).encode()
         n = len(self)
+        if n == 0 and self.bare_empty and self.style == "snake":
+            return f'{{"{self.snake_root}":""}}'.encode()
         if n == 0:
             return self._wrap(None, self.empty).encode()
         single = self.style in ("plural", "top_single") and self.single_as_object and n == 1

@@ -141,12 +141,24 @@ def rt_lmp_day(seed: int, day: date, kind: str = "prelim") -> LmpDay:
     return LmpDay(g, energy, cong, loss)
 
 
+FINAL_DOLLAR_P = 0.005  # share of intervals re-priced by dollars at every location
+FINAL_CENTS_P = 0.03  # share of intervals where some network nodes move by cents
+FINAL_CENTS_NODES = (0.05, 0.3)  # range of the share of network nodes touched in such an interval
+
+
 def _rt_final(seed: int, day: date, p: LmpDay) -> LmpDay:
-    """The final RT prices: the preliminary ones with a few intervals re-priced (energy moved by up to $9, the
-    loss component scaled along)."""
+    """The final RT prices: the preliminary ones with a few corrections, as settlement re-runs give.
+
+    * ~0.5 % of intervals (at least one a day) are re-priced by dollars: energy moved by up to $9 at every
+      location, the loss component scaled along;
+    * ~3 % of intervals get cent-level touch-ups (±$0.01–0.25 on the loss component) on 5–30 % of the network
+      nodes — a loss-factor rounding fix; zone and hub aggregates are left as published.
+
+    Everything else is unchanged, and ``LmpTotal = energy + congestion + loss`` stays exact by construction.
+    """
     rng = rng_for(seed, "rt5-final", day)
     T = len(p.grid)
-    n = max(1, int(rng.binomial(T, 0.005)))
+    n = max(1, int(rng.binomial(T, FINAL_DOLLAR_P)))
     rows = np.sort(rng.choice(T, n, replace=False))
     energy = p.energy.copy()
     loss = p.loss.copy()
@@ -156,7 +168,18 @@ def _rt_final(seed: int, day: date, p: LmpDay) -> LmpDay:
     ratio = np.where(energy[rows] != 0, new_e / np.where(energy[rows] != 0, energy[rows], 1), 1.0)
     loss[rows] = np.rint(loss[rows] * ratio[:, None]).astype(loss.dtype)
     energy[rows] = new_e
+    _cent_touch_ups(rng_for(seed, "rt5-final-cents", day), loss, topo())
     return LmpDay(p.grid, energy, p.cong, loss)
+
+
+def _cent_touch_ups(rng: np.random.Generator, loss: np.ndarray, tp: Topo) -> None:
+    """Move the loss component of a subset of network nodes by ±1–25 cents in ~FINAL_CENTS_P of the rows, in place."""
+    T = loss.shape[0]
+    nodes = np.nonzero(tp.node_mask)[0]
+    for r in np.nonzero(rng.random(T) < FINAL_CENTS_P)[0].tolist():
+        share = rng.uniform(*FINAL_CENTS_NODES)
+        cols = nodes[rng.random(len(nodes)) < share]
+        loss[r, cols] += rng.integers(1, 26, len(cols)) * rng.choice((-1, 1), len(cols))
 
 
 def _hourly(d: LmpDay, g: Grid) -> LmpDay:
