@@ -100,12 +100,35 @@ def materialize_recent_days(days: int) -> tuple[str, str]:
     print(f"materializing reference data, then operating days {first} .. {last} (one run) ...", flush=True)
     started = time.perf_counter()
     definitions.resolve_job_def("isone_reference").execute_in_process(instance=instance)
+    prelim_day = (today - timedelta(days=PRELIM_DAYS_AGO)).isoformat()
+    print(f"fetching {prelim_day}'s preliminary prices first, as a poll of that day would have ...", flush=True)
+    definitions.resolve_job_def("isone_ingest").execute_in_process(
+        instance=instance, partition_key=prelim_day, **prelim_run(definitions)
+    )
     definitions.resolve_job_def("isone_ingest").execute_in_process(
         instance=instance,
         tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
     )
     print(f"done in {time.perf_counter() - started:.1f} s", flush=True)
     return first, last
+
+
+PRELIM_DAYS_AGO = 2
+"""The demo fetches this day's prices as preliminary first, then finalizes it with the other days: final prices of
+a day two days back are always published, so the revisions tables and their mart have something to show."""
+
+
+def prelim_run(definitions) -> dict:  # noqa: ANN001 - dg.Definitions
+    """`execute_in_process` arguments that fetch only the priced datasets (raw and std), as preliminary prices."""
+    import dagster as dg
+
+    from isone_platform.lib.datasets import DATASETS
+
+    priced = [ds for ds in DATASETS.values() if ds.has_price_status]
+    return {
+        "asset_selection": [dg.AssetKey([layer, ds.asset_name]) for ds in priced for layer in ("raw", "std")],
+        "run_config": {"ops": {f"raw__{ds.asset_name}": {"config": {"price_status": "prelim"}} for ds in priced}},
+    }
 
 
 def print_summary() -> None:
@@ -117,13 +140,21 @@ def print_summary() -> None:
         tables = con.sql(
             "select table_name from information_schema.tables where table_schema = 'std' order by 1"
         ).fetchall()
+        timed = {
+            r[0]
+            for r in con.sql(
+                "select table_name from information_schema.columns where table_schema = 'std' "
+                "and column_name = 'interval_begin_utc'"
+            ).fetchall()
+        }
+        width = max((len(name) for (name,) in tables), default=0)
         for (name,) in tables:
-            has_time = name != "isone__locations"
             [row] = con.sql(
-                f"select count(*), {'max(interval_begin_utc)' if has_time else 'null'} from std.{name}"
+                f"select count(*), {'max(interval_begin_utc)' if name in timed else 'null'} from std.{name}"
             ).fetchall()
             latest = f"  latest interval {row[1]:%Y-%m-%d %H:%M} UTC" if row[1] else ""
-            print(f"  std.{name:<26}{row[0]:>10,}{latest}")
+            print(f"  std.{name:<{width}}{row[0]:>12,}{latest}")
+        print_revisions(con)
         peak = con.sql(
             "select load_mw, ts_utc, timezone('America/New_York', ts_utc) from system_load "
             "order by load_mw desc nulls last limit 1"
@@ -132,6 +163,25 @@ def print_summary() -> None:
             print(f"\npeak system load {peak[0]:,.0f} MW at {peak[2]:%Y-%m-%d %H:%M} America/New_York")
     finally:
         con.close()
+
+
+def print_revisions(con) -> None:  # noqa: ANN001 - a DuckDB connection
+    """How many intervals final prices revised, per dataset and day, and the largest LMP revision."""
+    rows = con.sql(
+        "select dataset, operating_day, sum(intervals_compared), sum(intervals_revised) "
+        "from std.isone__price_revision_coverage group by all order by all"
+    ).fetchall()
+    if not rows:
+        return
+    print("\nprelim -> final revisions kept")
+    for dataset, day, compared, revised in rows:
+        print(f"  {dataset} {day}: {revised:,} of {compared:,} intervals revised")
+    top = con.sql(
+        "select location_name, interval_begin_utc, prelim_lmp, final_lmp from std.isone__lmp_rt_5min_revisions "
+        "order by abs(final_lmp - prelim_lmp) desc nulls last limit 1"
+    ).fetchone()
+    if top:
+        print(f"  largest RT 5-min LMP revision: {top[0]} {top[1]:%Y-%m-%d %H:%M} UTC ${top[2]:.2f} -> ${top[3]:.2f}")
 
 
 STOP_TIMEOUT_S = 30  # dagster dev stops in ~3 s after SIGTERM; past this its whole group is killed

@@ -31,6 +31,7 @@ FEED_PREFIXES = {
     "load_forecast_zonal_hourly": "/reliabilityregionloadforecast/",
     "seven_day_forecast": "/sevendayforecast/",
 }
+RESERVE_COLUMNS = "interval_begin_utc, reserve_zone_id, tmsr_clearing_price, tmnsr_clearing_price, tmor_clearing_price"
 FORECASTS = ("load_forecast_hourly", "load_forecast_zonal_hourly", "seven_day_forecast")
 
 
@@ -156,6 +157,7 @@ def test_finalize_replaces_prelim_with_final_prices_late_correction(defs, sim, p
     prelim = dict(
         ((r[0], r[1]), r[2]) for r in query("select interval_begin_utc, location_id, lmp from std.isone__lmp_rt_5min")
     )
+    reserves_prelim = query(f"select {RESERVE_COLUMNS} from std.isone__reserve_prices_5min")
     assert query("select distinct price_status from std.isone__lmp_rt_5min") == [("prelim",)]
 
     # 07:00 next morning the finalize schedule asks for yesterday
@@ -192,9 +194,20 @@ def test_finalize_replaces_prelim_with_final_prices_late_correction(defs, sim, p
     assert coverage == [(len({k[1] for k in final}), len(final), len(corrected))]
     kept = query("select * from std.isone__lmp_rt_5min_revisions order by all")
 
+    # reserve prices likewise: the revisions are exactly the zone-intervals whose prices changed
+    reserves_final = {
+        (r[0], r[1]): r[2:] for r in query(f"select {RESERVE_COLUMNS} from std.isone__reserve_prices_5min")
+    }
+    changed = {(r[0], r[1]) for r in reserves_prelim if reserves_final[(r[0], r[1])] != r[2:]}
+    kept_reserves = query("select interval_begin_utc, reserve_zone_id from std.isone__reserve_prices_5min_revisions")
+    assert changed and set(kept_reserves) == changed and len(kept_reserves) == len(changed)
+    all_kept = query("select count(*) from std.isone__price_revision_coverage")
+
     # finalizing again changes nothing: the stored day is final already, the revisions stay as they are
     assert job.execute_in_process(partition_key=request.partition_key, instance=instance, tags=request.tags).success
     assert query("select * from std.isone__lmp_rt_5min_revisions order by all") == kept
+    assert query("select count(*) from std.isone__reserve_prices_5min_revisions") == [(len(changed),)]
+    assert query("select count(*) from std.isone__price_revision_coverage") == all_kept
     assert (
         query(
             "select count(*), sum(intervals_compared), sum(intervals_revised) from std.isone__price_revision_coverage "

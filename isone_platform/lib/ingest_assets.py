@@ -4,7 +4,7 @@ The retry and backfill policies come from the settings (`ISONE_STEP_*`, `ISONE_B
 when the definitions load, never at import; the warehouse is the `warehouse` resource (`DuckLakeResource`).
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
@@ -13,6 +13,7 @@ import dagster as dg
 import duckdb
 from pydantic import Field
 
+from isone_platform.lib import revisions
 from isone_platform.lib.api_failure import api_failure
 from isone_platform.lib.asset_meta import LAYER_DESCRIPTIONS, asset_owners, asset_tags
 from isone_platform.lib.datasets import Dataset
@@ -26,6 +27,7 @@ from isone_platform.lib.partitions import backfill_policy, operating_day_partiti
 from isone_platform.lib.poll import issue_column, poll_day
 from isone_platform.lib.raw import RawDay
 from isone_platform.lib.resources import IsoneApiResource
+from isone_platform.lib.schemas import TableSchema
 from isone_platform.lib.settings import Settings, current_settings
 from isone_platform.lib.std_write import (
     DayFigures,
@@ -244,6 +246,7 @@ def _std_asset(ds: Dataset, settings: Settings) -> dg.AssetsDefinition:
         days = GuardedDays(ds, raw, context.log, accept_less_complete=config.accept_less_complete)
         rows = _replace_days(ds, warehouse, raw, days)
         attach_day_metadata(context, {str(d): _day_metadata(days, d, f) for d, f in days.summary.days.items() if d})
+        record_revision_events(context, ds, days)
         return dg.MaterializeResult(metadata=_std_metadata(ds, rows, days))
 
     return std_asset
@@ -275,6 +278,43 @@ def _replace_days(ds: Dataset, warehouse: DuckLakeResource, raw: LandedDays, day
         raise
     accept_all(raw.lake, days)
     return rows
+
+
+def revisions_asset_spec(table: TableSchema, feeds: Sequence[Dataset], domain: str) -> dg.AssetSpec:
+    """std/<table> for a revisions table: written by the std steps of `feeds` (in their write transactions), so
+    it has no step of its own; those steps record its materializations (`record_revision_events`)."""
+    writers = ", ".join(f"std/{ds.asset_name}" for ds in feeds)
+    return dg.AssetSpec(
+        key=dg.AssetKey(["std", table.name]),
+        deps=[dg.AssetKey(["std", ds.asset_name]) for ds in feeds],
+        description=f"{table.description} Written by the std step of {writers}, not materialized on its own.",
+        group_name="std",
+        owners=asset_owners(),
+        tags=asset_tags("std", domain),
+        partitions_def=operating_day_partitions,
+        kinds={"duckdb", "parquet"},
+        metadata={
+            "dagster/column_schema": dagster_table_schema(table),
+            "dagster/table_name": f"isone.{table.qualified_name}",
+            "primary_key": list(table.primary_key),
+        },
+    )
+
+
+def record_revision_events(context: dg.AssetExecutionContext, ds: Dataset, days: GuardedDays) -> None:
+    """A materialization of the feed's revisions tables for each day whose write kept revisions."""
+    for day, revised in days.revised.items():
+        if day is None:
+            continue
+        for table in revisions.tables_of(ds):
+            context.log_event(
+                dg.AssetMaterialization(
+                    asset_key=dg.AssetKey(["std", table.name]),
+                    partition=day.isoformat(),
+                    description=f"kept by the std step of {ds.asset_name}",
+                    metadata={"revised_intervals": revised, "dataset": ds.table.name},
+                )
+            )
 
 
 def _day_metadata(days: GuardedDays, day: date, figures: DayFigures) -> dict[str, Any]:

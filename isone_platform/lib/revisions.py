@@ -33,11 +33,12 @@ def tables_of(ds: Dataset) -> list[TableSchema]:
     return [ds.revisions.table]
 
 
-def record_revisions(con: duckdb.DuckDBPyConnection, ds: Dataset, day: date | None, frame: pl.DataFrame) -> int:
-    """Record what `frame` (the day's new rows) changes in the stored day; the number of revised intervals."""
+def record_revisions(con: duckdb.DuckDBPyConnection, ds: Dataset, day: date | None, frame: pl.DataFrame) -> int | None:
+    """Record what `frame` (the day's new rows) changes in the stored day: the number of revised intervals, or
+    None when nothing was compared (no prelim day to finalize, no stored value corrected)."""
     spec = ds.revisions
     if spec is None or day is None or frame.is_empty():
-        return 0
+        return None
     if spec.kind == "prelim_to_final":
         return _prelim_to_final(con, ds, spec, day, frame)
     return _corrections(con, ds, spec, day, frame)
@@ -60,16 +61,18 @@ def _pairs_sql(ds: Dataset, spec: Revisions, day: date) -> str:
         FULL JOIN (SELECT *, true AS _final FROM _isone_new_rows WHERE price_status = 'final') n USING ({key})"""
 
 
-def _prelim_to_final(con: duckdb.DuckDBPyConnection, ds: Dataset, spec: Revisions, day: date, frame: pl.DataFrame):
+def _prelim_to_final(
+    con: duckdb.DuckDBPyConnection, ds: Dataset, spec: Revisions, day: date, frame: pl.DataFrame
+) -> int | None:
     if "final" not in frame.get_column("price_status").unique().to_list():
-        return 0
+        return None
     _isone_new_rows = frame.to_arrow()  # noqa: F841 - read by the SQL, by name (DuckDB's replacement scan)
     pairs = _pairs_sql(ds, spec, day)
     [(compared, revised)] = con.execute(
         f"SELECT count(*) FILTER (WHERE _has_prelim AND _has_final), count(*) FILTER (WHERE _revised) FROM ({pairs})"
     ).fetchall()
     if not compared:
-        return 0
+        return None
     table, location = spec.table, ds.table.primary_key[1]
     con.execute(f"DELETE FROM {table.qualified_name} WHERE operating_day = {date_sql(day)}")
     columns = [_revision_column(c) for c in table.column_names]
@@ -101,7 +104,9 @@ def _revision_column(name: str) -> str:
     return name
 
 
-def _corrections(con: duckdb.DuckDBPyConnection, ds: Dataset, spec: Revisions, day: date, frame: pl.DataFrame):
+def _corrections(
+    con: duckdb.DuckDBPyConnection, ds: Dataset, spec: Revisions, day: date, frame: pl.DataFrame
+) -> int | None:
     (value,) = spec.values
     _isone_new_rows = frame.to_arrow()  # noqa: F841 - read by the SQL, by name (DuckDB's replacement scan)
     key = ", ".join(ds.table.primary_key)
@@ -114,6 +119,7 @@ def _corrections(con: duckdb.DuckDBPyConnection, ds: Dataset, spec: Revisions, d
         f"JOIN _isone_new_rows n USING ({key}) WHERE {_changed(spec.values)}"
     )
     [(count,)] = con.execute(f"SELECT count(*) FROM ({changed})").fetchall()
-    if count:
-        con.execute(f"INSERT INTO {spec.table.qualified_name} ({', '.join(spec.table.column_names)}) {changed}")
+    if not count:
+        return None
+    con.execute(f"INSERT INTO {spec.table.qualified_name} ({', '.join(spec.table.column_names)}) {changed}")
     return int(count)

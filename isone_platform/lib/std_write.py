@@ -159,8 +159,9 @@ class GuardedDays:
 
     def before_replace(self, con: duckdb.DuckDBPyConnection, day: date | None, frame: pl.DataFrame) -> None:
         """Keep the values this day's new rows replace (`lib/revisions.py`), in the write transaction."""
-        if self.ds.revisions is not None:
-            self.revised[day] = revisions.record_revisions(con, self.ds, day, frame)
+        revised = revisions.record_revisions(con, self.ds, day, frame)
+        if revised is not None:
+            self.revised[day] = revised
 
     def admit(self, con: duckdb.DuckDBPyConnection, day: date | None, frame: pl.DataFrame) -> bool:
         """Replace `day` only when its new rows are at least as complete as the stored ones (or overridden)."""
