@@ -21,6 +21,7 @@ import duckdb
 from isone_platform.lib import dq
 from isone_platform.lib.datasets import DATASETS, Dataset
 from isone_platform.lib.partitions import day_bounds_utc, expected_intervals
+from isone_platform.lib.poll import issue_column
 from isone_platform.lib.schemas import LOCATIONS, STD_TABLES, TableSchema
 from isone_platform.lib.sql_literals import days_sql
 
@@ -160,7 +161,8 @@ def _print_time_ranges(con: duckdb.DuckDBPyConnection, days: list[date], out: Te
     rows = []
     for schema in _partitioned_tables(con):
         ds = DATASETS[schema.name.removeprefix("isone__")]
-        issues = f"count(DISTINCT {ds.rules.issues.column})" if ds.rules.issues else "0"
+        column = issue_column(ds)
+        issues = f"count(DISTINCT {column})" if column else "0"
         found = {
             r[0]: r[1:]
             for r in con.execute(
@@ -189,6 +191,8 @@ def _intervals_text(ds: Dataset, day: date, n: int, issues: int) -> str:
     """`288/288`, `24/24 (7 issues)`, `6 market days (1 issue)` or `231 snapshots`: a day's intervals present."""
     if ds.rules.issues and ds.rules.issues.covers == "next_days":
         return f"{n} market days ({issues} issue{'s' if issues != 1 else ''})"
+    if ds.rules.reports:
+        return f"{issues}/{ds.rules.reports.expected(day)} reports"
     if ds.grain is None:
         return f"{n} {FUEL_MIX_NOTE}"
     text = f"{n}/{expected_intervals(day, ds.grain)}"

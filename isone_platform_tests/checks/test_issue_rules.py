@@ -9,16 +9,26 @@ import polars as pl
 import pytest
 
 from isone_platform.lib.datasets import Dataset, dataset
+from isone_platform.lib.dq.registry import evaluate_rules
+from isone_platform.lib.dq.rules.consistency import identity_holds
 from isone_platform.lib.dq.rules.issues import (
     FORECAST_ZONES_TOLERANCE,
     ISSUE_MATCH_WINDOW,
     forecast_zones_sum_to_system,
     issues_complete,
     newest_issue_fresh,
+    reports_complete,
 )
 from isone_platform.lib.feed import Issues
 from isone_platform.lib.partitions import ISONE_TZ, day_bounds_utc
-from isone_platform.lib.schemas import LOAD_FORECAST_HOURLY, LOAD_FORECAST_ZONAL_HOURLY, LOAD_ZONES, SEVEN_DAY_FORECAST
+from isone_platform.lib.schemas import (
+    DA_RESERVES_HOURLY,
+    LOAD_FORECAST_HOURLY,
+    LOAD_FORECAST_ZONAL_HOURLY,
+    LOAD_ZONES,
+    MORNING_REPORT,
+    SEVEN_DAY_FORECAST,
+)
 from isone_platform.lib.warehouse import WarehouseConfig, open_connection, replace_partitions
 
 HOUR = timedelta(hours=1)
@@ -218,3 +228,64 @@ def test_zonal_issues_sum_to_the_matching_system_issue(wh):
     unmatched = system_issue + ISSUE_MATCH_WINDOW + timedelta(minutes=1)  # no system issue that close: not compared
     wh.write(LOAD_FORECAST_ZONAL_HOURLY, zonal_rows(day, unmatched, skew=skewed), [day])
     assert check().passed
+
+
+def report_rows(day: date, types: list[str], surplus_error: float = 0.0) -> pl.DataFrame:
+    """Morning reports of `day` (one per type, issued an hour apart) whose balances hold, but for `surplus_error`."""
+    start, end = day_bounds_utc(day)
+    n = len(types)
+    base: dict[str, list[Any]] = {c: [None] * n for c in MORNING_REPORT.column_names}
+    available, peak, ten, thirty, replacement = 22_000.0, 17_000.0, 1_500.0, 600.0, 160.0
+    base.update(
+        interval_begin_utc=[start] * n,
+        interval_end_utc=[end] * n,
+        operating_day=[day] * n,
+        report_type=types,
+        issued_at_utc=[local(day, 6 + i) for i in range(n)],
+        total_available_capacity_mw=[available] * n,
+        peak_load_today_mw=[peak] * n,
+        ten_min_reserve_requirement_mw=[ten] * n,
+        thirty_min_reserve_requirement_mw=[thirty] * n,
+        total_operating_reserve_requirement_mw=[ten + thirty] * n,
+        capacity_required_mw=[peak + ten + thirty] * n,
+        surplus_deficiency_mw=[available - (peak + ten + thirty) + surplus_error] * n,
+        replacement_reserve_required_mw=[replacement] * n,
+        excess_commit_mw=[available - (peak + ten + thirty) + surplus_error - replacement] * n,
+        **_prov(n),
+    )
+    return pl.DataFrame(base, schema=MORNING_REPORT.polars_schema)
+
+
+def test_every_day_that_is_over_has_its_morning_reports(wh):
+    report = dataset("morning_report")
+    reports = report.rules.reports
+    assert reports is not None
+    two, three = date(2024, 12, 19), date(2024, 12, 20)  # the third report begins on 2024-12-20
+    wh.write(MORNING_REPORT, report_rows(two, ["Preliminary", "Final"]), [two])
+    wh.write(MORNING_REPORT, report_rows(three, ["Preliminary", "Final"]), [three])
+    result = reports_complete(wh.con(), MORNING_REPORT, [two, three], reports=reports, now=LATER)
+    assert not result.passed and result.rows == [{"operating_day": "2024-12-20", "reports": 2, "expected": 3}]
+    assert reports_complete(wh.con(), MORNING_REPORT, [three], reports=reports, now=local(three, 9)).passed
+
+
+def test_the_morning_report_balances_hold_within_a_megawatt(wh):
+    day = date(2024, 11, 20)
+    report = dataset("morning_report")
+    wh.write(MORNING_REPORT, report_rows(day, ["Preliminary", "Final"]), [day])
+    for identity in report.rules.identities:
+        assert identity_holds(wh.con(), MORNING_REPORT, [day], identity=identity).passed, identity.rule
+    wh.write(MORNING_REPORT, report_rows(day, ["Preliminary", "Final"], surplus_error=5.0), [day])
+    failed = {
+        i.rule
+        for i in report.rules.identities
+        if not identity_holds(wh.con(), MORNING_REPORT, [day], identity=i).passed
+    }
+    assert failed == {"surplus_balances"}  # excess = surplus − replacement still holds: only the surplus is off
+
+
+def test_days_before_the_market_began_pass_every_rule_empty(wh):
+    before = date(2024, 11, 20)
+    wh.write(DA_RESERVES_HOURLY, DA_RESERVES_HOURLY.empty_frame(), [before])  # materialized empty, as the asset does
+    outcomes = list(evaluate_rules(wh.con(), "da_reserves_hourly", [before], now=LATER))
+    assert outcomes and all(o.passed for o in outcomes)
+    assert all("when the market began" in o.summary for o in outcomes)
