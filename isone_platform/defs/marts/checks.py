@@ -447,3 +447,50 @@ def seven_day_outlook_reconciles_with_std(
         exact=["latest_issued_at_utc", "issues_count"],
         approx=["peak_load_mw"],
     )
+
+
+PRICE_REVISION_DATASETS = {
+    "isone__lmp_rt_5min": "isone__lmp_rt_5min_revisions",
+    "isone__lmp_rt_hourly": "isone__lmp_rt_hourly_revisions",
+}
+"""The priced datasets isone__price_revisions_daily summarises -> their revisions tables (the model's
+`price_revision_datasets`; a new one, e.g. the reserve prices, is added in both)."""
+
+PRICE_REVISIONS_RULE = (
+    "Per operating day and priced dataset (isone__lmp_rt_5min, isone__lmp_rt_hourly), isone__price_revisions_daily "
+    "has one row per location of std.isone__price_revision_coverage, its intervals_compared add up to the coverage's, "
+    "and its intervals_revised add up to the rows of the dataset's revisions table "
+    "(std.isone__lmp_rt_5min_revisions / std.isone__lmp_rt_hourly_revisions) for that day."
+)
+
+
+@_mart_check("isone__price_revisions_daily", PRICE_REVISIONS_RULE)
+def price_revisions_daily_reconciles_with_std(
+    context: dg.AssetCheckExecutionContext,
+) -> Iterator[dg.AssetCheckEvaluation | dg.Output]:
+    fields = ["locations", "intervals_compared", "intervals_revised"]
+    datasets = ", ".join(f"'{d}'" for d in PRICE_REVISION_DATASETS)
+    revisions = "\n".join(
+        f"union all select operating_day, '{d}', 0, 0, 1 from std.{t}" for d, t in PRICE_REVISION_DATASETS.items()
+    )
+    std = _fetch(
+        f"""
+        select operating_day, dataset, sum(locations), sum(compared), sum(revised)
+        from (
+            select operating_day, dataset, 1 as locations, intervals_compared as compared, 0 as revised
+            from std.isone__price_revision_coverage where dataset in ({datasets})
+            {revisions}
+        ) where operating_day between ? and ? group by all
+        """,
+        context,
+        2,
+        fields,
+    )
+    mart = _fetch(
+        "select operating_day, dataset, count(*), sum(intervals_compared), sum(intervals_revised) "
+        "from mart.isone__price_revisions_daily where operating_day between ? and ? group by all",
+        context,
+        2,
+        fields,
+    )
+    yield from _results(context, PRICE_REVISIONS_RULE, ["operating_day", "dataset"], std, mart, exact=fields)
