@@ -18,3 +18,11 @@
 {% test expression_is_true(model, expression) %}
     select * from {{ model }} where not ({{ expression }})
 {% endtest %}
+
+{#- `column` takes one value (nulls aside) within each group of `group_by`. -#}
+{% test one_value_per_group(model, column, group_by) %}
+    select {{ group_by | join(', ') }}, count(distinct {{ column }}) as n
+    from {{ model }}
+    group by {{ group_by | join(', ') }}
+    having count(distinct {{ column }}) > 1
+{% endtest %}

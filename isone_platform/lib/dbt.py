@@ -50,6 +50,7 @@ MART_TABLES = (
     "isone__system_vs_zonal_daily",
     "isone__load_forecast_accuracy_daily",
     "isone__seven_day_outlook",
+    "isone__price_revisions_daily",
 )
 
 # Files whose change makes the manifest stale.

@@ -13,7 +13,9 @@ from . import fixture
 MART_TABLES = ("isone__load_daily", "isone__lmp_daily", "isone__fuel_mix_daily", "isone__system_vs_zonal_daily")
 """The marts the hand-made fixture fills (test_forecast_marts.py has its own std rows for the forecast marts)."""
 FORECAST_MART_TABLES = ("isone__load_forecast_accuracy_daily", "isone__seven_day_outlook")
-ALL_MART_TABLES = (*MART_TABLES, *FORECAST_MART_TABLES)
+REVISION_MART_TABLES = ("isone__price_revisions_daily",)
+"""The marts of the prelim -> final revisions (test_price_revisions_mart.py has its own std rows)."""
+ALL_MART_TABLES = (*MART_TABLES, *FORECAST_MART_TABLES, *REVISION_MART_TABLES)
 RANGE = (fixture.DAYS[0], fixture.DAYS[-1])
 
 

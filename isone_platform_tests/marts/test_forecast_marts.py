@@ -13,7 +13,16 @@
 So same_day covers the hours beginning 10:00-15:00 (+50, issue 09:15) and 16:00-23:00 (-20, issue 15:40): 14 hours.
 System actual a = 10000 + 100 i (i = hour of the day, 0-based). Zone 4001 (.Z.MAINE): RT demand 1000 + 10 i (one
 hour missing on 2024-07-03), DA rows at 99999 (must be ignored), forecast day_ahead a + 10 and same_day (09:15) a - 40
-for the hours after it. Zone 4002: forecast but no RT demand yet: no rows.
+for the hours after it. Zones 4002 and 4003 have only the day_ahead forecast a + 10.
+
+Actual sources of the zones (one per zone-day: RT demand with the whole day, else the hourly mean of the estimated
+5-minute zonal load over hours with 12 non-null intervals, else the partial RT demand):
+- .Z.MAINE: RT demand. On 2024-11-03 an estimate at a + 500 exists too and is ignored (RT demand is complete);
+  on 2024-07-03 RT demand lacks an hour and no estimate exists: the 23 RT hours.
+- .Z.NEWHAMPSHIRE: no RT demand. Estimate with hourly mean a - 5 on 2024-07-03 (hour 7 has 11 intervals, hour 8 a
+  null one: both left out, 22 hours) and 2024-11-03 (25 hours): error +15. 2024-03-10: nothing, no rows.
+- .Z.VERMONT (2024-07-03 only): RT demand for hours 0-9 only and a complete estimate at a - 20: the estimate,
+  24 hours, error +30.
 
 `mart.isone__seven_day_outlook`: issues on 2024-07-01 (10:00), 07-02 (10:00), 07-03 (10:00 and 16:00) and 07-04
 (10:00), each for d+1..d+6. The run covers 07-02..07-03 only: 07-01's issue is read from std, 07-04's is ignored.
@@ -36,6 +45,7 @@ from isone_platform.lib.schemas import (
     LOAD_FORECAST_ZONAL_HOURLY,
     LOAD_HOURLY,
     SEVEN_DAY_FORECAST,
+    ZONAL_LOAD_5MIN,
     TableSchema,
 )
 from isone_platform.lib.warehouse import WarehouseConfig, replace_partitions
@@ -54,8 +64,17 @@ OUTLOOK_ISSUES = (  # (issue day, local hour)
     (date(2024, 7, 4), 10),
 )
 OUTLOOK_RUN = (date(2024, 7, 2), date(2024, 7, 3))
-MAINE, NH = (4001, ".Z.MAINE"), (4002, ".Z.NEWHAMPSHIRE")
+MAINE, NH, VT = (4001, ".Z.MAINE"), (4002, ".Z.NEWHAMPSHIRE"), (4003, ".Z.VERMONT")
+ZONE_IDS = {name: zone_id for zone_id, name in (MAINE, NH, VT)}
 MISSING_ZONE_HOUR = (NORMAL, 3)
+# (zone, day) -> (hourly mean of the estimate - zone_actual, hours of the day whose estimate is incomplete)
+ESTIMATES = {
+    (MAINE, FALL): (500.0, ()),
+    (NH, NORMAL): (-5.0, (7, 8)),
+    (NH, FALL): (-5.0, ()),
+    (VT, NORMAL): (-20.0, ()),
+}
+VT_RT_HOURS = range(10)  # .Z.VERMONT's partial RT demand on NORMAL
 PROVENANCE = {"source_path": "/synthetic", "fetched_at_utc": datetime(2024, 12, 1, tzinfo=UTC), "body_sha256": "0" * 64}
 ACCURACY = "isone__load_forecast_accuracy_daily"
 OUTLOOK = "isone__seven_day_outlook"
@@ -112,8 +131,33 @@ def _hour_row(day: date, ts: datetime, issued: datetime | None = None, **values)
     return row
 
 
+def estimate_rows(day: date, zone: tuple[int, str], i: int, ts: datetime) -> list[dict]:
+    """The hour's 12 five-minute estimated zonal loads, mean zone_actual(i) + offset (11, or one null, when the hour
+    is an incomplete one)."""
+    offset, incomplete = ESTIMATES[(zone, day)]
+    rows = []
+    for j in range(12):
+        load: float | None = zone_actual(i) + offset + (j - 5.5)
+        if i in incomplete and j == 11:
+            if i % 2:
+                continue  # an interval missing
+            load = None  # an interval with a null load
+        begin = ts + j * timedelta(minutes=5)
+        rows.append(
+            {
+                "interval_begin_utc": begin,
+                "interval_end_utc": begin + timedelta(minutes=5),
+                "operating_day": day,
+                "zone_id": zone[0],
+                "zone_name": zone[1],
+                "load_mw": load,
+            }
+        )
+    return rows
+
+
 def accuracy_std() -> dict[TableSchema, pl.DataFrame]:
-    system_fc, zonal_fc, load, demand = [], [], [], []
+    system_fc, zonal_fc, load, demand, estimates = [], [], [], [], []
     for day in ACCURACY_DAYS:
         iss = issues(day)
         for i, ts in enumerate(hours(day)):
@@ -125,6 +169,11 @@ def accuracy_std() -> dict[TableSchema, pl.DataFrame]:
                 )
             if (day, i) != MISSING_ZONE_HOUR:
                 demand.append(_hour_row(day, ts, market="RT", location_id=MAINE[0], location_name=MAINE[1], load_mw=za))
+            if day == NORMAL and i in VT_RT_HOURS:
+                demand.append(_hour_row(day, ts, market="RT", location_id=VT[0], location_name=VT[1], load_mw=za))
+            for zone in (MAINE, NH, VT):
+                if (zone, day) in ESTIMATES:
+                    estimates += estimate_rows(day, zone, i, ts)
             forecasts = {
                 "old": a + 5000,
                 "two_ahead": a + 200,
@@ -136,7 +185,7 @@ def accuracy_std() -> dict[TableSchema, pl.DataFrame]:
                 forecasts["same_b"] = a + 8888 if ts < iss["same_b"] else a - 20
             for name, f in forecasts.items():
                 system_fc.append(_hour_row(day, ts, iss[name], load_mw=f, net_load_mw=f))
-            zone_forecasts = [(MAINE, "da_late", za + 10), (NH, "da_late", za + 10)]
+            zone_forecasts = [(MAINE, "da_late", za + 10), (NH, "da_late", za + 10), (VT, "da_late", za + 10)]
             if ts > iss["same_a"]:
                 zone_forecasts.append((MAINE, "same_a", za - 40))
             for (zone_id, zone_name), name, f in zone_forecasts:
@@ -148,6 +197,7 @@ def accuracy_std() -> dict[TableSchema, pl.DataFrame]:
         LOAD_FORECAST_ZONAL_HOURLY: _frame(zonal_fc, LOAD_FORECAST_ZONAL_HOURLY),
         LOAD_HOURLY: _frame(load, LOAD_HOURLY),
         DEMAND_HOURLY: _frame(demand, DEMAND_HOURLY),
+        ZONAL_LOAD_5MIN: _frame(estimates, ZONAL_LOAD_5MIN),
     }
 
 
@@ -224,6 +274,11 @@ def expected_accuracy() -> dict[tuple[date, str, str], dict]:
         hs = hours(day)
         actual = {ts: system_actual(i) for i, ts in enumerate(hs)}
         zone = {ts: zone_actual(i) for i, ts in enumerate(hs) if (day, i) != MISSING_ZONE_HOUR}
+        estimated = {}  # zones without (complete) RT demand: zone name -> hour -> the estimate's hourly mean
+        for z in (NH, VT):
+            if (z, day) in ESTIMATES:
+                offset, incomplete = ESTIMATES[(z, day)]
+                estimated[z[1]] = {ts: zone_actual(i) + offset for i, ts in enumerate(hs) if i not in incomplete}
         same_day = {ts: ("same_a", 50.0) for ts in hs if local(day, 10) <= ts < local(day, 16)}
         same_day |= {ts: ("same_b", -20.0) for ts in hs if ts >= local(day, 16)}
         cases = {
@@ -233,13 +288,18 @@ def expected_accuracy() -> dict[tuple[date, str, str], dict]:
             (".Z.MAINE", "day_ahead"): (1, zone, {ts: ("da_late", 10.0) for ts in zone}),
             (".Z.MAINE", "same_day"): (1, zone, {ts: ("same_a", -40.0) for ts in zone if ts > iss["same_a"]}),
         }
+        for name, actuals in estimated.items():  # forecast a + 10, estimate a + offset
+            offset = ESTIMATES[((ZONE_IDS[name], name), day)][0]
+            cases[(name, "day_ahead")] = (1, actuals, {ts: ("da_late", 10.0 - offset) for ts in actuals})
+        sources = {"SYSTEM": "load_hourly", ".Z.MAINE": "rt_demand", **dict.fromkeys(estimated, "estimated_zonal_load")}
         for (area, bucket), (n_issues, actuals, used) in cases.items():
             errors = {ts: e for ts, (_, e) in used.items()}
             row = stats(errors, actuals, {ts: iss[name] for ts, (name, _) in used.items()})
             ts_max = row["max_abs_error_interval_begin_utc"]
             out[(day, area, bucket)] = {
                 "area_type": "system" if area == "SYSTEM" else "zone",
-                "zone_id": None if area == "SYSTEM" else MAINE[0],
+                "zone_id": ZONE_IDS.get(area),
+                "actual_source": sources[area],
                 "issues_in_bucket": n_issues,
                 "expected_hours": len(hs),
                 **row,
@@ -343,19 +403,21 @@ def test_runs_succeed_with_the_forecast_checks_and_tests_passing(forecast_built)
         assert [n for n, e in evaluations.items() if not e.passed] == []
         keys = {e.event_specific_data.materialization.asset_key for e in result.get_asset_materialization_events()}
         assert {dg.AssetKey(["mart", ACCURACY]), dg.AssetKey(["mart", OUTLOOK])} <= keys
-    # the accuracy reconciliation compared 5 keys on the normal day: SYSTEM x 3 buckets, .Z.MAINE x 2
+    # the accuracy reconciliation compared 7 keys on the normal day: SYSTEM x 3 buckets, .Z.MAINE x 2, .Z.NEWHAMPSHIRE
+    # and .Z.VERMONT day_ahead (on the estimate)
     per_day = [
         e
         for e in forecast_built["results"][0].get_asset_check_evaluations()
         if e.check_name == "load_forecast_accuracy_daily_reconciles_with_std" and e.partition == NORMAL.isoformat()
     ]
-    assert len(per_day) == 1 and per_day[0].metadata["keys_compared"].value == 5
+    assert len(per_day) == 1 and per_day[0].metadata["keys_compared"].value == 7
 
 
 def test_accuracy_matches_the_construction_on_normal_and_dst_days(forecast_built):
     rows = accuracy_rows(forecast_built)
     expected = expected_accuracy()
-    assert set(rows) == set(expected)  # no .Z.NEWHAMPSHIRE (no RT demand), no bucket for the d-3 issue
+    # no .Z.NEWHAMPSHIRE on 2024-03-10 (neither RT demand nor an estimate), no bucket for the d-3 issue
+    assert set(rows) == set(expected)
     for key, want in expected.items():
         assert_row(rows[key], want, key)
 
@@ -394,6 +456,48 @@ def test_accuracy_hand_numbers_normal_day(forecast_built):
     zone_mape = 100 * sum(10 / (1000 + 10 * i) for i in range(24) if i != 3) / 23
     assert zone["mape_pct"] == pytest.approx(zone_mape)
     assert rows[(NORMAL, ".Z.MAINE", "same_day")]["bias_mw"] == pytest.approx(-40.0)  # under-forecast
+
+
+def test_zone_actuals_fall_back_to_the_estimated_zonal_load(forecast_built):
+    rows = accuracy_rows(forecast_built)
+    # no RT demand: the estimate (hourly mean a - 5, forecast a + 10 -> +15); hour 7 (11 intervals) and hour 8 (a
+    # null interval) are left out
+    nh = rows[(NORMAL, ".Z.NEWHAMPSHIRE", "day_ahead")]
+    assert (nh["actual_source"], nh["zone_id"], nh["hours_compared"], nh["expected_hours"]) == (
+        "estimated_zonal_load",
+        4002,
+        22,
+        24,
+    )
+    assert (nh["mae_mw"], nh["bias_mw"], nh["max_abs_error_mw"]) == (pytest.approx(15.0),) * 3
+    nh_mape = 100 * sum(15 / (1000 + 10 * i - 5) for i in range(24) if i not in (7, 8)) / 22
+    assert nh["mape_pct"] == pytest.approx(nh_mape)
+    fall = rows[(FALL, ".Z.NEWHAMPSHIRE", "day_ahead")]
+    assert (fall["actual_source"], fall["hours_compared"], fall["bias_mw"]) == (
+        "estimated_zonal_load",
+        25,
+        pytest.approx(15.0),
+    )
+    assert (SPRING, ".Z.NEWHAMPSHIRE", "day_ahead") not in rows  # neither source
+    # RT demand for hours 0-9 only: the whole day on the estimate (a - 20 -> +30), not a mix
+    vt = rows[(NORMAL, ".Z.VERMONT", "day_ahead")]
+    assert (vt["actual_source"], vt["hours_compared"], vt["mae_mw"], vt["bias_mw"]) == (
+        "estimated_zonal_load",
+        24,
+        pytest.approx(30.0),
+        pytest.approx(30.0),
+    )
+    # complete RT demand wins over an estimate (at a + 500, which would give -490)
+    maine_fall = rows[(FALL, ".Z.MAINE", "day_ahead")]
+    assert (maine_fall["actual_source"], maine_fall["hours_compared"], maine_fall["bias_mw"]) == (
+        "rt_demand",
+        25,
+        pytest.approx(10.0),
+    )
+    # partial RT demand and no estimate: the RT hours it has
+    maine = rows[(NORMAL, ".Z.MAINE", "day_ahead")]
+    assert (maine["actual_source"], maine["hours_compared"]) == ("rt_demand", 23)
+    assert {r["actual_source"] for k, r in rows.items() if k[1] == "SYSTEM"} == {"load_hourly"}
 
 
 def test_accuracy_hand_numbers_dst_days(forecast_built):
@@ -466,6 +570,12 @@ def test_forecast_marts_are_tagged_forecast():
         assert specs[name].group_name == "mart"
     assert {d.asset_key for d in specs[ACCURACY].deps} == {
         dg.AssetKey(["std", f"isone__{n}"])
-        for n in ("load_forecast_hourly", "load_forecast_zonal_hourly", "load_hourly", "demand_hourly")
+        for n in (
+            "load_forecast_hourly",
+            "load_forecast_zonal_hourly",
+            "load_hourly",
+            "demand_hourly",
+            "zonal_load_5min",
+        )
     }
     assert {d.asset_key for d in specs[OUTLOOK].deps} == {dg.AssetKey(["std", "isone__seven_day_forecast"])}

@@ -18,6 +18,7 @@ DOMAINS = {
     "isone__system_vs_zonal_daily": "load",
     "isone__load_forecast_accuracy_daily": "forecast",
     "isone__seven_day_outlook": "forecast",
+    "isone__price_revisions_daily": "lmp",
 }
 
 

@@ -57,7 +57,7 @@ def test_build_succeeded_with_every_check_passing(built):
         for m in result.get_asset_materialization_events()
         and [e.event_specific_data.materialization for e in result.get_asset_materialization_events()]
     }
-    assert materialized == set(ALL_MART_TABLES)  # the forecast marts too (empty: no forecast rows here)
+    assert materialized == set(ALL_MART_TABLES)  # the forecast and revision marts too (empty: no such rows here)
 
 
 def test_load_daily_matches_hand_computed(built):

@@ -21,6 +21,7 @@ def test_main_job_fills_the_marts_and_the_reconcile_checks_pass(platform_env):
             "isone__system_vs_zonal_daily",
             "isone__load_forecast_accuracy_daily",
             "isone__seven_day_outlook",
+            "isone__price_revisions_daily",
         )
     }
     result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), partition_key=DAY)

@@ -1,6 +1,9 @@
 -- One row per operating day, area and horizon bucket: how well ISO-NE's hourly load forecast did.
 -- Areas: the system (std.isone__load_forecast_hourly vs std.isone__load_hourly.load_mw) and each load zone
--- (std.isone__load_forecast_zonal_hourly vs the zone's real-time demand, std.isone__demand_hourly market 'RT').
+-- (std.isone__load_forecast_zonal_hourly vs the zone's actual). A zone-day's actual is ONE source (actual_source):
+-- its real-time demand (std.isone__demand_hourly market 'RT', ~3 business days late) when that has every hour of the
+-- day; else the estimated zonal load (std.isone__zonal_load_5min: load_mw averaged over the hour's 12 five-minute
+-- intervals, hours with all 12 non-null only) when it has any such hour; else the partial real-time demand.
 -- Buckets by the issue's local (America/New_York) date: same_day (d), day_ahead (d-1), two_days_ahead (d-2);
 -- older issues are left out. For each hour, a bucket's forecast is its latest issue issued strictly before the
 -- hour began. Forecasts and actuals with a null load are left out; rows only where some hour was compared.
@@ -43,14 +46,47 @@ latest as (
     ) = 1
 ),
 
+-- the zones' candidate actuals: real-time demand, and the hourly mean of the estimated 5-minute zonal load
+zone_candidates as (
+    select operating_day, location_id as area_key, interval_begin_utc, load_mw as actual_mw,
+           'rt_demand' as actual_source
+    from {{ source('std', 'isone__demand_hourly') }}
+    where {{ day_filter() }} and market = 'RT' and load_mw is not null
+    union all
+    select operating_day, zone_id as area_key,
+           to_timestamp(floor(epoch(interval_begin_utc) / 3600) * 3600) as interval_begin_utc,
+           avg(load_mw) as actual_mw,
+           'estimated_zonal_load' as actual_source
+    from {{ source('std', 'isone__zonal_load_5min') }}
+    where {{ day_filter() }}
+    group by operating_day, zone_id, to_timestamp(floor(epoch(interval_begin_utc) / 3600) * 3600)
+    having count(load_mw) = 12
+),
+
+-- one source per zone-day: RT demand with the whole day, else the estimate, else the partial RT demand
+zone_sources as (
+    select
+        operating_day,
+        area_key,
+        case
+            when count(*) filter (where actual_source = 'rt_demand')
+                = {{ expected_intervals('operating_day', 3600) }} then 'rt_demand'
+            when count(*) filter (where actual_source = 'estimated_zonal_load') > 0 then 'estimated_zonal_load'
+            else 'rt_demand'
+        end as actual_source
+    from zone_candidates
+    group by operating_day, area_key
+),
+
 actuals as (
-    select operating_day, 0 as area_key, interval_begin_utc, load_mw as actual_mw
+    select operating_day, 0 as area_key, interval_begin_utc, load_mw as actual_mw, 'load_hourly' as actual_source
     from {{ source('std', 'isone__load_hourly') }}
     where {{ day_filter() }} and load_mw is not null
     union all
-    select operating_day, location_id as area_key, interval_begin_utc, load_mw as actual_mw
-    from {{ source('std', 'isone__demand_hourly') }}
-    where {{ day_filter() }} and market = 'RT' and load_mw is not null
+    select c.operating_day, c.area_key, c.interval_begin_utc, c.actual_mw, c.actual_source
+    from zone_candidates as c
+    inner join zone_sources as s
+        on s.operating_day = c.operating_day and s.area_key = c.area_key and s.actual_source = c.actual_source
 ),
 
 compared as (
@@ -60,6 +96,7 @@ compared as (
         f.area_type,
         f.zone_id,
         f.horizon_bucket,
+        a.actual_source,
         f.interval_begin_utc,
         f.load_mw - a.actual_mw as error_mw,
         abs(f.load_mw - a.actual_mw) / nullif(abs(a.actual_mw), 0) as abs_pct_error,
@@ -86,6 +123,7 @@ daily as (
         horizon_bucket,
         any_value(area_type) as area_type,
         max(zone_id) as zone_id,
+        any_value(actual_source) as actual_source,
         count(*) as hours_compared,
         avg(abs(error_mw)) as mae_mw,
         100.0 * avg(abs_pct_error) as mape_pct,
@@ -103,6 +141,7 @@ select
     d.area_type,
     d.zone_id,
     d.horizon_bucket,
+    d.actual_source,
     cast(i.issues_in_bucket as integer) as issues_in_bucket,
     cast(d.hours_compared as integer) as hours_compared,
     {{ expected_intervals('d.operating_day', 3600) }} as expected_hours,

@@ -333,8 +333,10 @@ def system_vs_zonal_daily_reconciles_with_std(
 FORECAST_ACCURACY_RULE = (
     "Per operating day, area and horizon bucket, isone__load_forecast_accuracy_daily's hours_compared equals the "
     "hours recomputed from std (for each hour the bucket's latest issue issued before the hour began, from "
-    "isone__load_forecast_hourly / isone__load_forecast_zonal_hourly, against isone__load_hourly / the zone's RT "
-    "isone__demand_hourly, non-null on both sides) and mae_mw and bias_mw equal mean(|f - a|) and mean(f - a) "
+    "isone__load_forecast_hourly / isone__load_forecast_zonal_hourly, against isone__load_hourly / the zone-day's "
+    "one actual source: its RT isone__demand_hourly when complete for the day, else the hourly mean of "
+    "isone__zonal_load_5min over hours with 12 non-null intervals if any, else the partial RT demand; non-null on "
+    "both sides), actual_source names that source, and mae_mw and bias_mw equal mean(|f - a|) and mean(f - a) "
     "within 1e-6; no key is missing or extra."
 )
 
@@ -343,11 +345,13 @@ FORECAST_ACCURACY_RULE = (
 def load_forecast_accuracy_daily_reconciles_with_std(
     context: dg.AssetCheckExecutionContext,
 ) -> Iterator[dg.AssetCheckEvaluation | dg.Output]:
-    fields = ["hours_compared", "mae_mw", "bias_mw"]
-    # Written apart from the model: the issue used is found with a correlated max(issued_at_utc), not a window.
+    fields = ["hours_compared", "actual_source", "mae_mw", "bias_mw"]
+    # Written apart from the model: the issue used is found with a correlated max(issued_at_utc), not a window;
+    # the zone-day's source with exists() on the candidates, hours of the day from the local midnights.
     std = _fetch(
         """
-        with f as (
+        with p as (select cast(? as date) as d0, cast(? as date) as d1),
+        f as (
             select operating_day, 'SYSTEM' as area, 0 as k, interval_begin_utc, issued_at_utc, load_mw
             from std.isone__load_forecast_hourly where load_mw is not null
             union all
@@ -358,7 +362,7 @@ def load_forecast_accuracy_daily_reconciles_with_std(
             select *, ['same_day', 'day_ahead', 'two_days_ahead'][
                 1 + (operating_day - cast(timezone('America/New_York', issued_at_utc) as date))] as bucket
             from f
-            where operating_day between ? and ?
+            where operating_day between (select d0 from p) and (select d1 from p)
               and operating_day - cast(timezone('America/New_York', issued_at_utc) as date) between 0 and 2
         ),
         used as (
@@ -370,13 +374,47 @@ def load_forecast_accuracy_daily_reconciles_with_std(
                     and o.issued_at_utc < o.interval_begin_utc
               )
         ),
-        a as (
-            select 0 as k, interval_begin_utc, load_mw from std.isone__load_hourly where load_mw is not null
-            union all
-            select location_id, interval_begin_utc, load_mw from std.isone__demand_hourly
+        rt as (
+            select location_id as k, operating_day, interval_begin_utc, load_mw from std.isone__demand_hourly
             where market = 'RT' and load_mw is not null
+              and operating_day between (select d0 from p) and (select d1 from p)
+        ),
+        est as (
+            select zone_id as k, operating_day,
+                   make_timestamptz(cast(floor(epoch(interval_begin_utc) / 3600) * 3600000000 as bigint))
+                       as interval_begin_utc,
+                   avg(load_mw) as load_mw
+            from std.isone__zonal_load_5min
+            where operating_day between (select d0 from p) and (select d1 from p)
+            group by all having count(*) filter (where load_mw is not null) = 12
+        ),
+        rt_full as (
+            select k, operating_day from rt group by all
+            having count(*) = (epoch(timezone('America/New_York', (operating_day + 1)::timestamp))
+                               - epoch(timezone('America/New_York', operating_day::timestamp))) / 3600
+        ),
+        zone_day as (
+            select z.k, z.operating_day,
+                   case when exists (select 1 from rt_full r where r.k = z.k and r.operating_day = z.operating_day)
+                             then 'rt_demand'
+                        when exists (select 1 from est e where e.k = z.k and e.operating_day = z.operating_day)
+                             then 'estimated_zonal_load'
+                        else 'rt_demand' end as source
+            from (select k, operating_day from rt union select k, operating_day from est) z
+        ),
+        a as (
+            select 0 as k, interval_begin_utc, load_mw, 'load_hourly' as source
+            from std.isone__load_hourly where load_mw is not null
+            union all
+            select rt.k, rt.interval_begin_utc, rt.load_mw, zd.source
+            from rt join zone_day zd on zd.k = rt.k and zd.operating_day = rt.operating_day
+            where zd.source = 'rt_demand'
+            union all
+            select est.k, est.interval_begin_utc, est.load_mw, zd.source
+            from est join zone_day zd on zd.k = est.k and zd.operating_day = est.operating_day
+            where zd.source = 'estimated_zonal_load'
         )
-        select used.operating_day, used.area, used.bucket, count(*),
+        select used.operating_day, used.area, used.bucket, count(*), any_value(a.source),
                avg(abs(used.load_mw - a.load_mw)), avg(used.load_mw - a.load_mw)
         from used join a on a.k = used.k and a.interval_begin_utc = used.interval_begin_utc
         group by all
@@ -386,7 +424,7 @@ def load_forecast_accuracy_daily_reconciles_with_std(
         fields,
     )
     mart = _fetch(
-        "select operating_day, area, horizon_bucket, hours_compared, mae_mw, bias_mw "
+        "select operating_day, area, horizon_bucket, hours_compared, actual_source, mae_mw, bias_mw "
         "from mart.isone__load_forecast_accuracy_daily where operating_day between ? and ?",
         context,
         3,
@@ -398,7 +436,7 @@ def load_forecast_accuracy_daily_reconciles_with_std(
         ["operating_day", "area", "horizon_bucket"],
         std,
         mart,
-        exact=["hours_compared"],
+        exact=["hours_compared", "actual_source"],
         approx=["mae_mw", "bias_mw"],
     )
 
@@ -447,3 +485,50 @@ def seven_day_outlook_reconciles_with_std(
         exact=["latest_issued_at_utc", "issues_count"],
         approx=["peak_load_mw"],
     )
+
+
+PRICE_REVISION_DATASETS = {
+    "isone__lmp_rt_5min": "isone__lmp_rt_5min_revisions",
+    "isone__lmp_rt_hourly": "isone__lmp_rt_hourly_revisions",
+}
+"""The priced datasets isone__price_revisions_daily summarises -> their revisions tables (the model's
+`price_revision_datasets`; a new one, e.g. the reserve prices, is added in both)."""
+
+PRICE_REVISIONS_RULE = (
+    "Per operating day and priced dataset (isone__lmp_rt_5min, isone__lmp_rt_hourly), isone__price_revisions_daily "
+    "has one row per location of std.isone__price_revision_coverage, its intervals_compared add up to the coverage's, "
+    "and its intervals_revised add up to the rows of the dataset's revisions table "
+    "(std.isone__lmp_rt_5min_revisions / std.isone__lmp_rt_hourly_revisions) for that day."
+)
+
+
+@_mart_check("isone__price_revisions_daily", PRICE_REVISIONS_RULE)
+def price_revisions_daily_reconciles_with_std(
+    context: dg.AssetCheckExecutionContext,
+) -> Iterator[dg.AssetCheckEvaluation | dg.Output]:
+    fields = ["locations", "intervals_compared", "intervals_revised"]
+    datasets = ", ".join(f"'{d}'" for d in PRICE_REVISION_DATASETS)
+    revisions = "\n".join(
+        f"union all select operating_day, '{d}', 0, 0, 1 from std.{t}" for d, t in PRICE_REVISION_DATASETS.items()
+    )
+    std = _fetch(
+        f"""
+        select operating_day, dataset, sum(locations), sum(compared), sum(revised)
+        from (
+            select operating_day, dataset, 1 as locations, intervals_compared as compared, 0 as revised
+            from std.isone__price_revision_coverage where dataset in ({datasets})
+            {revisions}
+        ) where operating_day between ? and ? group by all
+        """,
+        context,
+        2,
+        fields,
+    )
+    mart = _fetch(
+        "select operating_day, dataset, count(*), sum(intervals_compared), sum(intervals_revised) "
+        "from mart.isone__price_revisions_daily where operating_day between ? and ? group by all",
+        context,
+        2,
+        fields,
+    )
+    yield from _results(context, PRICE_REVISIONS_RULE, ["operating_day", "dataset"], std, mart, exact=fields)
