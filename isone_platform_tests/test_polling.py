@@ -193,6 +193,13 @@ def test_finalize_replaces_prelim_with_final_prices_late_correction(defs, sim, p
     )
     assert coverage == [(len({k[1] for k in final}), len(final), len(corrected))]
     kept = query("select * from std.isone__lmp_rt_5min_revisions order by all")
+    # the mart says the same per location: intervals compared and revised, the largest revision
+    mart = query(
+        "select sum(intervals_compared), sum(intervals_revised), max(max_abs_change_lmp) "
+        f"from mart.isone__price_revisions_daily where dataset = 'isone__lmp_rt_5min' and operating_day = '{DAY}'"
+    )
+    largest = max(abs(final[k] - prelim[k]) for k in corrected)
+    assert mart[0][:2] == (len(final), len(corrected)) and abs(mart[0][2] - largest) < 1e-9
 
     # reserve prices likewise: the revisions are exactly the zone-intervals whose prices changed
     reserves_final = {

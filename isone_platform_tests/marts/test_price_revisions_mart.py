@@ -3,12 +3,12 @@
 Two days, both datasets; locations .H.INTERNAL_HUB (4000), .Z.MAINE (4001), .Z.NEWHAMPSHIRE (4002). Changes are
 (prelim -> final) of (lmp, energy, congestion, loss):
 
-2024-07-03, 5-minute (288 compared per location):
+2024-10-31, 5-minute (288 compared per location):
 - 4000, 3 revised: 10:00 (50, 48, 1, 1) -> (55, 52, 2, 1); 10:05 (60, 58, 1, 1) -> (40, 40, -1, 1); 18:00 a
   component-only change (30, 29, 0.5, 0.5) -> (30, 30, -0.5, 0.5). The last one fetched later.
 - 4001, 2 revised, a tie on |lmp change| 5: 00:30 (30 -> 25) and 01:00 (20 -> 25): the earlier is the largest.
 - 4002, 0 revised: its name comes from std.isone__lmp_rt_5min.
-2024-07-03, hourly (24 compared): 4000 at 17:00 (80, 75, 3, 2) -> (100, 90, 8, 2); 4002 none (name from
+2024-10-31, hourly (24 compared): 4000 at 17:00 (80, 75, 3, 2) -> (100, 90, 8, 2); 4002 none (name from
 std.isone__lmp_rt_hourly).
 2024-11-03 (fall back), 5-minute (300 compared): 4000 at the second 01:30 (EST) (25, 24, .5, .5) -> (-5, -6, .5, .5).
 2024-11-03, hourly (25 compared): 4001 at 01:00 EDT NULL -> (40, 38, 1, 1) and at 12:00 (42, 40, 1, 1) ->
@@ -40,14 +40,14 @@ from isone_platform.lib.warehouse import WarehouseConfig, replace_partitions
 from .conftest import materialize_marts, read_mart
 
 NY = ZoneInfo("America/New_York")
-D1, D2 = date(2024, 7, 3), date(2024, 11, 3)
+D1, D2 = date(2024, 10, 31), date(2024, 11, 3)
 FIVE, HOUR = timedelta(minutes=5), timedelta(hours=1)
 NAMES = {4000: ".H.INTERNAL_HUB", 4001: ".Z.MAINE", 4002: ".Z.NEWHAMPSHIRE"}
 MART = "isone__price_revisions_daily"
 RT5, RTH = "isone__lmp_rt_5min", "isone__lmp_rt_hourly"
-PRELIM_AT = datetime(2024, 7, 3, 23, tzinfo=UTC)
-FINAL_AT = datetime(2024, 7, 4, 11, tzinfo=UTC)
-FINAL_AT_LATER = datetime(2024, 7, 4, 11, 30, tzinfo=UTC)
+PRELIM_AT = datetime(2024, 10, 31, 23, tzinfo=UTC)
+FINAL_AT = datetime(2024, 11, 1, 11, tzinfo=UTC)
+FINAL_AT_LATER = datetime(2024, 11, 1, 11, 30, tzinfo=UTC)
 FINAL_AT_D2 = datetime(2024, 11, 4, 11, tzinfo=UTC)
 PROVENANCE = {"source_path": "/synthetic", "body_sha256": "0" * 64}
 
@@ -137,6 +137,8 @@ def coverage_frame(coverage: dict) -> pl.DataFrame:
             "dataset": ds,
             "operating_day": day,
             "location_id": loc,
+            "prelim_intervals": compared,
+            "final_intervals": compared,
             "intervals_compared": compared,
             "intervals_revised": revised,
             "compared_at_utc": at,
@@ -206,7 +208,7 @@ def test_the_run_succeeds_and_every_revisions_check_passes(revisions_built):
     assert set(recon) == {(D1 + timedelta(days=n)).isoformat() for n in range((D2 - D1).days + 1)}
     assert recon[D1.isoformat()].metadata["keys_compared"].value == 2
     assert recon[D2.isoformat()].metadata["keys_compared"].value == 2
-    assert recon["2024-08-01"].metadata["keys_compared"].value == 0
+    assert recon["2024-11-01"].metadata["keys_compared"].value == 0
 
 
 def test_one_row_per_covered_location_of_the_mart_datasets(revisions_built):
@@ -236,8 +238,8 @@ def test_5min_hub_with_a_component_only_change(revisions_built):
             "max_abs_change_congestion": 2.0,
             "mean_abs_change_loss": 0.0,
             "max_abs_change_loss": 0.0,
-            "largest_revision_interval_begin_utc": datetime(2024, 7, 3, 14, 5, tzinfo=UTC),
-            "largest_revision_interval_begin_local": "2024-07-03T10:05:00-04:00",
+            "largest_revision_interval_begin_utc": datetime(2024, 10, 31, 14, 5, tzinfo=UTC),
+            "largest_revision_interval_begin_local": "2024-10-31T10:05:00-04:00",
             "largest_revision_prelim_lmp": 60.0,
             "largest_revision_final_lmp": 40.0,
             "final_fetched_at_utc": FINAL_AT_LATER,  # the component-only revision's later fetch
@@ -256,7 +258,7 @@ def test_5min_tie_takes_the_earliest_and_a_location_without_revisions_has_zeros(
             "max_abs_change_lmp": 5.0,
             "mean_abs_change_energy": 10 / 288,
             "mean_abs_change_congestion": 0.0,
-            "largest_revision_interval_begin_local": "2024-07-03T00:30:00-04:00",
+            "largest_revision_interval_begin_local": "2024-10-31T00:30:00-04:00",
             "largest_revision_prelim_lmp": 30.0,
             "largest_revision_final_lmp": 25.0,
             "final_fetched_at_utc": FINAL_AT,
@@ -282,7 +284,7 @@ def test_hourly_hub(revisions_built):
             "mean_abs_change_congestion": 5 / 24,
             "max_abs_change_congestion": 5.0,
             "mean_abs_change_loss": 0.0,
-            "largest_revision_interval_begin_local": "2024-07-03T17:00:00-04:00",
+            "largest_revision_interval_begin_local": "2024-10-31T17:00:00-04:00",
             "largest_revision_prelim_lmp": 80.0,
             "largest_revision_final_lmp": 100.0,
         },
