@@ -147,3 +147,15 @@ def test_snapshot_covers_every_layer(summary):
     writers = {dep for key in kept for dep in summary["assets"][key]["deps"]}
     assert kept and all(f"{w}:revisions_match" in summary["checks"] for w in writers if "load" not in w)
     assert summary["sensors"], "no sensor in the definitions"
+
+
+def test_every_job_resolves(platform_env):
+    """The code server resolves every job when it loads the location: a job selecting an asset no step can
+    materialize (an AssetSpec written by another step) fails there, not in `Definitions` construction."""
+    from isone_platform.definitions import defs
+
+    definitions = defs()
+    names = [job.name for job in definitions.jobs or []]
+    assert {"isone_ingest", "isone_poll", "isone_reference"} <= set(names)
+    for name in names:
+        assert definitions.resolve_job_def(name).name == name

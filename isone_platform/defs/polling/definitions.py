@@ -33,7 +33,10 @@ POLL_RUN_CONFIG = {"ops": {f"raw__{ds.asset_name}": {"config": {"mode": "poll"}}
 isone_poll_job = dg.define_asset_job(
     name="isone_poll",
     description="Fetch what is new for today's 5-minute feeds and fuel mix, then refresh their std tables and marts.",
-    selection=dg.AssetSelection.assets(*[dg.AssetKey(["raw", ds.asset_name]) for ds in POLLED]).downstream(),
+    # downstream of the polled raw assets, but not the revisions tables: std steps write those (AssetSpecs)
+    selection=dg.AssetSelection.assets(*[dg.AssetKey(["raw", ds.asset_name]) for ds in POLLED])
+    .downstream()
+    .materializable(),
     partitions_def=operating_day_partitions,
     config=POLL_RUN_CONFIG,
 )
