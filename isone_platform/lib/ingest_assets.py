@@ -156,7 +156,13 @@ def _fetch_and_land(context: dg.AssetExecutionContext, plan: FetchPlan, isone_ap
             # The client's error as the step's (and the run's) failure message; step-retried only when transient.
             raise api_failure(context, exc) from exc
         traffic = {"run_requests": client.requests_sent, "run_bytes_received": client.bytes_received}
-    attach_day_metadata(context, landed.per_day)
+    attach_day_metadata(
+        context,
+        {
+            key: {**figures, **not_yet_metadata(plan.ds, partition_day(key) if key else None)}
+            for key, figures in landed.per_day.items()
+        },
+    )
     return {"lake": plan.lake.url, **landed.metadata(), **plan.report, **traffic}
 
 
@@ -320,7 +326,14 @@ def record_revision_events(context: dg.AssetExecutionContext, ds: Dataset, days:
 def _day_metadata(days: GuardedDays, day: date, figures: DayFigures) -> dict[str, Any]:
     """A day's figures, and how many of its stored values the write replaced and kept as revisions."""
     revised = {"revised_intervals": days.revised[day]} if day in days.revised else {}
-    return {**std_day_metadata(figures), **revised}
+    return {**std_day_metadata(figures), **revised, **not_yet_metadata(days.ds, day)}
+
+
+def not_yet_metadata(ds: Dataset, day: date | None) -> dict[str, str]:
+    """For a day before ISO-NE had the feed (`Dataset.available_from`): why the day is empty, not a failure."""
+    if ds.exists_on(day) or ds.available_from is None:
+        return {}
+    return {"market": f"did not exist yet: ISO-NE publishes {ds.asset_name} from {ds.available_from.isoformat()}"}
 
 
 def std_day_metadata(figures: DayFigures) -> dict[str, Any]:
