@@ -53,9 +53,11 @@ def test_every_rule_passes_on_clean_data(clean_two_days):
         "lmp_locations_known",
         "fuel_mw_non_negative",
         "latest_interval_fresh",
+        "revisions_match",
     }
-    # system 7, zonal 9, each hourly LMP 11, fuel mix 7: every rule ran in the same run as its asset
-    assert len(evals) == 7 + 9 + 11 + 11 + 7
+    # system 7, zonal 9, DA LMP 11, RT hourly LMP 12 (its prelim -> final revisions too), fuel mix 7: every rule
+    # ran in the same run as its asset
+    assert len(evals) == 7 + 9 + 11 + 12 + 7
     # ERROR means stop: every rule whose failure is an ERROR is blocking; the WARN rules are not
     warn_rules = {"zones_sum_to_system", "lmp_in_typical_range", "latest_interval_fresh"}
     assert {k for k, e in evals.items() if e.blocking} == {k for k in evals if k[1] not in warn_rules}
@@ -84,7 +86,7 @@ def test_dq_snapshot_on_clean_data(clean_two_days, capsys):
     assert re.search(r"std +isone__system_load_5min +288 +300\n", out)  # 2024-11-03 is the 25-hour day
     assert re.search(r"isone__system_load_5min +2024-11-03 +2024-11-03 04:00 +2024-11-04 04:55 +300/300 +25 h", out)
     assert re.search(r"isone__lmp_da_hourly\.location_id +isone__locations +1,206 +1,206 +100\.0%", out)
-    assert "48 rule evaluations: 48 passed, 0 WARN, 0 ERROR" in out
+    assert "49 rule evaluations: 49 passed, 0 WARN, 0 ERROR" in out  # 48 + revisions_match of RT hourly LMPs
 
 
 def test_dq_date_and_default_days(clean_two_days):
