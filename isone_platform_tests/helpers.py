@@ -38,9 +38,10 @@ def materializable_assets(definitions: dg.Definitions) -> list[Materializable]:
 
 
 def assets_definitions(definitions: dg.Definitions) -> list[dg.AssetsDefinition]:
-    """Every asset of `definitions`, each an `AssetsDefinition` (the project defines its assets with decorators)."""
+    """Every asset of `definitions` that has a step (an `AssetsDefinition`); the revisions tables are `AssetSpec`s
+    that std steps write, and nothing else is allowed."""
     assets = list(definitions.assets or [])
-    others = [a for a in assets if not isinstance(a, dg.AssetsDefinition)]
+    others = [a for a in assets if not isinstance(a, dg.AssetsDefinition | dg.AssetSpec)]
     assert not others, f"assets that are no AssetsDefinition: {others}"
     return [a for a in assets if isinstance(a, dg.AssetsDefinition)]
 
