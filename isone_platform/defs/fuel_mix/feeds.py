@@ -24,8 +24,8 @@ FUEL_MIX_DAY = "/genfuelmix/day/{d}"
 POLL_GAP = timedelta(minutes=25)
 """A stretch longer than this without a snapshot is a gap that a poll fills (`lib/poll.first_missing`).
 
-Snapshots come every few minutes at irregular times, but not always: across all six recorded real days
-(`isone_real/bodies/genfuelmix_day_*.json`, 1426 gaps between consecutive snapshots, in UTC) the median gap is
+Snapshots come every few minutes at irregular times, but not always: across all six real ISO-NE fuel-mix days
+on record (1426 gaps between consecutive snapshots, in UTC; `test_fuel_mix_gap.py` reads them) the median gap is
 6.2 min, p99 12.1 min, p99.9 17.0 min and the largest 17 min 29 s (2024-03-09); 4 gaps exceed 15 minutes
 (2024-03-09 and 2024-11-03). With a threshold below the largest real gap, every later poll of such a day finds the
 same "gap" and re-fetches the whole day: with the previous 15 minutes, 129 of 287 and 243 of 299 five-minute polls
