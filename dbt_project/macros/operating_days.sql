@@ -1,23 +1,39 @@
-{#- The operating days a run rebuilds: vars min_date / max_date (YYYY-MM-DD, inclusive), set by Dagster from
-    the run's partition range. Without them (a plain `dbt build` or a full refresh) every day. -#}
+{#- The operating days a run rebuilds, [first, last] as YYYY-MM-DD (inclusive), or none for every day:
+    - vars min_date / max_date, for `dbt build` by hand;
+    - else the environment variables ISONE_DBT_MIN_DATE / ISONE_DBT_MAX_DATE, which Dagster sets from the run's
+      partition range, read only while executing. Why not --vars from Dagster: dbt throws its partial parse away
+      whenever the command-line vars change (every run has its own days), and re-parses the whole project; a
+      variable read only when `execute` is true is no part of the parse.
+    Without either (a plain `dbt build` or a full refresh) every day. -#}
+{% macro day_range() -%}
+    {%- set first = var('min_date', none) -%}
+    {%- set last = var('max_date', none) -%}
+    {%- if (first is none or last is none) and execute -%}
+        {%- set first = env_var('ISONE_DBT_MIN_DATE', '') or none -%}
+        {%- set last = env_var('ISONE_DBT_MAX_DATE', '') or none -%}
+    {%- endif -%}
+    {{ return((first, last) if first is not none and last is not none else none) }}
+{%- endmacro %}
 
 {% macro has_day_range() -%}
-    {{ return(var('min_date', none) is not none and var('max_date', none) is not none) }}
+    {{ return(day_range() is not none) }}
 {%- endmacro %}
 
 {% macro day_filter(column='operating_day') -%}
-    {%- if has_day_range() -%}
-        {{ column }} between date '{{ var("min_date") }}' and date '{{ var("max_date") }}'
+    {%- set days = day_range() -%}
+    {%- if days is not none -%}
+        {{ column }} between date '{{ days[0] }}' and date '{{ days[1] }}'
     {%- else -%}
         true
     {%- endif -%}
 {%- endmacro %}
 
-{#- `day_filter` widened `lookback_days` before min_date: the run's days plus the earlier days a model reads for
-    history (e.g. earlier forecast issues). Without the vars, every day. -#}
+{#- `day_filter` widened `lookback_days` before the first day: the run's days plus the earlier days a model reads
+    for history (e.g. earlier forecast issues). Without a day range, every day. -#}
 {% macro lookback_day_filter(column, lookback_days) -%}
-    {%- if has_day_range() -%}
-        {{ column }} between date '{{ var("min_date") }}' - {{ lookback_days | int }} and date '{{ var("max_date") }}'
+    {%- set days = day_range() -%}
+    {%- if days is not none -%}
+        {{ column }} between date '{{ days[0] }}' - {{ lookback_days | int }} and date '{{ days[1] }}'
     {%- else -%}
         true
     {%- endif -%}

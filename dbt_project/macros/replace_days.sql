@@ -1,6 +1,6 @@
 {#- Incremental strategy `replace_days`: replace exactly the operating days of the run.
-    With vars min_date / max_date it deletes every row of [min_date, max_date] (also days that no longer have
-    source rows) and inserts the new rows; without them it replaces the whole table. dbt runs the DELETE and
+    With a day range (`day_range()`, macros/operating_days.sql) it deletes every row of the range (also days
+    that no longer have source rows) and inserts the new rows; without one it replaces the whole table. dbt runs the DELETE and
     the INSERT in one transaction, so DuckLake readers see the old days or the new ones. -#}
 {% macro get_incremental_replace_days_sql(arg_dict) -%}
     {%- set target = arg_dict["target_relation"] -%}

@@ -17,7 +17,6 @@ No Dagster definitions here (defs/marts/ builds them).
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -28,7 +27,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
@@ -110,10 +108,14 @@ def _s3_settings_env(aws: AwsSettings) -> dict[str, str]:
 
 
 @contextmanager
-def dbt_environment(config: WarehouseConfig, settings: Settings | None = None) -> Iterator[dict[str, str]]:
-    """`dbt_env(config)` in this process's environment for the duration (dagster-dbt hands its own environment
-    to dbt and takes none), then restored."""
-    values = dbt_env(config, settings)
+def dbt_environment(
+    config: WarehouseConfig,
+    settings: Settings | None = None,
+    days: tuple[date, date] | None = None,
+) -> Iterator[dict[str, str]]:
+    """`dbt_env(config)` and the operating `days` to rebuild (none: every day) in this process's environment for
+    the duration (dagster-dbt hands its own environment to dbt and takes none), then restored."""
+    values = {**dbt_env(config, settings), **day_range_env(*(days or (None, None)))}
     with scoped_environ(values):
         yield values
 
@@ -248,24 +250,26 @@ def prune_run_targets(keep: int = 10, min_age_seconds: float = 3600, target_dir:
 # run arguments
 
 
-def day_range_vars(first: date | None, last: date | None) -> dict[str, Any]:
-    """dbt `--vars` for the operating days [first, last] (inclusive); no days -> {} (every day)."""
+DAY_RANGE_ENV = ("ISONE_DBT_MIN_DATE", "ISONE_DBT_MAX_DATE")
+"""The variables the dbt macro `day_range()` (dbt_project/macros/operating_days.sql) reads at execution: a run's
+days reach dbt through the environment, not `--vars`, because dbt re-parses the whole project whenever the
+command-line vars change, and every run has its own days."""
+
+
+def day_range_env(first: date | None, last: date | None) -> dict[str, str]:
+    """`DAY_RANGE_ENV` for the operating days [first, last] (inclusive); no days -> both empty (every day)."""
     if first is None or last is None:
-        return {}
+        return dict.fromkeys(DAY_RANGE_ENV, "")
     if last < first:
         raise ValueError(f"empty operating-day range {first} .. {last}")
-    return {"min_date": first.isoformat(), "max_date": last.isoformat()}
-
-
-def vars_json(first: date | None, last: date | None) -> str:
-    """`day_range_vars` as the JSON string `dbt --vars` takes."""
-    return json.dumps(day_range_vars(first, last))
+    return dict(zip(DAY_RANGE_ENV, (first.isoformat(), last.isoformat()), strict=True))
 
 
 def dbt_resource():
-    """The `dbt` resource: dagster-dbt's CLI resource on dbt_project/, with the venv's dbt executable."""
-    from dagster_dbt import DbtCliResource
+    """The `dbt` resource: dagster-dbt's CLI resource on dbt_project/, with the venv's dbt executable, minus the
+    fixed costs per run we do not use (`lib/dbt_resource.py`)."""
+    from isone_platform.lib.dbt_resource import IsoneDbtCliResource
 
-    return DbtCliResource(
+    return IsoneDbtCliResource(
         project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable()
     )

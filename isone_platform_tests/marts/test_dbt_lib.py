@@ -1,7 +1,8 @@
-"""lib/dbt.py without running dbt: profile environment, day-range vars, manifest freshness."""
+"""lib/dbt.py without running dbt: profile environment, day-range environment, manifest freshness, resource."""
 
 import os
 from datetime import date
+from functools import cached_property
 
 import pytest
 
@@ -51,14 +52,38 @@ def test_dbt_environment_restores_os_environ(tmp_path, monkeypatch):
     assert "ISONE_DBT_CATALOG" not in os.environ
 
 
-def test_day_range_vars():
-    assert dbt_lib.day_range_vars(date(2024, 3, 10), date(2024, 3, 12)) == {
-        "min_date": "2024-03-10",
-        "max_date": "2024-03-12",
+def test_day_range_env():
+    assert dbt_lib.day_range_env(date(2024, 3, 10), date(2024, 3, 12)) == {
+        "ISONE_DBT_MIN_DATE": "2024-03-10",
+        "ISONE_DBT_MAX_DATE": "2024-03-12",
     }
-    assert dbt_lib.day_range_vars(None, None) == {}
+    assert dbt_lib.day_range_env(None, None) == {"ISONE_DBT_MIN_DATE": "", "ISONE_DBT_MAX_DATE": ""}
     with pytest.raises(ValueError):
-        dbt_lib.day_range_vars(date(2024, 3, 12), date(2024, 3, 10))
+        dbt_lib.day_range_env(date(2024, 3, 12), date(2024, 3, 10))
+
+
+def test_the_dbt_resource_skips_the_version_call_and_the_in_process_adapter(monkeypatch):
+    """The overridden members exist in the pinned dagster-dbt (an upgrade that renames them fails here), and the
+    resource neither starts `dbt --version` nor builds an adapter."""
+    import subprocess
+
+    from dagster_dbt import DbtCliResource
+    from dbt.version import __version__
+
+    from isone_platform.lib.dbt_resource import IsoneDbtCliResource
+
+    assert callable(DbtCliResource._initialize_dbt_core_adapter)
+    assert isinstance(DbtCliResource.__dict__["_cli_version"], cached_property)
+
+    def no_child(*args, **kwargs):
+        raise AssertionError(f"a child process was started: {args}")
+
+    monkeypatch.setattr(subprocess, "check_output", no_child)
+    monkeypatch.setattr("dagster_dbt.core.resource.check_output", no_child)
+    resource = dbt_lib.dbt_resource()
+    assert isinstance(resource, IsoneDbtCliResource)
+    assert str(resource._cli_version) == __version__
+    assert resource._initialize_dbt_core_adapter(["build"]) is None
 
 
 def test_manifest_is_current_after_ensure_and_stale_after_an_edit(tmp_path):

@@ -277,6 +277,19 @@ def test_rerunning_one_day_replaces_only_that_day_then_full_refresh(built):
         assert_rows_equal(actual[key], want, str(key))
 
 
+def test_a_run_of_other_days_keeps_dbts_partial_parse(built):
+    """The run's days reach dbt through the environment: with `--vars` dbt logged "Unable to do partial parsing
+    because config vars, config profile, or config target have changed" and parsed the whole project again."""
+    before = {p for p in dbt_lib.DBT_TARGET_DIR.iterdir() if p.is_dir()}
+    day = date(2024, 7, 3)
+    assert materialize_marts(day, day).success
+    (invocation,) = [p for p in dbt_lib.DBT_TARGET_DIR.iterdir() if p.is_dir() and p not in before]
+    log = (invocation / "dbt.log").read_text()
+    assert "Unable to do partial parsing" not in log
+    assert "Partial parse save file not found" not in log
+    assert [r for r in read_mart("isone__load_daily") if r["operating_day"] == day]
+
+
 def test_declared_column_types_match_the_built_marts(built):
     """schema.yml's `data_type` (shown in the UI as the column schema) is what DuckDB built, column for column."""
     from isone_platform.defs.marts.assets import isone_marts

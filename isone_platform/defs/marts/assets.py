@@ -1,6 +1,7 @@
 """The dbt marts (`mart/isone__*`) as one `@dbt_assets` on the operating-day partitions.
 
-A run covering operating days [first, last] runs `dbt build --vars '{min_date: first, max_date: last}'`: every
+A run covering operating days [first, last] runs `dbt build` with ISONE_DBT_MIN_DATE / ISONE_DBT_MAX_DATE set to
+them (`lib/dbt.day_range_env`; not `--vars`, which would make dbt re-parse the project every run): every
 incremental mart replaces exactly those days (strategy `replace_days`, dbt_project/macros/replace_days.sql) and
 the dbt tests run as asset checks. A backfill runs a range in batches, one run each (`backfill_policy()` in
 lib/partitions.py: `dg.BackfillPolicy.multi_run` of `ISONE_BACKFILL_DAYS_PER_RUN` days, 15 unless set); run config
@@ -107,11 +108,11 @@ def isone_marts(
     def run_dbt(start: date, end: date):
         if config.full_refresh:
             context.log.info("full refresh: rebuilding the marts from every day in std")
-            args = ["build", "--full-refresh"]
+            args, days_env = ["build", "--full-refresh"], None
         else:
             context.log.info(f"rebuilding operating days {start} .. {end}")
-            args = ["build", "--vars", dbt_lib.vars_json(start, end)]
-        with dbt_lib.dbt_environment(warehouse.config):
+            args, days_env = ["build"], (start, end)
+        with dbt_lib.dbt_environment(warehouse.config, days=days_env):
             yield from dbt.cli(args, context=context).stream()
 
     try:
