@@ -229,3 +229,23 @@ def test_copy_sql_quotes_the_path_and_partitions_by_day():
 )
 def test_the_format_comes_from_the_flag_then_the_suffix(fmt, out, expected):
     assert export.infer_format(fmt, out) == expected
+
+
+def test_the_export_session_writes_only_into_its_staging_directory(export_warehouse, tmp_path):
+    import duckdb
+
+    from isone_platform.lib.warehouse import open_export_connection
+
+    stage = tmp_path / "stage"
+    stage.mkdir()
+    con = open_export_connection(export_warehouse, stage)
+    try:
+        con.execute(f"COPY (SELECT 1 AS x) TO '{stage}/ok.csv'")
+        for outside in (tmp_path / "outside.csv", Path(f"{stage}-sibling.csv")):
+            with pytest.raises(duckdb.PermissionException):
+                con.execute(f"COPY (SELECT 1 AS x) TO '{outside}'")
+        with pytest.raises(duckdb.Error):  # the catalog is attached read-only
+            con.execute(f"DELETE FROM std.isone__system_load_5min WHERE operating_day = DATE '{DAY}'")
+    finally:
+        con.close()
+    assert listing(tmp_path) == ["stage", "stage/ok.csv"]
