@@ -280,7 +280,7 @@ class LocalTarget:
         if not self.partitioned:
             _replace_file(staged, self.path, overwrite)
         else:
-            _replace_directory(staged, self.path)
+            _replace_directory(staged, self.path, overwrite)
 
 
 def _replace_file(staged: Path, final: Path, overwrite: bool) -> None:
@@ -295,13 +295,15 @@ def _replace_file(staged: Path, final: Path, overwrite: bool) -> None:
         raise ExportError(f"{final} exists: pass --overwrite to replace it") from None
 
 
-def _replace_directory(staged: Path, final: Path) -> None:
+def _replace_directory(staged: Path, final: Path, overwrite: bool) -> None:
     """Rename the old directory aside, the new one in, then remove the old; put the old back if the swap fails."""
     if final.is_dir() and not any(final.iterdir()):
         final.rmdir()  # an empty directory the user made for the export
     if not final.exists():
         staged.rename(final)
         return
+    if not overwrite:  # it appeared since the check
+        raise ExportError(f"{final} exists: pass --overwrite to replace it")
     aside = final.parent / f".{final.name}.replaced-{uuid.uuid4().hex[:12]}"
     final.rename(aside)
     try:
