@@ -109,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     from isone_platform.doctor import register as register_doctor
 
     register_doctor(sub)  # `doctor`: environment health checks (isone_platform/doctor.py)
+    from isone_platform.export import register as register_export
+
+    register_export(sub)  # `export`: days of a dataset to Parquet/CSV/JSON, local or S3 (isone_platform/export.py)
 
     args = parser.parse_args(argv)
     try:

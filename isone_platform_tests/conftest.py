@@ -63,3 +63,19 @@ def platform_env(sim, tmp_path, monkeypatch):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return env
+
+
+@pytest.fixture(scope="session")
+def export_warehouse_root(tmp_path_factory) -> Path:
+    """The small hand-made warehouse the export tests read (export_warehouse.py), built once."""
+    from isone_platform_tests.export_warehouse import build
+
+    return build(tmp_path_factory.mktemp("export-warehouse"))
+
+
+@pytest.fixture
+def export_warehouse(export_warehouse_root, monkeypatch):
+    """The environment pointing at the export tests' warehouse; returns its WarehouseConfig."""
+    from isone_platform_tests.dashboard.synthetic import warehouse_env
+
+    return warehouse_env(monkeypatch, export_warehouse_root)

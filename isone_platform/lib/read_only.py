@@ -78,13 +78,15 @@ class ReadOnlyViolation(duckdb.PermissionException):
     """A statement refused on the read-only warehouse connection (a `duckdb.Error`, like the engine's refusals)."""
 
 
-def lock_down(con: duckdb.DuckDBPyConnection, data_path: str) -> None:
+def lock_down(con: duckdb.DuckDBPyConnection, data_path: str, *, also_allowed: tuple[str, ...] = ()) -> None:
     """Turn off every access the attached warehouse does not need, then lock the configuration (see above).
 
     The data path stays readable (`allowed_directories`): DuckLake allows its catalog file itself, but reads the
     Parquet files through the engine's file system, so without it only metadata-answered queries would work.
+    `also_allowed`: further directories the session may use (the export's staging directory, where its COPY
+    writes), each ending in `/` so a sibling whose name merely starts the same stays out of reach.
     """
-    con.execute("SET allowed_directories = ?", [[data_path]])
+    con.execute("SET allowed_directories = ?", [[data_path, *also_allowed]])
     for name, value in LOCKED_SETTINGS:
         con.execute(f"SET {name} = {value}")
 

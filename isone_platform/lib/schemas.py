@@ -225,6 +225,9 @@ LOAD_ZONES: dict[int, str] = {
 }
 """The 8 ISO-NE load zones, id -> name. The zonal load forecast names them without ids (`ReliabilityRegion`)."""
 
+HUB_LOCATION: tuple[int, str] = (4000, ".H.INTERNAL_HUB")
+"""The ISO-NE internal hub, (location id, name): the price most trades settle against."""
+
 _ISSUE_COLUMNS: tuple[Column, ...] = (
     Column(
         "issued_at_utc",

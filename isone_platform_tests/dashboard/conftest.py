@@ -10,27 +10,12 @@ import pytest
 from isone_platform.lib.warehouse import WarehouseConfig
 
 from . import synthetic
+from .synthetic import build_at, warehouse_env
 
 # 29 days of load ending Saturday 2024-11-09: the 28-day heatmap window is 2024-10-13..2024-11-09 (the first day
 # falls outside it) and holds the fall-back Sunday 2024-11-03; prices, fuel mix and marts for the last 3 days.
 LOAD_DAYS = synthetic.day_range(date(2024, 10, 12), date(2024, 11, 9))
 PRICE_DAYS = synthetic.day_range(date(2024, 11, 7), date(2024, 11, 9))
-
-
-def warehouse_env(mp: pytest.MonkeyPatch, root: Path) -> WarehouseConfig:
-    """Point the platform's environment (what `warehouse.connect()` reads) at a warehouse under `root`."""
-    mp.setenv("ISONE_PROJECT_ROOT", str(root))
-    mp.setenv("ISONE_CATALOG_URL", str(root / "catalog.sqlite"))
-    mp.setenv("ISONE_LAKE_URL", str(root / "lake"))
-    mp.delenv("ISONE_WAREHOUSE_DATA_PATH", raising=False)
-    return WarehouseConfig.from_env()
-
-
-def build_at(root: Path, build) -> Path:
-    """Run `build(config)` against a warehouse under `root` (env set only meanwhile); returns `root`."""
-    with pytest.MonkeyPatch.context() as mp:
-        build(warehouse_env(mp, root))
-    return root
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,10 @@ built by dbt from std, which is far slower than these tests and B5 can afford).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -27,6 +29,9 @@ from isone_platform.lib.schemas import (
     TableSchema,
 )
 from isone_platform.lib.warehouse import WarehouseConfig, replace_partitions
+
+if TYPE_CHECKING:
+    import pytest
 
 FIVE = timedelta(minutes=5)
 HOUR = timedelta(hours=1)
@@ -244,3 +249,21 @@ def build(
 
 def day_range(first: date, last: date) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def warehouse_env(mp: pytest.MonkeyPatch, root: Path) -> WarehouseConfig:
+    """Point the platform's environment (what `warehouse.connect()` reads) at a warehouse under `root`."""
+    mp.setenv("ISONE_PROJECT_ROOT", str(root))
+    mp.setenv("ISONE_CATALOG_URL", str(root / "catalog.sqlite"))
+    mp.setenv("ISONE_LAKE_URL", str(root / "lake"))
+    mp.delenv("ISONE_WAREHOUSE_DATA_PATH", raising=False)
+    return WarehouseConfig.from_env()
+
+
+def build_at(root: Path, build: Callable[[WarehouseConfig], object]) -> Path:
+    """Run `build(config)` against a warehouse under `root` (env set only meanwhile); returns `root`."""
+    import pytest
+
+    with pytest.MonkeyPatch.context() as mp:
+        build(warehouse_env(mp, root))
+    return root

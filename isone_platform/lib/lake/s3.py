@@ -8,6 +8,7 @@ turning boto's errors into messages that name the bucket, key and endpoint (neve
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from dagster_aws.s3 import S3Resource
 
@@ -134,19 +135,34 @@ class S3Lake:
         return True
 
     def list(self, prefix: str) -> list[str]:
-        base = self._key(prefix) + "/"
-        keys: list[str] = []
+        return sorted(self.sizes(prefix))
+
+    def sizes(self, prefix: str = "") -> dict[str, int]:
+        """Every object under `prefix/` (the whole lake for ""), relative key -> size in bytes, read in pages."""
+        base = self._key(prefix) + "/" if prefix else (f"{self.prefix}/" if self.prefix else "")
+        sizes: dict[str, int] = {}
         token = None
         while True:
             kwargs = {"Bucket": self.bucket, "Prefix": base}
             if token:
                 kwargs["ContinuationToken"] = token
             page = self._call("listing", base, self.client.list_objects_v2, **kwargs)
-            keys.extend(self._relative(o["Key"]) for o in page.get("Contents", []))
+            sizes.update((self._relative(o["Key"]), int(o["Size"])) for o in page.get("Contents", []))
             if not page.get("IsTruncated"):
-                break
+                return sizes
             token = page.get("NextContinuationToken")
-        return sorted(keys)
+
+    def upload(self, key: str, path: Path) -> None:
+        """Stream a local file to `key` (multipart above boto's threshold): the object appears whole or not at all,
+        and the file is never read into memory."""
+        from boto3.exceptions import S3UploadFailedError
+
+        full = self._key(key)
+        try:
+            self._call("uploading", full, self.client.upload_file, Filename=str(path), Bucket=self.bucket, Key=full)
+        except S3UploadFailedError as exc:  # boto3 wraps the ClientError of a failed part or completion
+            where = f"s3://{self.bucket}/{full}"
+            raise LakeError(f"S3 upload to {where} failed at endpoint {self.endpoint}: {exc}") from None
 
     def delete(self, keys: Iterable[str]) -> None:
         full = [self._key(k) for k in keys]

@@ -47,6 +47,7 @@ from isone_platform.lib.warehouse.config import (
 )
 from isone_platform.lib.warehouse.connect import (
     open_connection,
+    open_export_connection,
     open_read_only_connection,
     prepare_local_paths,
 )
@@ -100,6 +101,7 @@ __all__ = [
     "load_extension",
     "load_extensions",
     "open_connection",
+    "open_export_connection",
     "open_read_only_connection",
     "parse_catalog_url",
     "prepare_local_paths",

@@ -89,6 +89,19 @@ def open_read_only_connection(config: WarehouseConfig) -> GuardedConnection:
     return GuardedConnection(con)
 
 
+def open_export_connection(config: WarehouseConfig, staging_dir: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection for `isone-platform export`: the analysts' lock-down, except that COPY may write into
+    `staging_dir` (and nowhere else). Without the statement guard, which refuses every COPY: the export runs only
+    SQL it builds itself from the schema registry, never SQL a user typed."""
+    con = open_connection(config, read_only=True)
+    try:
+        lock_down(con, config.data_path, also_allowed=(f"{str(staging_dir).rstrip('/')}/",))
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
 # One in-memory DuckDB per process for this module's own reads and writes, so the extensions are loaded (and
 # their signatures checked, ~0.2 s each) once per process rather than once per call. The catalog is still
 # attached and detached around every call: no writer stays attached between replaces. Calls within one process
