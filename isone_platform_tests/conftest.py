@@ -50,16 +50,10 @@ def sim():
 @pytest.fixture
 def platform_env(sim, tmp_path, monkeypatch):
     """Environment of one platform instance: simulator credentials, a fresh lake and warehouse under tmp_path."""
+    from isone_platform_tests.helpers import instance_env
+
     sim.clear_faults()
-    env = {
-        "ISONE_BASE_URL": sim.base_url,
-        "ISONE_USERNAME": "demo",
-        "ISONE_PASSWORD": "demo",
-        "ISONE_LAKE_URL": str(tmp_path / "lake"),
-        "ISONE_CATALOG_URL": str(tmp_path / "catalog.sqlite"),
-        "ISONE_MAX_ATTEMPTS": "4",
-        "ISONE_PROJECT_ROOT": str(tmp_path),
-    }
+    env = instance_env(sim.base_url, tmp_path)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return env

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_shared.error import SerializableErrorInfo
 
 from isone_platform import warehouse
+
+
+def instance_env(base_url: str, root: Path) -> dict[str, str]:
+    """Environment of one platform instance: the simulator at `base_url` and its credentials, a fresh lake and
+    warehouse under `root`."""
+    return {
+        "ISONE_BASE_URL": base_url,
+        "ISONE_USERNAME": "demo",
+        "ISONE_PASSWORD": "demo",
+        "ISONE_LAKE_URL": str(root / "lake"),
+        "ISONE_CATALOG_URL": str(root / "catalog.sqlite"),
+        "ISONE_MAX_ATTEMPTS": "4",
+        "ISONE_PROJECT_ROOT": str(root),
+    }
 
 
 def query(sql: str) -> list[tuple]:

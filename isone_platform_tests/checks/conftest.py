@@ -8,6 +8,7 @@ import pytest
 
 from isone_platform.lib.resources import build_resources
 from isone_platform.simulator import Fault
+from isone_platform_tests.helpers import instance_env
 
 DOMAINS = ("load", "lmp", "fuel_mix", "reference")
 
@@ -83,15 +84,7 @@ def module_env(sim, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("dq")
     sim.clear_faults()
     with pytest.MonkeyPatch.context() as mp:
-        for name, value in {
-            "ISONE_BASE_URL": sim.base_url,
-            "ISONE_USERNAME": "demo",
-            "ISONE_PASSWORD": "demo",
-            "ISONE_LAKE_URL": str(tmp / "lake"),
-            "ISONE_CATALOG_URL": str(tmp / "catalog.sqlite"),
-            "ISONE_MAX_ATTEMPTS": "4",
-            "ISONE_PROJECT_ROOT": str(tmp),
-        }.items():
+        for name, value in instance_env(sim.base_url, tmp).items():
             mp.setenv(name, value)
         yield tmp
     sim.clear_faults()

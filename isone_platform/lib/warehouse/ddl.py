@@ -1,4 +1,5 @@
-"""The warehouse's tables and analyst views: created from the schema registry, checked against it, never migrated.
+"""The warehouse's tables and views: tables created from the schema registry, checked against it, never migrated;
+the analyst views and the cross-ISO `common` views (`common_views.py`) kept up to date with the std tables present.
 
 Why check instead of migrate: the writes select rows by column name into one canonical schema, so a table
 whose columns drifted from `lib/schemas.py` must stop the write with a message, not be altered silently.
@@ -12,6 +13,7 @@ from collections.abc import Iterable
 import duckdb
 
 from isone_platform.lib.schemas import TableSchema
+from isone_platform.lib.warehouse.common_views import COMMON_SCHEMA, LMP_MARKETS, common_view_sql, union_sql
 from isone_platform.lib.warehouse.config import CATALOG_ALIAS, SchemaMismatchError
 
 
@@ -102,13 +104,6 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, schemas: Iterable[TableSchema]
     ensure_views(con)
 
 
-_LMP_VIEW_SOURCES = (
-    ("isone__lmp_da_hourly", "DA", "hourly"),
-    ("isone__lmp_rt_hourly", "RT", "hourly"),
-    ("isone__lmp_rt_5min", "RT", "5min"),
-)
-
-
 def analyst_view_sql(existing_tables: set[str]) -> dict[str, str]:
     """The analyst views (name -> SELECT) that can be built from the std tables present."""
     views: dict[str, str] = {}
@@ -125,14 +120,12 @@ def analyst_view_sql(existing_tables: set[str]) -> dict[str, str]:
     lmp_parts = [
         f"SELECT interval_begin_utc AS ts_utc, operating_day, '{market}' AS market, '{resolution}' AS resolution, "
         "location_id, location_name, location_type, lmp, energy_component AS energy, "
-        f"congestion_component AS congestion, loss_component AS loss, price_status FROM std.{name}"
-        for name, market, resolution in _LMP_VIEW_SOURCES
-        if name in existing_tables
+        f"congestion_component AS congestion, loss_component AS loss, price_status FROM {table.qualified_name}"
+        for table, market, resolution in LMP_MARKETS
+        if table.name in existing_tables
     ]
-    if len(lmp_parts) == 1:
-        views["lmp"] = lmp_parts[0]
-    elif lmp_parts:  # parenthesized, as DuckDB stores it (ensure_views compares with the stored text)
-        views["lmp"] = " UNION ALL ".join(f"({part})" for part in lmp_parts)
+    if lmp_parts:
+        views["lmp"] = union_sql(lmp_parts)
     if "isone__fuel_mix" in existing_tables:
         views["fuel_mix"] = (
             "SELECT interval_begin_utc AS ts_utc, operating_day, fuel_category, fuel_category_rollup, gen_mw, "
@@ -141,33 +134,49 @@ def analyst_view_sql(existing_tables: set[str]) -> dict[str, str]:
     return views
 
 
+def wanted_views(existing_tables: set[str]) -> dict[tuple[str, str], str]:
+    """Every view (schema, name) -> SELECT that the std tables present allow: the analyst views in the catalog's
+    default schema (`main`), the cross-ISO ones in `common`."""
+    return {("main", name): body for name, body in analyst_view_sql(existing_tables).items()} | {
+        (COMMON_SCHEMA, name): body for name, body in common_view_sql(existing_tables).items()
+    }
+
+
 def _normalize_sql(sql: str) -> str:
-    """DuckDB re-renders a view's SQL (parentheses, spacing): compare without whitespace, `;` or case."""
-    return re.sub(r"[\s;]+", "", sql).lower()
+    """DuckDB re-renders a view's SQL (parentheses, spacing, quotes around keywords such as `"load"`): compare
+    without whitespace, `;`, double quotes or case."""
+    return re.sub(r'[\s;"]+', "", sql).lower()
+
+
+def _std_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_catalog = ? AND table_schema = 'std' "
+        "AND table_type = 'BASE TABLE'",
+        [CATALOG_ALIAS],
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _stored_views(con: duckdb.DuckDBPyConnection, schemas: set[str]) -> dict[tuple[str, str], str]:
+    """(schema, name) -> the SQL the catalog holds for each view of `schemas`."""
+    rows = con.execute(
+        "SELECT schema_name, view_name, sql FROM duckdb_views() "
+        "WHERE database_name = ? AND list_contains(?, schema_name)",
+        [CATALOG_ALIAS, sorted(schemas)],
+    ).fetchall()
+    return {(r[0], r[1]): r[2] for r in rows}
 
 
 def ensure_views(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)create the analyst views in the catalog's default schema (`isone.main`) where they are out of date.
+    """(Re)create the analyst views (`isone.main`) and the cross-ISO views (`isone.common`) where out of date.
 
-    Only views whose definition changed are replaced, so concurrent writers do not keep rewriting the catalog.
+    Only views whose definition changed are replaced (an existing schema is left as it is), so concurrent writers
+    do not keep rewriting the catalog: with every view up to date, `ensure_views` writes no catalog snapshot.
     """
-    tables = {
-        r[0]
-        for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_catalog = ? AND table_schema = 'std' "
-            "AND table_type = 'BASE TABLE'",
-            [CATALOG_ALIAS],
-        ).fetchall()
-    }
-    current = {
-        r[0]: r[1]
-        for r in con.execute(
-            "SELECT view_name, sql FROM duckdb_views() WHERE database_name = ? AND schema_name = 'main'",
-            [CATALOG_ALIAS],
-        ).fetchall()
-    }
-    for name, body in analyst_view_sql(tables).items():
-        wanted = f"CREATE VIEW {name} AS {body}"
-        if name in current and _normalize_sql(current[name]) == _normalize_sql(wanted):
+    wanted = wanted_views(_std_tables(con))
+    stored = _stored_views(con, {schema for schema, _ in wanted})
+    for (schema, name), body in wanted.items():
+        if _normalize_sql(stored.get((schema, name), "")) == _normalize_sql(f"CREATE VIEW {name} AS {body}"):
             continue
-        con.execute(f"CREATE OR REPLACE VIEW main.{name} AS {body}")
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")  # the catalog's own: an analyst cannot create it
+        con.execute(f"CREATE OR REPLACE VIEW {schema}.{name} AS {body}")
