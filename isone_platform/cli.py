@@ -109,6 +109,12 @@ def main(argv: list[str] | None = None) -> int:
     from isone_platform.doctor import register as register_doctor
 
     register_doctor(sub)  # `doctor`: environment health checks (isone_platform/doctor.py)
+    from isone_platform.catalog import register as register_catalog
+
+    register_catalog(sub)  # `catalog`: every dataset's days, rows, size, materialization, checks (catalog.py)
+    from isone_platform.status import register as register_status
+
+    register_status(sub)  # `status`: backfills, sensors, schedules, freshest polled data (status.py)
 
     args = parser.parse_args(argv)
     try:
