@@ -3,12 +3,14 @@
 One entry per std and mart table the project declares, taken from the registries, never from a list here: the
 feeds (`lib/datasets.DATASETS`), the revisions tables (`lib/schemas.REVISION_TABLES`) and the dbt marts
 (`lib/dbt.MART_TABLES`), so a dataset a later issue adds appears by itself. For each: its grain, the first and
-last operating day with rows, the days present and missing in that span (the operating day is the ISO-NE local
-day, America/New_York, as stored in `operating_day`, so a 23- or 25-hour DST day is one day like any other; a
-feed that exists only from `Dataset.available_from` is not missing days before it; the seven-day forecast is
-partitioned by issue day, so its days are issue days), rows, bytes of its DuckLake data files, and — from the
-Dagster instance when `DAGSTER_HOME` holds one — its last materialization and latest check status. Without an
-instance those two read "unknown".
+last operating day with rows, the days present and missing in that span, rows, bytes of its DuckLake data files,
+and — from the Dagster instance when `DAGSTER_HOME` holds one — its last materialization and latest check status.
+Without an instance those two read "unknown".
+
+Days: the operating day is the ISO-NE local day, America/New_York, as stored in `operating_day`, so a 23- or
+25-hour DST day is one day like any other; a feed that exists only from `Dataset.available_from` misses no day
+before it; the seven-day forecast is partitioned by issue day, so its days are issue days; a revisions table
+misses no day (most days revise nothing).
 
 Read-only throughout: the warehouse through `isone_platform.warehouse.connect()`, the instance through
 `lib/instance_view.py`.
@@ -84,6 +86,7 @@ class Entry:
     grain: str
     available_from: date | None = None
     check_names: tuple[str, ...] = ()
+    gaps_are_missing: bool = True  # False: a day without rows is normal (no value was revised that day)
 
     @property
     def key(self) -> str:
@@ -132,7 +135,7 @@ def std_entries() -> list[Entry]:
         )
         for ds in DATASETS.values()
     ]
-    revisions = [Entry(t.layer, t.name, REVISIONS_GRAIN) for t in REVISION_TABLES.values()]
+    revisions = [Entry(t.layer, t.name, REVISIONS_GRAIN, gaps_are_missing=False) for t in REVISION_TABLES.values()]
     return feeds + revisions
 
 
@@ -301,7 +304,7 @@ def catalog_records(
 
 
 def _record(entry: Entry, stats: TableStats, facts: InstanceFacts, now: datetime) -> dict[str, Any]:
-    missing = missing_ranges(stats.days, entry.available_from)
+    missing = missing_ranges(stats.days, entry.available_from) if entry.gaps_are_missing else []
     at = facts.last_materialization
     record = {
         "key": entry.key,

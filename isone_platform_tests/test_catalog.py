@@ -2,7 +2,7 @@
 fall-back DST day dropped from the middle), the JSON key set, and the instance facts with and without one."""
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 
 import dagster as dg
 import pytest
@@ -149,3 +149,17 @@ def test_with_an_instance_the_last_materialization_and_check_status_appear(gap_w
     assert load["last_materialization"] is not None and 0 <= load["last_materialization_age_seconds"] < 3600
     other = records["std/isone__lmp_rt_5min"]
     assert (other["instance"], other["last_materialization"], other["check_status"]) == (True, None, "NONE")
+
+
+def test_a_revisions_table_misses_no_day_a_feed_does():
+    now = datetime(2024, 11, 21, tzinfo=UTC)
+    stats = catalog.TableStats(True, True, 2, [date(2024, 11, 1), date(2024, 11, 5)], 10, 1)
+    unknown = catalog.InstanceFacts(False)
+    revisions = catalog.Entry("std", "isone__load_revisions", catalog.REVISIONS_GRAIN, gaps_are_missing=False)
+    feed = catalog.Entry("std", "isone__load_hourly", "1 h")
+    assert (
+        catalog.catalog_records([revisions], {revisions.key: stats}, {revisions.key: unknown}, now)[0]["missing_days"]
+        == []
+    )
+    record = catalog.catalog_records([feed], {feed.key: stats}, {feed.key: unknown}, now)[0]
+    assert (record["days_missing"], record["missing_days"]) == (3, [["2024-11-02", "2024-11-04"]])
