@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import dagster as dg
 import pytest
 from dagster._core.definitions.asset_key import AssetKey
-from dagster._core.execution.backfill import PartitionBackfill
+from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill
 from dagster._core.remote_origin import InProcessCodeLocationOrigin, RemoteInstigatorOrigin, RemoteRepositoryOrigin
 from dagster._core.scheduler.instigation import (
     InstigatorState,
@@ -20,7 +20,7 @@ from dagster._core.scheduler.instigation import (
     TickData,
     TickStatus,
 )
-from dagster._core.storage.tags import SCHEDULE_NAME_TAG
+from dagster._core.storage.tags import BACKFILL_ID_TAG, SCHEDULE_NAME_TAG
 from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 
 from isone_platform.lib.schemas import SYSTEM_LOAD_5MIN
@@ -106,6 +106,19 @@ def _asset_backfill(instance) -> None:  # noqa: ANN001
     instance.add_backfill(backfill)
 
 
+def _job_backfill(instance) -> None:  # noqa: ANN001
+    """A job backfill of three days (the `backfill` command's kind) whose first day's run succeeded."""
+    days = ["2024-11-04", "2024-11-05", "2024-11-06"]
+    backfill = PartitionBackfill(
+        "bf2", BulkActionStatus.REQUESTED, False, {}, time.time(), title="isone_ingest", partition_names=days
+    )
+    instance.add_backfill(backfill)
+    tags = {BACKFILL_ID_TAG: "bf2", "dagster/partition": days[0]}
+    instance.add_run(
+        dg.DagsterRun(job_name="isone_ingest", run_id="1" * 36, status=dg.DagsterRunStatus.SUCCESS, tags=tags)
+    )
+
+
 def test_with_an_instance_it_shows_backfills_sensors_and_schedule_runs(load_warehouse, monkeypatch):
     home = load_warehouse / "dagster_home"
     home.mkdir()
@@ -113,6 +126,7 @@ def test_with_an_instance_it_shows_backfills_sensors_and_schedule_runs(load_ware
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     with dg.DagsterInstance.from_config(str(home)) as instance:
         _asset_backfill(instance)
+        _job_backfill(instance)
         sensor = _add_instigator(instance, "isone_poll_sensor", InstigatorType.SENSOR, SensorInstigatorData())
         _tick(instance, sensor, TickStatus.SKIPPED, skip_reason="nothing new since 2024-11-21T06:55:00-05:00")
         schedule_data = ScheduleInstigatorData("0 7 * * *", NOW.timestamp() - 86400)
@@ -125,6 +139,8 @@ def test_with_an_instance_it_shows_backfills_sensors_and_schedule_runs(load_ware
     lines = _status().splitlines()
     backfill = next(line for line in lines if line.strip().startswith("bf1"))
     assert backfill.split()[1:3] == ["REQUESTED", "0/3"] and backfill.endswith("three days of system load")
+    job_backfill = next(line for line in lines if line.strip().startswith("bf2"))
+    assert job_backfill.split()[1:3] == ["REQUESTED", "1/3"] and job_backfill.endswith("isone_ingest")
     sensor_line = next(line for line in lines if line.strip().startswith("isone_poll_sensor"))
     assert sensor_line.split()[1:5] == ["RUNNING", "2024-11-21", "11:59:00", "UTC"]
     assert "SKIPPED" in sensor_line and "nothing new since 2024-11-21T06:55:00-05:00" in sensor_line
