@@ -140,7 +140,7 @@ def std_entries() -> list[Entry]:
 
 
 def mart_entries(check_names: dict[str, tuple[str, ...]] | None = None) -> list[Entry]:
-    """The dbt marts (`mart/<model>`), with their dbt tests' names when the manifest was read."""
+    """The dbt marts (`mart/<model>`), with the names of their asset checks when they were read."""
     from isone_platform.lib.dbt import MART_SCHEMA, MART_TABLES
 
     names = check_names or {}
@@ -158,11 +158,20 @@ def dbt_test_names(manifest: dict[str, Any]) -> dict[str, tuple[str, ...]]:
     return {model: tuple(sorted(names)) for model, names in tests.items()}
 
 
-def mart_test_names() -> dict[str, tuple[str, ...]]:
-    """The dbt tests of each mart from the manifest (made current first: `dbt parse` when it is stale)."""
+def mart_check_names() -> dict[str, tuple[str, ...]]:
+    """The asset checks of each mart: its dbt tests, from the manifest (made current first: `dbt parse` when it is
+    stale), and the reconciliations with std of `defs/marts/checks.py`."""
+    import dagster as dg
+
+    from isone_platform.defs.marts import checks
     from isone_platform.lib.dbt import ensure_manifest
 
-    return dbt_test_names(json.loads(ensure_manifest().read_text()))
+    names = {model: list(tests) for model, tests in dbt_test_names(json.loads(ensure_manifest().read_text())).items()}
+    for definition in vars(checks).values():
+        if isinstance(definition, dg.AssetChecksDefinition):
+            for key in definition.check_keys:
+                names.setdefault(key.asset_key.path[-1], []).append(key.name)
+    return {model: tuple(sorted(found)) for model, found in names.items()}
 
 
 # -- the warehouse ---------------------------------------------------------------------------------------------
@@ -370,7 +379,7 @@ def build_catalog(now: datetime | None = None) -> list[dict[str, Any]]:
     from isone_platform import warehouse
 
     with_instance = needs_instance()
-    entries = [*std_entries(), *mart_entries(mart_test_names() if with_instance else None)]
+    entries = [*std_entries(), *mart_entries(mart_check_names() if with_instance else None)]
     con = warehouse.connect()
     try:
         stats = table_stats(con, entries)

@@ -128,7 +128,7 @@ def test_with_an_instance_the_last_materialization_and_check_status_appear(gap_w
     home.mkdir()
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     monkeypatch.setenv("DAGSTER_HOME", str(home))
-    monkeypatch.setattr(catalog, "mart_test_names", lambda: {})  # the dbt manifest is not what this test is about
+    monkeypatch.setattr(catalog, "mart_check_names", lambda: {})  # the marts are not what this test is about
     passing, warning = (rule.name for rule in rules_for("system_load_5min")[:2])
     key = dg.AssetKey(["std", "isone__system_load_5min"])
 
