@@ -112,6 +112,12 @@ def main(argv: list[str] | None = None) -> int:
     from isone_platform.export import register as register_export
 
     register_export(sub)  # `export`: days of a dataset to Parquet/CSV/JSON, local or S3 (isone_platform/export.py)
+    from isone_platform.catalog import register as register_catalog
+
+    register_catalog(sub)  # `catalog`: every dataset's days, rows, size, materialization, checks (catalog.py)
+    from isone_platform.status import register as register_status
+
+    register_status(sub)  # `status`: backfills, sensors, schedules, freshest polled data (status.py)
 
     args = parser.parse_args(argv)
     try:

@@ -24,32 +24,11 @@ from isone_platform.lib.partitions import day_bounds_utc, expected_intervals
 from isone_platform.lib.poll import issue_column
 from isone_platform.lib.schemas import LOCATIONS, STD_TABLES, TableSchema
 from isone_platform.lib.sql_literals import days_sql
+from isone_platform.lib.text_table import human_bytes as _fmt_bytes
+from isone_platform.lib.text_table import print_table as _table
 
 DEFAULT_LAST = 3
 FUEL_MIX_NOTE = "snapshots"
-
-
-def _table(rows: list[list[Any]], header: list[str], out: TextIO, indent: str = "  ") -> None:
-    """Print rows as an aligned text table."""
-    text = [[("" if v is None else str(v)) for v in row] for row in [header, *rows]]
-    widths = [max(len(r[i]) for r in text) for i in range(len(header))]
-    numeric = [
-        all(_is_number(r[i]) for r in text[1:] if r[i]) and any(r[i] for r in text[1:]) for i in range(len(header))
-    ]
-    for n, row in enumerate(text):
-        pairs = enumerate(zip(row, widths, strict=True))
-        cells = [c.rjust(w) if numeric[i] and n else c.ljust(w) for i, (c, w) in pairs]
-        print(indent + "  ".join(cells).rstrip(), file=out)
-        if n == 0:
-            print(indent + "  ".join("-" * w for w in widths), file=out)
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text.replace(",", "").rstrip("%"))
-        return True
-    except ValueError:
-        return False
 
 
 def _section(title: str, out: TextIO) -> None:
@@ -109,14 +88,6 @@ def _mart_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, bool]]:
         "WHERE t.table_catalog = current_database() AND t.table_schema = 'mart' GROUP BY 1 ORDER BY 1"
     ).fetchall()
     return [(f"mart.{name}", bool(has_day)) for name, has_day in rows]
-
-
-def _fmt_bytes(n: float) -> str:
-    for unit in ("B", "kB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return str(n)
 
 
 def _print_counts(con: duckdb.DuckDBPyConnection, days: list[date], out: TextIO) -> None:
