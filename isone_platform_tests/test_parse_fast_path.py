@@ -204,6 +204,23 @@ QUIRKS = {
     ),
     "both wrappers": ("lmp_rt_5min", {**wrap("lmp_rt_5min", [lmp()]), "FiveMinLmp": [lmp(loc_id="4002")]}),
     "escaped name": ("lmp_rt_5min", wrap("lmp_rt_5min", [lmp(Location={"@LocId": "7", "$": 'A\u00e9"B'})])),
+    "one location written two ways": (
+        "lmp_rt_5min",
+        wrap(
+            "lmp_rt_5min",
+            [
+                lmp(),
+                lmp(
+                    "2024-11-03T01:05:00.000-04:00",
+                    Location={"$": ".Z.N4001", "@LocId": "4001", "@LocType": "LOAD ZONE"},
+                ),
+            ],
+        ),
+    ),
+    "location not an object in a later record": (
+        "lmp_rt_5min",
+        wrap("lmp_rt_5min", [lmp(), lmp("2024-11-03T01:05:00.000-04:00"), lmp(loc_id="4002", Location=[1])]),
+    ),
     "hourly top-level singular": ("lmp_rt_hourly", {"HourlyLmp": [lmp(), lmp(loc_id="321")]}),
     "sysload plain": ("system_load_5min", wrap("system_load_5min", [sysload(), second(sysload)])),
     "sysload old day without btm": (
