@@ -36,6 +36,19 @@ if TYPE_CHECKING:  # the benchmark imports the platform lazily
 
 NAME = "B1"
 
+# The targets against DuckDB's native read_json -> DuckLake on the same bytes (issue #18): the all-node RT 5-minute
+# LMP day at least VS_DUCKDB_TARGET times as fast, every other feed at least VS_DUCKDB_FLOOR. gridstatus builds a
+# frame without any warehouse commit, so its ratios measure other work: they are reported as context only.
+ALL_NODE_FEED = "lmp_rt_5min"
+VS_DUCKDB_TARGET = 2.0
+VS_DUCKDB_FLOOR = 1.0
+
+
+def vs_duckdb_target(feed: str) -> float:
+    """The ratio to DuckDB's native load that `feed` must reach."""
+    return VS_DUCKDB_TARGET if feed == ALL_NODE_FEED else VS_DUCKDB_FLOOR
+
+
 DUCK_SQL = {
     # feed -> SELECT over `r` (one record struct) producing the std columns
     "lmp": """
@@ -105,7 +118,7 @@ def measure(args, gridstatus_note: str | None) -> dict:
     """Every repetition of every feed, then the per-feed summary; temporary files and processes never outlive it."""
     from isone_platform.lib.datasets import DATASETS
 
-    feeds = [n for n in DATASETS if n != "locations"]
+    feeds = [n for n in DATASETS if n in RECORD_PATHS]  # the feeds DuckDB's baseline can load (DUCK_SQL)
     work = Path(tempfile.mkdtemp(prefix="isone-bench-b1-"))
     setup = None
     try:
@@ -388,26 +401,24 @@ def summarize_feed(samples: Samples, name: str, raw, same_rows_as_duckdb: bool |
             entry[f"{key}_s"] = round(required(median(s[key])), 4)
             entry[f"{key}_rows_per_s"] = round(r / required(median(s[key])))
     entry["vs_duckdb"] = round(required(median(s["duckdb"])) / required(median(s["ours_total"])), 3)
+    entry["vs_duckdb_target"] = vs_duckdb_target(name)
     if s.get("gridstatus"):
-        entry.update(gridstatus_ratios(s, r))
+        entry.update(gridstatus_ratios(s))
     entry["same_rows_as_duckdb"] = same_rows_as_duckdb
     return entry
 
 
-def gridstatus_ratios(s: dict, rows: int) -> dict:
+def gridstatus_ratios(s: dict) -> dict:
     """How many times faster than gridstatus, three ways (>1: ours is faster)."""
     ours_total, gs_fetch = required(median(s["ours_total"])), required(median(s["gridstatus_fetch"]))
     return {
-        # the target as the issue defines it: our B1 path (parse + standardize + load) vs gridstatus fetching and
-        # parsing the same day
+        # context, no target: our B1 path (parse + standardize + load) vs gridstatus fetching and parsing the day
         "vs_gridstatus": round(gs_fetch / ours_total, 2),
         # like for like: both fetching from the same simulator (ours also loads the warehouse) ...
         "vs_gridstatus_with_fetch": round(gs_fetch / required(median(s["ours_fetch_total"])), 2),
         # ... and both parsing the same responses in memory, no fetch (ours also loads the warehouse)
         "vs_gridstatus_parse_only": round(required(median(s["gridstatus"])) / ours_total, 2),
         "gridstatus_rows": s["gridstatus_rows"][0],
-        # what 10x gridstatus would need, against the machine's JSON limit (DuckDB into memory)
-        "ten_x_gridstatus_rows_per_s": round(10 * rows / gs_fetch),
     }
 
 

@@ -59,8 +59,10 @@ def has_records(body: bytes) -> bool:
     return any(marker in body for marker in RECORD_MARKERS)
 
 
-# Bodies of one day parse in parallel above this size: polars' JSON reader releases the GIL, so the 24 chunks
-# of an all-node LMP day (73 MB) parse in 0.45 s on 2 cores instead of 0.8 s. Small days stay on one thread.
+# Bodies of one day parse in parallel above this size: polars' JSON reader and the parsers' polars steps release
+# the GIL. The LMP feeds' msgspec decode (parse/typed.py) holds it, yet the pool still overlaps the rest: an
+# all-node LMP day (24 chunks, 73 MB) parsed in 0.73 s on 2 threads vs 1.14 s on one (median of 5, load ~30).
+# Small days stay on one thread.
 PARALLEL_PARSE_BYTES = 4_000_000
 _parse_pool: ThreadPoolExecutor | None = None
 

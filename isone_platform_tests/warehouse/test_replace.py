@@ -186,3 +186,17 @@ def test_config_is_absolute(tmp_path):
     cfg = WarehouseConfig.local(tmp_path)
     assert cfg.catalog == f"sqlite:{tmp_path.resolve()}/catalog.sqlite"
     assert cfg.data_path.endswith("/lake/tables/") and cfg.data_path.startswith("/")
+
+
+def test_text_goes_over_as_dictionaries_and_comes_back_as_written(config):
+    """The insert hands DuckDB text as Arrow dictionaries (`write._as_dictionaries`): nulls, empty strings,
+    non-ASCII, repeated and all-null text must be stored exactly as written, in the table's VARCHAR columns."""
+    df = h.locations(1).with_columns(
+        pl.Series("location_name", ["", "Montréal — Québec 北", ".Z.MAINE"]),
+        pl.Series("location_type", [None, "LOAD ZONE", "LOAD ZONE"], dtype=pl.Utf8),
+    )
+    assert write._as_dictionaries(df).schema["location_name"] == pl.Categorical
+    warehouse.replace_partitions(config, LOCATIONS, df, None)
+    got = warehouse.read_partitions(config, LOCATIONS, None)
+    assert got.schema == LOCATIONS.polars_schema
+    assert_frame_equal(got.sort("location_id"), LOCATIONS.conform(df).sort("location_id"))

@@ -378,6 +378,11 @@ def fast_path(enabled: bool) -> Iterator[None]:
         _fast_enabled = before
 
 
+def fast_path_enabled() -> bool:
+    """Whether the fast paths (polars' reader here, msgspec in `typed.py`) may be tried."""
+    return _fast_enabled
+
+
 # A value in a string field that polars may have coerced from a JSON number or boolean.
 _LOOKS_COERCED = r"^(?:-?[0-9][0-9.eE+-]*|true|false)$"
 
