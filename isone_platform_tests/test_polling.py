@@ -52,7 +52,7 @@ def poll(defs, sim, instance, when: datetime):
         resources=build_resources(),
         definitions=defs,
     ) as context:
-        result = build_poll_sensor(Settings.from_env())(context)
+        result = build_poll_sensor(Settings.from_env(), clock=sim.clock.now)(context)
         instance.run_storage.set_cursor_values({"c": context.cursor or ""})
     if isinstance(result, dg.SkipReason):
         return None
