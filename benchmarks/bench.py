@@ -83,7 +83,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="B2: ISONE_BACKFILL_DAYS_PER_RUN for the backfill (default: the platform's, 15)",
     )
-    p.add_argument("--poll-ticks", type=int, default=4)
+    p.add_argument("--poll-ticks", type=int, default=4, help="B3 in process: sensor ticks")
+    p.add_argument(
+        "--poll-intervals",
+        type=int,
+        default=6,
+        help="B3 through dagster dev: publications measured after the warm-up (5 minutes of wall time each)",
+    )
     p.add_argument("--query-repeat", type=int, default=30)
     p.add_argument("--no-gridstatus", dest="gridstatus", action="store_false")
     p.add_argument("--out", default=str(RESULTS / "latest.json"))

@@ -42,3 +42,12 @@ def test_a_nux_value_the_user_set_is_left_alone(tmp_path: Path):
     (home / "dagster.yaml").write_text("nux:\n  enabled: true\n")
     prepare_dagster_home(Settings.from_env(tmp_path, dagster_home=home))
     assert (home / "dagster.yaml").read_text() == "nux:\n  enabled: true\n"
+
+
+def test_both_instances_dequeue_runs_every_second(tmp_path: Path):
+    """A queued poll run waits at most a second before its launch (Dagster's default looks every 5 s)."""
+    (tmp_path / "dagster.yaml").write_text((PACKAGE_ROOT / "deploy" / "local" / "dagster.yaml").read_text())
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        assert instance.run_coordinator.dequeue_interval_seconds == 1  # type: ignore[attr-defined]
+    prod = yaml.safe_load((PACKAGE_ROOT / "deploy" / "prod" / "dagster.yaml").read_text())
+    assert prod["run_coordinator"]["config"]["dequeue_interval_seconds"] == 1

@@ -52,7 +52,7 @@ def poll(defs, sim, instance, when: datetime):
         resources=build_resources(),
         definitions=defs,
     ) as context:
-        result = build_poll_sensor(Settings.from_env())(context)
+        result = build_poll_sensor(Settings.from_env(), clock=sim.clock.now)(context)
         instance.run_storage.set_cursor_values({"c": context.cursor or ""})
     if isinstance(result, dg.SkipReason):
         return None
@@ -270,3 +270,13 @@ def test_dagster_reports_no_partition_set_for_schedules():
     schedule = dg.build_schedule_from_partitioned_job(job)
     repo = dg.Definitions(assets=[a], jobs=[job], schedules=[schedule]).get_repository_def()
     assert ScheduleSnap.from_def(repo.get_schedule_def(schedule.name), repo).partition_set_name is None
+
+
+def test_a_poll_run_executes_the_5_minute_feeds_first():
+    """Their raw and std steps carry the priority the in-process executor orders by; the other feeds' do not."""
+    from isone_platform.lib.datasets import DATASETS
+    from isone_platform.lib.ingest_assets import FIRST_IN_RUN, build_ingest_assets
+
+    for name, first in (("system_load_5min", True), ("lmp_rt_5min", True), ("fuel_mix", False)):
+        for asset in build_ingest_assets(DATASETS[name], Settings.from_env()):
+            assert (asset.op.tags.get("dagster/priority") == FIRST_IN_RUN["dagster/priority"]) is first, name

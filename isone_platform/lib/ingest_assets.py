@@ -25,6 +25,7 @@ from isone_platform.lib.isone_client import IsoneApiError, IsoneClient
 from isone_platform.lib.lake import Lake, LandedDays, RawLakeIOManager, land_days, read_day
 from isone_platform.lib.partitions import backfill_policy, operating_day_partitions, partition_day
 from isone_platform.lib.poll import issue_column, poll_day
+from isone_platform.lib.poll_schedule import INTERVAL
 from isone_platform.lib.raw import RawDay
 from isone_platform.lib.resources import IsoneApiResource
 from isone_platform.lib.schemas import TableSchema
@@ -185,6 +186,16 @@ def build_ingest_assets(
     return _raw_asset(ds, settings), _std_asset(ds, settings)
 
 
+FIRST_IN_RUN = {"dagster/priority": "1"}
+"""Step priority of the raw and std steps of the 5-minute polled feeds: a run executes them before its other steps
+(other feeds' fetches, checks, marts), so a poll run commits the new interval to std first."""
+
+
+def first_in_run(ds: Dataset) -> dict[str, str] | None:
+    """FIRST_IN_RUN for a feed polled at the probed 5-minute grain; None (default priority) for the others."""
+    return FIRST_IN_RUN if ds.polling and ds.grain == INTERVAL else None
+
+
 def _raw_asset(ds: Dataset, settings: Settings) -> dg.AssetsDefinition:
     """raw/<dataset>: fetch the run's days from ISO-NE (or poll today) and land the bodies in the lake."""
     partitions = operating_day_partitions if ds.partitioned else None
@@ -200,6 +211,7 @@ def _raw_asset(ds: Dataset, settings: Settings) -> dg.AssetsDefinition:
         io_manager_key="raw_lake_io_manager",
         kinds={"json", "isone"},
         pool=ISONE_API_POOL,
+        op_tags=first_in_run(ds),
         retry_policy=isone_retry_policy(settings),
         backfill_policy=backfill_policy(settings) if partitions else None,
         metadata={"feed_paths": feed_path_templates(ds)},
@@ -239,6 +251,7 @@ def _std_asset(ds: Dataset, settings: Settings) -> dg.AssetsDefinition:
         io_manager_key="warehouse_io_manager",
         kinds={"polars", "duckdb", "parquet"},
         pool=WAREHOUSE_POOL,
+        op_tags=first_in_run(ds),
         backfill_policy=backfill_policy(settings) if partitions else None,
         metadata={
             "dagster/column_schema": dagster_table_schema(ds.table),

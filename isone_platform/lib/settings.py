@@ -69,7 +69,10 @@ class Settings(BaseSettings):
     isone_api_pool_limit: PositiveInt = 2
     isone_pool_blocked_log_seconds: PositiveInt = 60
     # operations
-    isone_poll_probe_seconds: PositiveInt = 30
+    isone_poll_tick_seconds: PositiveInt = 5
+    isone_poll_probe_seconds: PositiveInt = 60
+    isone_poll_window_seconds: PositiveInt = 60
+    isone_poll_publication_lag_seconds: int = Field(default=60, ge=0)
     isone_polling: bool = True
     isone_backfill_days_per_run: PositiveInt = 15
     isone_history_start: date | None = Field(

@@ -1,8 +1,10 @@
 """Operations: poll today every five minutes, finalize yesterday every morning.
 
 - `isone_poll_sensor` (on by default; `ISONE_POLLING=off` starts it stopped, e.g. for an instance that only
-  backfills history) asks ISO-NE every `ISONE_POLL_PROBE_SECONDS` (30 s) for the latest published
-  5-minute interval (`/fiveminutesystemload/info`, one ~150-byte request). When it advances, it launches one
+  backfills history) ticks every `ISONE_POLL_TICK_SECONDS` (5 s) and asks ISO-NE for the latest published
+  5-minute interval (`/fiveminutesystemload/info`, one ~150-byte request) on every tick around the next
+  interval's expected publication, at most every `ISONE_POLL_PROBE_SECONDS` (60 s) otherwise
+  (`lib/poll_schedule.py`: the publication lag is learned from the probes). When it advances, it launches one
   `isone_poll` run for that interval's operating day: each 5-minute feed and the fuel mix fetch only what is new
   (at most 2 requests per feed), and the run carries std tables and marts along.
 - `isone_finalize_yesterday` (07:00 America/New_York, on by default) re-materializes yesterday in full with
@@ -11,7 +13,8 @@
   warehouse does not hold in full: ISO-NE publishes it about 3 business days late.
 """
 
-from datetime import date, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 
@@ -20,6 +23,7 @@ from isone_platform.defs.load.feeds import DEMAND_HOURLY_FEED, RT_DEMAND_LATE_DA
 from isone_platform.lib.datasets import POLLED
 from isone_platform.lib.partitions import ISONE_TZ, expected_intervals, operating_day_partitions
 from isone_platform.lib.poll import POLL_FOR_TAG
+from isone_platform.lib.poll_schedule import PollCursor, ProbeSchedule, launched, next_probe_at, observe, should_probe
 from isone_platform.lib.resources import IsoneApiResource
 from isone_platform.lib.schemas import LOAD_ZONES
 from isone_platform.lib.settings import Settings, current_settings
@@ -53,45 +57,76 @@ def latest_published(info_body: bytes) -> datetime | None:
     return datetime.fromisoformat(value)
 
 
-def build_poll_sensor(settings: Settings) -> dg.SensorDefinition:
-    """The poll sensor of `settings`: probes every `ISONE_POLL_PROBE_SECONDS`, starts stopped when
-    `ISONE_POLLING=off`. Built when the definitions load, from the settings read then (not at import)."""
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def build_poll_sensor(settings: Settings, clock: Callable[[], datetime] = wall_clock) -> dg.SensorDefinition:
+    """The poll sensor of `settings`: ticks every `ISONE_POLL_TICK_SECONDS` and probes on the ticks its
+    `ProbeSchedule` picks; starts stopped when `ISONE_POLLING=off`. Built when the definitions load, from the
+    settings read then (not at import). `clock` is "now" for the schedule: this host's clock, which is ISO-NE's
+    give or take a learned offset; tests that move a simulator's clock pass that one."""
+    schedule = ProbeSchedule.from_settings(settings)
+
+    def isone_poll_sensor(context: dg.SensorEvaluationContext, isone_api: IsoneApiResource):
+        return poll_tick(context, isone_api, schedule, clock())
+
     return dg.sensor(
         name="isone_poll_sensor",
         job=isone_poll_job,
-        minimum_interval_seconds=settings.isone_poll_probe_seconds,
+        minimum_interval_seconds=settings.isone_poll_tick_seconds,
         default_status=dg.DefaultSensorStatus.RUNNING if settings.isone_polling else dg.DefaultSensorStatus.STOPPED,
-        description="Launches an isone_poll run whenever ISO-NE publishes a new 5-minute interval.",
-    )(poll_sensor_fn)
+        description="Launches an isone_poll run whenever ISO-NE publishes a new 5-minute interval; asks ISO-NE often "
+        "around the next interval's expected publication, rarely otherwise.",
+    )(isone_poll_sensor)
 
 
-def poll_sensor_fn(context: dg.SensorEvaluationContext, isone_api: IsoneApiResource):
-    """One probe: a run request for the latest published interval's day, unless nothing is new or the previous
-    poll run is still in flight."""
+def poll_tick(
+    context: dg.SensorEvaluationContext, isone_api: IsoneApiResource, schedule: ProbeSchedule, now: datetime
+) -> dg.RunRequest | dg.SkipReason:
+    """One tick: a run request for the newest published interval's day when it is new and no poll run is in flight;
+    a probe of ISO-NE only when the schedule says so (and, while a sighting waits, once the runs are done)."""
+    cursor = PollCursor.parse(context.cursor)
+    if cursor.pending and poll_run_in_flight(context.instance):
+        return dg.SkipReason(f"interval {cursor.latest} waits: the previous poll run is still in flight")
+    if not should_probe(now, cursor, schedule):
+        return dg.SkipReason(f"not probing before {next_probe_at(cursor, schedule)} (expected publication window)")
     with isone_api.client() as client:
-        latest = latest_published(client.get(POLL_PROBE_PATH).body)
-    if latest is None:
-        return dg.SkipReason("ISO-NE reports nothing published yet")
-    stamp = latest.isoformat()
-    if context.cursor == stamp:
-        return dg.SkipReason(f"nothing new since {stamp}")
-    in_flight = context.instance.get_run_records(
-        dg.RunsFilter(
-            job_name=isone_poll_job.name,
-            statuses=[
-                dg.DagsterRunStatus.QUEUED,
-                dg.DagsterRunStatus.NOT_STARTED,
-                dg.DagsterRunStatus.STARTING,
-                dg.DagsterRunStatus.STARTED,
-            ],
-        ),
-        limit=1,
-    )
-    if in_flight:
-        return dg.SkipReason(f"interval {stamp} waits: the previous poll run is still in flight")
-    context.update_cursor(stamp)
-    day = latest.astimezone(ISONE_TZ).date().isoformat()
+        cursor = observe(cursor, now, latest_published(client.get(POLL_PROBE_PATH).body), schedule)
+    if cursor.latest is None or not cursor.pending or poll_run_in_flight(context.instance):
+        context.update_cursor(cursor.to_json())
+        return dg.SkipReason(why_no_run(cursor))
+    context.update_cursor(launched(cursor).to_json())
+    stamp = cursor.latest.isoformat()
+    day = cursor.latest.astimezone(ISONE_TZ).date().isoformat()
     return dg.RunRequest(run_key=f"poll-{stamp}", partition_key=day, tags={POLL_FOR_TAG: stamp})
+
+
+def why_no_run(cursor: PollCursor) -> str:
+    """The skip message of a tick that probed and launched nothing."""
+    if cursor.latest is None:
+        return "ISO-NE reports nothing published yet"
+    if cursor.pending:
+        return f"interval {cursor.latest.isoformat()} waits: the previous poll run is still in flight"
+    return f"nothing new since {cursor.latest.isoformat()}"
+
+
+def poll_run_in_flight(instance: dg.DagsterInstance) -> bool:
+    """Whether an isone_poll run is queued or running: the next one waits for it (one writer of today at a time)."""
+    return bool(
+        instance.get_run_records(
+            dg.RunsFilter(
+                job_name=isone_poll_job.name,
+                statuses=[
+                    dg.DagsterRunStatus.QUEUED,
+                    dg.DagsterRunStatus.NOT_STARTED,
+                    dg.DagsterRunStatus.STARTING,
+                    dg.DagsterRunStatus.STARTED,
+                ],
+            ),
+            limit=1,
+        )
+    )
 
 
 @dg.schedule(
