@@ -70,3 +70,32 @@ def test_the_last_attempt_is_not_counted_as_a_retry():
     with pytest.raises(duckdb.TransactionException):
         retry._with_write_retries(_failing_then("never", errors))
     assert sum(retries_so_far().values()) - before == WRITE_ATTEMPTS - 1
+
+
+class _LostCreateRace:
+    """A connection on which another writer created the table first: COMMIT fails with DuckLake's conflict, and the
+    failed COMMIT has ended the transaction, so ROLLBACK fails too (as DuckDB 1.5.5 does)."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def execute(self, sql: str) -> None:
+        self.statements.append(sql.split()[0])
+        if sql == "COMMIT":
+            raise duckdb.TransactionException(
+                'Failed to commit DuckLake transaction. Transaction conflict - attempting to create table "t" in '
+                'schema "std" - but this table has been created by another transaction already'
+            )
+        if sql == "ROLLBACK":
+            raise duckdb.TransactionException("TransactionContext Error: cannot rollback - no transaction is active")
+
+
+def test_losing_a_create_table_race_raises_the_conflict_which_is_retried():
+    from isone_platform.lib.schemas import SYSTEM_LOAD_5MIN
+    from isone_platform.lib.warehouse import ddl
+
+    con = _LostCreateRace()
+    with pytest.raises(duckdb.TransactionException, match="created by another transaction") as err:
+        ddl._create_table(con, SYSTEM_LOAD_5MIN)  # type: ignore[arg-type]  # a stand-in for the connection
+    assert con.statements == ["BEGIN", "CREATE", "ALTER", "COMMIT", "ROLLBACK"]
+    assert retry.is_retryable(err.value)
