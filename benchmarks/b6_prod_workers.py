@@ -321,15 +321,16 @@ def variant_row(name: str, v: dict) -> str:
 
 
 def prepare() -> dict:
-    """A deployed warehouse and instance: every std table exists, the pools are set to POOLS."""
+    """A deployed warehouse and instance: every std table exists (and the revisions tables the LMP writes keep),
+    the pools are set to POOLS."""
     import dagster as dg
 
-    from isone_platform.lib.schemas import STD_TABLES
+    from isone_platform.lib.schemas import REVISION_TABLES, STD_TABLES
     from isone_platform.lib.warehouse import WarehouseConfig, ensure_tables, open_connection
 
     con = open_connection(WarehouseConfig.from_env(), read_only=False)
     try:
-        ensure_tables(con, STD_TABLES.values())
+        ensure_tables(con, [*STD_TABLES.values(), *REVISION_TABLES.values()])
     finally:
         con.close()
     instance = dg.DagsterInstance.get()
