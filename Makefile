@@ -18,8 +18,9 @@ $(CURDIR)/.uvtool/bin/uv:
 install: $(UV)
 	$(UV) sync --locked --compile-bytecode
 
-# Debian packages the end-to-end tests use, installed only when missing (CI runs as root). Without root they
-# cannot be installed: the browser test then skips, saying why.
+# Debian packages the end-to-end tests and benchmark B6 (PostgreSQL) use, installed only when missing (CI runs as
+# root). Without root they cannot be installed: the browser test and the PostgreSQL tests then skip, and B6 is
+# reported as skipped, each saying why.
 system-deps:
 	@command -v chromium >/dev/null 2>&1 || { echo "installing Debian chromium for the UI test"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
@@ -42,10 +43,11 @@ lint: install
 test: install system-deps lint
 	$(UV) run pytest $(PYTEST_ARGS)
 
-# B1-B4 side by side with DuckDB native and gridstatus (installed into benchmarks/.venv-gridstatus); prints the
-# table and writes benchmarks/results/latest.json. BENCH_ARGS e.g. "--repeat 5" or "--only B1,B4".
+# B1-B6: B1-B4 side by side with DuckDB native and gridstatus (installed into benchmarks/.venv-gridstatus), B6 on
+# a PostgreSQL server (system-deps); prints the table and writes benchmarks/results/latest.json.
+# BENCH_ARGS e.g. "--repeat 5" or "--only B1,B4".
 BENCH_ARGS ?=
-bench: install
+bench: install system-deps
 	$(UV) run python benchmarks/bench.py $(BENCH_ARGS)
 
 sim: install

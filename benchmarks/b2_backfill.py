@@ -17,7 +17,16 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from benchmarks.common import BIN, DEMO_CREDENTIALS, HISTORY_START, REPO, SimProcess, free_port, log
+from benchmarks.common import (
+    BIN,
+    DEMO_CREDENTIALS,
+    HISTORY_START,
+    REPO,
+    SimProcess,
+    free_port,
+    log,
+    prewarm_simulator,
+)
 
 NAME = "B2"
 
@@ -348,22 +357,6 @@ def seconds_per_step(runs: list[dict]) -> dict[str, float]:
 
 # ---------------------------------------------------------------------------------------------------------------
 # the simulator and the warehouse
-
-
-def prewarm_simulator(sim: SimProcess, days: list[dt.date]) -> float:
-    """Request every path the backfill will fetch once, before the timed window, so the simulator answers from
-    its response cache: it stands in for ISO-NE's servers, whose CPU is not on our machine. Its CPU during the
-    window is still reported (`simulator_cpu_s`)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from isone_platform.lib.datasets import DATASETS
-    from isone_platform.lib.isone_client import IsoneClient
-
-    paths = [r.path for ds in DATASETS.values() if ds.partitioned for d in days for r in ds.plan(d, "final")]
-    t0 = time.perf_counter()
-    with IsoneClient(sim.base_url, *DEMO_CREDENTIALS, max_connections=2) as client, ThreadPoolExecutor(2) as pool:
-        list(pool.map(client.get, paths))
-    return time.perf_counter() - t0
 
 
 def table_rows(con, schema: str, table: str, days: list[str]) -> int:

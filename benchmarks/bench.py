@@ -1,11 +1,13 @@
-"""isone-platform benchmarks: B1 parse+load, B2 backfill through Dagster, B3 polling, B4 analyst queries.
+"""isone-platform benchmarks: B1 parse+load, B2 backfill through Dagster, B3 polling, B4 analyst queries, B5
+dashboard, B6 two production-profile workers vs one.
 
 `make bench` (or `uv run python benchmarks/bench.py`) starts the bundled simulator, runs each measurement several
 times interleaved with its baselines, prints a table with pass/fail beside each target and writes
 `benchmarks/results/latest.json` (machine, load, versions, git commit, every sample). Only ratios within one run
 count: absolute times depend on the machine and on how busy it is (the load average is recorded).
 
-    uv run python benchmarks/bench.py [--repeat 3] [--only B1,B3,B4] [--backfill-days 30] [--no-gridstatus]
+    uv run python benchmarks/bench.py [--repeat 3] [--only B1,B3,B4] [--backfill-days 30] [--prod-days 4]
+                                      [--no-gridstatus]
     (`--only B5` alone merges its figures into the existing results file, keeping B1-B4)
 
 B1  parse + standardize + warehouse load of one day of every feed (the all-node RT 5-minute LMP day is the
@@ -22,6 +24,9 @@ B3  polling: sensor tick + `isone_poll` run in process against the simulator: re
 B4  analyst queries on a year of marts (written directly as synthetic rows): p50 / p95 ms.
 B5  the dashboard's server-side time on a year of marts + 7 days of std (`--only B5` alone merges its figures
     into the existing results file, keeping the others).
+B6  the production profile (PostgreSQL catalog and Dagster storage, S3 on moto), two run-worker processes writing
+    different days at once vs one doing all of them: rows/s, commit conflicts retried, nothing lost (skipped,
+    saying why, without PostgreSQL's server binaries).
 
 Layout: one module per benchmark (benchmarks/b*_*.py, each with `run(args, results)`), shared code in
 benchmarks/common.py, the table and the results file in benchmarks/report.py; this file is only the command line.
@@ -38,6 +43,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: make `benchmarks.*` importable
 
+from benchmarks.b6_prod_workers import DEFAULT_DAYS as DEFAULT_PROD_DAYS  # noqa: E402
 from benchmarks.common import RESULTS, loadavg, shown_path  # noqa: E402
 from benchmarks.report import new_results, table, write_results  # noqa: E402
 
@@ -50,6 +56,7 @@ BENCHMARKS = {
     "B3": "benchmarks.b3_polling",
     "B2": "benchmarks.b2_backfill",
     "B5": "benchmarks.b5_dashboard",
+    "B6": "benchmarks.b6_prod_workers",
 }
 
 
@@ -89,6 +96,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=int,
         default=6,
         help="B3 through dagster dev: publications measured after the warm-up (5 minutes of wall time each)",
+    )
+    p.add_argument(
+        "--prod-days",
+        type=int,
+        default=DEFAULT_PROD_DAYS,
+        help="B6: operating days the production-profile workers write (even: two workers, half each)",
     )
     p.add_argument("--query-repeat", type=int, default=30)
     p.add_argument("--no-gridstatus", dest="gridstatus", action="store_false")

@@ -65,7 +65,7 @@ from isone_platform.lib.warehouse.maintenance import (
 )
 from isone_platform.lib.warehouse.read import read_partitions, std_table
 from isone_platform.lib.warehouse.resource import DuckLakeResource
-from isone_platform.lib.warehouse.retry import WRITE_ATTEMPTS, is_retryable
+from isone_platform.lib.warehouse.retry import WRITE_ATTEMPTS, is_retryable, retries_so_far
 from isone_platform.lib.warehouse.write import (
     WriteGuard,
     replace_partitions,
@@ -110,6 +110,7 @@ __all__ = [
     "replace_partitions",
     "replace_partitions_streaming",
     "restore_sqlite_catalog",
+    "retries_so_far",
     "s3_secret_options",
     "std_table",
 ]

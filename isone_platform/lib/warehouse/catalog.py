@@ -28,7 +28,7 @@ from isone_platform.lib.warehouse.config import (
     _sql_str,
     redact,
 )
-from isone_platform.lib.warehouse.retry import WRITE_ATTEMPTS, _backoff, is_retryable
+from isone_platform.lib.warehouse.retry import WRITE_ATTEMPTS, _retry_after, is_retryable
 
 if TYPE_CHECKING:  # the lake module imports Dagster: too slow an import for `isone-platform sql`
     from isone_platform.lib.lake import Lake
@@ -122,7 +122,7 @@ def _attach_with_retries(con: duckdb.DuckDBPyConnection, config: WarehouseConfig
             return
         except duckdb.Error as exc:
             if attempt + 1 < WRITE_ATTEMPTS and is_retryable(exc):
-                _backoff(attempt)
+                _retry_after(attempt, exc, "attach")
                 continue
             if _NO_CATALOG in str(exc):
                 raise _MissingCatalog() from None

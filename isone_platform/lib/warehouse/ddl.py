@@ -77,7 +77,11 @@ def _create_table(con: duckdb.DuckDBPyConnection, schema: TableSchema) -> None:
             con.execute(f"ALTER TABLE {schema.qualified_name} SET PARTITIONED BY ({schema.partition_column})")
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass  # a failed COMMIT (another writer created the table first) has already ended the transaction;
+            # raising "no transaction is active" here would hide the conflict, which the writer retries
         raise
 
 
