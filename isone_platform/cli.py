@@ -109,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     from isone_platform.doctor import register as register_doctor
 
     register_doctor(sub)  # `doctor`: environment health checks (isone_platform/doctor.py)
+    from isone_platform.backfill import register as register_backfill
+
+    register_backfill(sub)  # `backfill`: launch and follow a partition backfill (isone_platform/backfill.py)
 
     args = parser.parse_args(argv)
     try:

@@ -33,6 +33,7 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_BASE_URL = "https://webservices.iso-ne.com/api/v1.1"  # also isone_client.DEFAULT_BASE_URL
 DEFAULT_LAKE_URL = "./data/lake"
 DEFAULT_CATALOG_URL = "./data/catalog.sqlite"
+DEFAULT_DAGSTER_URL = "http://127.0.0.1:3000"  # where `make demo` and `dagster dev` serve the UI
 ENVIRONMENTS = ("local", "prod")
 # Without ISONE_HISTORY_START the partitions start this many days before today: the days `make demo` materializes
 # (its --days, 3, complete days and today), so a new install reads "4 of 4" instead of thousands of missing days.
@@ -72,6 +73,9 @@ class Settings(BaseSettings):
     isone_poll_probe_seconds: PositiveInt = 30
     isone_polling: bool = True
     isone_backfill_days_per_run: PositiveInt = 15
+    isone_dagster_url: str = Field(
+        default=DEFAULT_DAGSTER_URL, description="the Dagster webserver `isone-platform backfill` launches on"
+    )
     isone_history_start: date | None = Field(
         default=None, description="first operating day partition (YYYY-MM-DD); unset: DEFAULT_HISTORY_DAYS before today"
     )
