@@ -299,3 +299,35 @@ def test_without_a_running_instance_it_names_the_url_and_offers_in_process(platf
     err = capsys.readouterr().err
     assert f"no Dagster webserver answers at http://127.0.0.1:{port}" in err
     assert "--in-process" in err
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_ctrl_c_in_process_stops_after_the_run_it_interrupts_and_prints_how_to_resume(instance_env, sim):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    sim.add_fault(Fault("/fiveminutesystemload/day/20241120", "slow", delay=300))  # the second run hangs
+    argv = ["--start", "2024-11-18", "--end", "2024-11-20", "--datasets", "system_load_5min", "--no-marts"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "isone_platform.cli", "backfill", *argv, "--in-process"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=dict(os.environ),
+    )
+    assert proc.stdout is not None
+    lines = []
+    for line in proc.stdout:
+        lines.append(line.rstrip("\n"))
+        if line.startswith("backfill: 2/3 days"):  # the first run (18-19) is done, the second waits on the 20th
+            proc.send_signal(signal.SIGINT)
+            break
+    rest, _ = proc.communicate(timeout=120)
+    out = "\n".join(lines) + "\n" + rest
+    assert proc.returncode == 130, out
+    assert "interrupted: 1 runs had finished" in out
+    assert f"isone-platform backfill {' '.join(argv)} --in-process" in out
+    assert "backfill: 3/3 days" not in out

@@ -233,9 +233,25 @@ def run_in_process(
         result = job.execute_in_process(
             instance=instance, asset_selection=list(plan.assets), tags=range_tags, raise_on_error=False
         )
+        if was_interrupted(result):  # Dagster records Ctrl-C as the run's failure and returns: stop here
+            raise KeyboardInterrupt
         outcomes.append(in_process_outcome(result, batch))
         on_run(outcomes[-1])
     return outcomes
+
+
+INTERRUPTS = ("KeyboardInterrupt", "DagsterExecutionInterruptedError")
+
+
+def was_interrupted(result: dg.ExecuteInProcessResult) -> bool:
+    """Whether a run ended because of Ctrl-C (SIGINT): `execute_in_process(raise_on_error=False)` swallows it."""
+    for event in result.all_events:
+        error = getattr(event.event_specific_data, "error", None)
+        while error is not None:
+            if error.cls_name in INTERRUPTS:
+                return True
+            error = error.cause
+    return False
 
 
 def in_process_outcome(result: dg.ExecuteInProcessResult, days: Sequence[date]) -> RunOutcome:
