@@ -191,6 +191,8 @@ def _in_process(args: argparse.Namespace) -> int:
         if not home:
             print("note: DAGSTER_HOME is not set, so nothing is recorded: a rerun cannot skip these days")
         started = time.monotonic()
+        if not plan.to_run:
+            return _finish(plan, [], started)
         printer = ProgressPrinter(len(plan.to_run))
         done: list[RunOutcome] = []
 

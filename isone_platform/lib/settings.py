@@ -114,6 +114,13 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("isone_dagster_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("expected the Dagster webserver's http(s) URL, e.g. " + DEFAULT_DAGSTER_URL)
+        return value.rstrip("/")
+
     @field_validator("isone_repository_url")
     @classmethod
     def _github_or_gitlab(cls, value: str | None) -> str | None:
