@@ -1,9 +1,16 @@
-"""`isone-platform`: the demo, the dashboard, and SQL on the warehouse for analysts."""
+"""`isone-platform`: the demo, the dashboard, SQL on the warehouse, and the terminal commands analysts and operators use (backfill, catalog, status, export, dq, doctor)."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
+
+COMMAND_MODULES = ("doctor", "backfill", "catalog", "status", "export")
+"""The commands that live in a module of their own (`isone_platform/<name>.py`, each with `register(sub)`):
+`doctor` (environment health checks), `backfill` (launch and follow a partition backfill), `catalog` (every
+dataset's days, rows, size, materialization, checks), `status` (backfills, sensors, schedules, freshest polled
+data), `export` (days of a dataset to Parquet/CSV/JSON, local or S3)."""
 
 
 def _sql(args: argparse.Namespace) -> int:
@@ -106,18 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     restore.add_argument("--list", action="store_true", help="list the catalog copies in the lake, oldest first")
     restore.set_defaults(func=_restore_catalog)
 
-    from isone_platform.doctor import register as register_doctor
-
-    register_doctor(sub)  # `doctor`: environment health checks (isone_platform/doctor.py)
-    from isone_platform.export import register as register_export
-
-    register_export(sub)  # `export`: days of a dataset to Parquet/CSV/JSON, local or S3 (isone_platform/export.py)
-    from isone_platform.catalog import register as register_catalog
-
-    register_catalog(sub)  # `catalog`: every dataset's days, rows, size, materialization, checks (catalog.py)
-    from isone_platform.status import register as register_status
-
-    register_status(sub)  # `status`: backfills, sensors, schedules, freshest polled data (status.py)
+    for module in COMMAND_MODULES:  # each module's `register(sub)` adds its subcommand
+        importlib.import_module(f"isone_platform.{module}").register(sub)
 
     args = parser.parse_args(argv)
     try:

@@ -67,6 +67,7 @@ def test_defaults(clean_env):
         ("ISONE_POLLING", "maybe", "boolean"),
         ("ISONE_BACKFILL_DAYS_PER_RUN", "0", "greater than 0"),
         ("ISONE_MAX_ATTEMPTS", "five", "integer"),
+        ("ISONE_DAGSTER_URL", "localhost:3000", "http(s) URL"),
     ],
 )
 def test_an_invalid_value_names_the_variable(clean_env, monkeypatch, name, value, accepts):

@@ -33,6 +33,7 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_BASE_URL = "https://webservices.iso-ne.com/api/v1.1"  # also isone_client.DEFAULT_BASE_URL
 DEFAULT_LAKE_URL = "./data/lake"
 DEFAULT_CATALOG_URL = "./data/catalog.sqlite"
+DEFAULT_DAGSTER_URL = "http://127.0.0.1:3000"  # where `make demo` and `dagster dev` serve the UI
 ENVIRONMENTS = ("local", "prod")
 # Without ISONE_HISTORY_START the partitions start this many days before today: the days `make demo` materializes
 # (its --days, 3, complete days and today), so a new install reads "4 of 4" instead of thousands of missing days.
@@ -75,6 +76,9 @@ class Settings(BaseSettings):
     isone_poll_publication_lag_seconds: int = Field(default=60, ge=0)
     isone_polling: bool = True
     isone_backfill_days_per_run: PositiveInt = 15
+    isone_dagster_url: str = Field(
+        default=DEFAULT_DAGSTER_URL, description="the Dagster webserver `isone-platform backfill` launches on"
+    )
     isone_history_start: date | None = Field(
         default=None, description="first operating day partition (YYYY-MM-DD); unset: DEFAULT_HISTORY_DAYS before today"
     )
@@ -112,6 +116,13 @@ class Settings(BaseSettings):
                 f"{value.isoformat()} is in the future: the first operating day must be today or earlier (YYYY-MM-DD)"
             )
         return value
+
+    @field_validator("isone_dagster_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("expected the Dagster webserver's http(s) URL, e.g. " + DEFAULT_DAGSTER_URL)
+        return value.rstrip("/")
 
     @field_validator("isone_repository_url")
     @classmethod
