@@ -1,4 +1,5 @@
-"""`isone-platform`: the demo, the dashboard, SQL on the warehouse, and the terminal commands analysts and operators use (backfill, catalog, status, export, dq, doctor)."""
+"""`isone-platform`: the demo, the dashboard, SQL on the warehouse, and the terminal commands analysts and
+operators use (backfill, catalog, status, export, dq, doctor)."""
 
 from __future__ import annotations
 
