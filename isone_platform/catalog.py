@@ -277,7 +277,7 @@ def instance_facts(entries: Sequence[Entry]) -> dict[str, InstanceFacts]:
     from isone_platform.lib import instance_view as iv
     from isone_platform.lib.settings import current_settings
 
-    instance = iv.open_instance(current_settings().dagster_home)
+    instance = iv.open_instance(current_settings().instance_home)
     if instance is None:
         return {e.key: InstanceFacts(False) for e in entries}
     with instance:
@@ -296,7 +296,7 @@ def needs_instance() -> bool:
     from isone_platform.lib import instance_view as iv
     from isone_platform.lib.settings import current_settings
 
-    return iv.holds_instance(current_settings().dagster_home)
+    return iv.holds_instance(current_settings().instance_home)
 
 
 # -- the report ------------------------------------------------------------------------------------------------
@@ -351,13 +351,23 @@ def print_catalog(records: Sequence[dict[str, Any]], out: TextIO) -> None:
         ranges = [(date.fromisoformat(a), date.fromisoformat(b)) for a, b in r["missing_days"]]
         print(f"  {r['key']}: {ranges_text(ranges)}", file=out)
     if records and not records[0]["instance"]:
-        print("\nno Dagster instance (DAGSTER_HOME unset or empty): materializations and checks unknown", file=out)
+        print(
+            "\nno Dagster instance (DAGSTER_HOME, else the project's .dagster_home, holds none): materializations and "
+            "checks unknown",
+            file=out,
+        )
+
+
+INLINED = "in catalog"
+"""The size column of a table whose rows DuckLake inlined into its catalog database (no data files)."""
 
 
 def _row(r: dict[str, Any]) -> list[Any]:
     if not r["in_warehouse"]:
         return [r["key"], r["grain"], "(no table)", "", "", "", "", "", *_instance_cells(r)]
-    size = human_bytes(r["bytes"])
+    # DuckLake keeps the rows of small inserts (ducklake_default_data_inlining_row_limit) in its catalog database,
+    # not in data files: such a table has rows and no bytes of files
+    size = human_bytes(r["bytes"]) if r["data_files"] or not r["rows"] else INLINED
     if not r["partitioned"]:
         return [r["key"], r["grain"], "", "", "", "", f"{r['rows']:,}", size, *_instance_cells(r)]
     first, last = r["first_day"] or "", r["last_day"] or ""

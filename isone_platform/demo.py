@@ -30,7 +30,7 @@ SIM_USER = SIM_PASSWORD = "demo"  # the simulator's published demo account, not 
 def prepare_dagster_home(settings: Settings) -> Path:
     """A DAGSTER_HOME (`settings.dagster_home`, else under the project) with the local instance config (run
     queue, pools)."""
-    home = Path(settings.dagster_home or settings.root / ".dagster_home").resolve()
+    home = settings.instance_home
     home.mkdir(parents=True, exist_ok=True)
     template = PACKAGE_ROOT / "deploy" / "local" / "dagster.yaml"
     if template.is_file() and not (home / "dagster.yaml").exists():

@@ -164,11 +164,14 @@ def instance_part(now: datetime, out: TextIO) -> None:
     from isone_platform.lib.instance_view import open_instance
     from isone_platform.lib.settings import current_settings
 
-    home = current_settings().dagster_home
+    home = current_settings().instance_home
     instance = open_instance(home)
     if instance is None:
-        where = f"DAGSTER_HOME={home} holds none" if home else "DAGSTER_HOME is not set"
-        print(f"== Dagster instance\n  no instance ({where}): backfills, sensors and schedules unknown", file=out)
+        print(
+            f"== Dagster instance\n  no instance in {home} (DAGSTER_HOME, else the project's .dagster_home): "
+            "backfills, sensors and schedules unknown",
+            file=out,
+        )
         return
     with instance:
         print(f"== Dagster instance {home}", file=out)

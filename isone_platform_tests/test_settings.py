@@ -58,6 +58,12 @@ def test_defaults(clean_env):
     assert s.isone_polling is True
     assert s.isone_password is None
     assert s.aws.region_name == "us-east-1" and s.aws.endpoint is None
+    assert s.instance_home == (clean_env / ".dagster_home").resolve()  # the demo's instance, found by catalog/status
+
+
+def test_dagster_home_is_the_instance_home_when_set(clean_env, monkeypatch, tmp_path):
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    assert Settings.from_env().instance_home == (tmp_path / "home").resolve()
 
 
 @pytest.mark.parametrize(

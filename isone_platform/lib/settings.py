@@ -156,6 +156,12 @@ class Settings(BaseSettings):
         return Path(self.isone_project_root or Path.cwd()).resolve()
 
     @property
+    def instance_home(self) -> Path:
+        """The Dagster instance's directory: DAGSTER_HOME, else the project's `.dagster_home` (where `make demo`
+        keeps its instance), so `catalog`, `status` and the demo agree without DAGSTER_HOME exported."""
+        return Path(self.dagster_home or self.root / ".dagster_home").resolve()
+
+    @property
     def history_start(self) -> date:
         """The first operating-day partition: `ISONE_HISTORY_START`, else `DEFAULT_HISTORY_DAYS` before today."""
         return self.isone_history_start or _today_in_new_york() - timedelta(days=DEFAULT_HISTORY_DAYS)
